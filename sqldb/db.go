@@ -1,0 +1,320 @@
+// Package sqldb is the one SQL implementation of Callsheet's services, for
+// SQLite (embedded, the default) and PostgreSQL (several app servers on one
+// database). The SQL is written once, in the subset both engines accept,
+// with ? placeholders; engine differences live in dialect.go.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/callsheet/callsheet"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// DB is a connection pool to one database, with the engine's dialect and the
+// clock that transactions read.
+type DB struct {
+	db      *sql.DB
+	dialect dialect
+	dsn     string
+
+	// Now is the clock; tests replace it to fix time.
+	Now func() time.Time
+
+	rebound sync.Map // query text -> query rewritten for the engine
+}
+
+// NewDB returns a DB for dsn: a postgres:// or postgresql:// URL, or else
+// the path of a SQLite file (created if missing). Call Open to connect.
+func NewDB(dsn string) *DB {
+	db := &DB{dsn: dsn, Now: time.Now}
+	if IsPostgresDSN(dsn) {
+		db.dialect = postgresDialect{}
+	} else {
+		db.dialect = sqliteDialect{}
+	}
+	return db
+}
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Engine returns "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.dialect.name() }
+
+// Open connects and applies the migrations that have not run yet.
+func (db *DB) Open(ctx context.Context) error {
+	if db.dsn == "" {
+		return fmt.Errorf("sqldb: no database given")
+	}
+	sdb, err := db.dialect.open(db.dsn)
+	if err != nil {
+		return fmt.Errorf("sqldb: open %s: %w", db.dialect.name(), err)
+	}
+	db.db = sdb
+	if err := db.db.PingContext(ctx); err != nil {
+		db.db.Close()
+		return fmt.Errorf("sqldb: connect to %s: %w", db.dialect.name(), err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.db.Close()
+		return fmt.Errorf("sqldb: migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error {
+	if db.db == nil {
+		return nil
+	}
+	return db.db.Close()
+}
+
+// SQL returns the underlying pool, for tests and tools.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// migrate applies the embedded migrations of the engine in order, each in
+// its own transaction, recording them in schema_migrations. Migration files
+// are append-only: a number once released never changes meaning.
+func (db *DB) migrate(ctx context.Context) error {
+	dir := "migrations/" + db.dialect.name()
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// Several app servers may start at once on one PostgreSQL.
+	unlock, err := db.dialect.lockMigrations(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	for _, name := range names {
+		var n int
+		if err := conn.QueryRowContext(ctx, db.rebind(`SELECT count(*) FROM schema_migrations WHERE version = ?`), name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := fs.ReadFile(migrationFS, dir+"/"+name)
+		if err != nil {
+			return err
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), name, micros(time.Now())); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rebind rewrites ? placeholders for the engine, once per query text.
+func (db *DB) rebind(q string) string {
+	if !db.dialect.dollarPlaceholders() {
+		return q
+	}
+	if v, ok := db.rebound.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	inQuote := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if c == '\'' {
+			inQuote = !inQuote
+		}
+		if c == '?' && !inQuote {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	out := b.String()
+	db.rebound.Store(q, out)
+	return out
+}
+
+// Tx is a transaction with the clock reading taken when it began: every
+// change in one transaction carries the same time.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// BeginTx starts a transaction.
+func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
+	tx, err := db.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	r, err := tx.Tx.ExecContext(ctx, tx.db.rebind(q), args...)
+	return r, tx.db.translate(err)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	r, err := tx.Tx.QueryContext(ctx, tx.db.rebind(q), args...)
+	return r, tx.db.translate(err)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
+}
+
+// insert runs an INSERT ... RETURNING id and returns the id.
+func (tx *Tx) insert(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, q+` RETURNING id`, args...).Scan(&id)
+	return id, tx.db.translate(err)
+}
+
+// withTx runs fn in a transaction and commits it if fn succeeds.
+func (db *DB) withTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return db.translate(err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return db.translate(tx.Commit())
+}
+
+// translate maps driver errors to the domain's codes, by error code.
+func (db *DB) translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*callsheet.Error); ok {
+		return err
+	}
+	switch db.dialect.classify(err) {
+	case errUnique:
+		return &callsheet.Error{Code: callsheet.ECONFLICT, Message: "It already exists."}
+	case errForeignKey:
+		return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "A referenced object does not exist."}
+	}
+	return err
+}
+
+// micros turns a time into the stored Unix microseconds.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// nullMicros stores an optional time: nil or the zero time is NULL.
+func nullMicros(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros reads a stored time, in UTC.
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// fromNullMicros reads an optional stored time.
+func fromNullMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+// limitOffset appends paging to a query. A zero limit means no limit.
+func limitOffset(limit, offset int) string {
+	var b strings.Builder
+	if limit > 0 {
+		fmt.Fprintf(&b, " LIMIT %d", limit)
+	}
+	if offset > 0 {
+		if limit <= 0 {
+			b.WriteString(" LIMIT 9223372036854775807")
+		}
+		fmt.Fprintf(&b, " OFFSET %d", offset)
+	}
+	return b.String()
+}
+
+// where joins conditions with AND.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return "TRUE"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	r, err := db.db.QueryContext(ctx, db.rebind(q), args...)
+	return r, db.translate(err)
+}
+
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.db.QueryRowContext(ctx, db.rebind(q), args...)
+}
+
+// querier is what read helpers need; both *DB and *Tx have it, so a helper
+// can read inside a transaction or outside one.
+type querier interface {
+	query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	queryRow(ctx context.Context, q string, args ...any) *sql.Row
+}

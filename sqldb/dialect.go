@@ -1,0 +1,142 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/mattn/go-sqlite3"
+)
+
+// dialect holds everything that differs between SQLite and PostgreSQL.
+// Nothing outside this file asks which engine it is talking to.
+type dialect interface {
+	name() string
+	open(dsn string) (*sql.DB, error)
+	dollarPlaceholders() bool
+	classify(err error) errKind
+	lockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+	// mergeJSON returns SQL that merges the JSON object text b into a,
+	// keys of b winning, dropping keys whose new value is the empty string.
+	mergeJSON(a, b string) string
+	// concurrentWriters reports whether another connection may write while
+	// a long import transaction is open. SQLite allows one writer at a time.
+	concurrentWriters() bool
+}
+
+type errKind int
+
+const (
+	errOther errKind = iota
+	errUnique
+	errForeignKey
+)
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string { return "sqlite" }
+
+// open opens a SQLite file with WAL (readers do not block the writer),
+// foreign keys, a busy timeout so writers queue rather than fail, immediate
+// transactions (a writer takes the lock at BEGIN, so two writers never
+// deadlock upgrading), and a 64 MB page cache.
+func (sqliteDialect) open(dsn string) (*sql.DB, error) {
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	path = strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "30000")
+	q.Set("_txlock", "immediate")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_cache_size", "-65536")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	return db, nil
+}
+
+func (sqliteDialect) dollarPlaceholders() bool { return false }
+
+func (sqliteDialect) classify(err error) errKind {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.ExtendedCode {
+		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+			return errUnique
+		case sqlite3.ErrConstraintForeignKey:
+			return errForeignKey
+		}
+	}
+	return errOther
+}
+
+// SQLite migrations are serialised by the database's own write lock.
+func (sqliteDialect) lockMigrations(context.Context, *sql.Conn) (func(), error) {
+	return func() {}, nil
+}
+
+func (sqliteDialect) mergeJSON(a, b string) string {
+	// json_patch removes keys whose value is null; empty strings become null.
+	return fmt.Sprintf(`json_patch(%s, (SELECT json_group_object(key, CASE WHEN value = '' THEN NULL ELSE value END) FROM json_each(%s)))`, a, b)
+}
+
+func (sqliteDialect) concurrentWriters() bool { return false }
+
+type postgresDialect struct{}
+
+func (postgresDialect) name() string { return "postgres" }
+
+func (postgresDialect) open(dsn string) (*sql.DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	return db, nil
+}
+
+func (postgresDialect) dollarPlaceholders() bool { return true }
+
+func (postgresDialect) classify(err error) errKind {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return errUnique
+		case "23503":
+			return errForeignKey
+		}
+	}
+	return errOther
+}
+
+// migrationLockKey is an arbitrary constant naming Callsheet's advisory lock.
+const migrationLockKey = 0x63616c6c
+
+func (postgresDialect) lockMigrations(ctx context.Context, conn *sql.Conn) (func(), error) {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLockKey)
+	}, nil
+}
+
+func (postgresDialect) mergeJSON(a, b string) string {
+	return fmt.Sprintf(`(SELECT COALESCE(jsonb_object_agg(key, value), '{}'::jsonb)::text FROM jsonb_each((%s)::jsonb || (%s)::jsonb) WHERE value <> '""'::jsonb)`, a, b)
+}
+
+func (postgresDialect) concurrentWriters() bool { return true }

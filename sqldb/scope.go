@@ -1,0 +1,58 @@
+package sqldb
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/callsheet/callsheet"
+)
+
+// actorOf returns the actor of ctx, or EUNAUTHORIZED: every scoped query
+// needs to know whose account it reads.
+func actorOf(ctx context.Context) (*callsheet.Actor, error) {
+	a := callsheet.ActorFromContext(ctx)
+	if a == nil || a.AccountID == 0 {
+		return nil, callsheet.Errorf(callsheet.EUNAUTHORIZED, "You must log in.")
+	}
+	return a, nil
+}
+
+// adminOf returns the actor of ctx if it is an admin, or EFORBIDDEN.
+func adminOf(ctx context.Context) (*callsheet.Actor, error) {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() {
+		return nil, callsheet.Errorf(callsheet.EFORBIDDEN, "Only an admin may do this.")
+	}
+	return a, nil
+}
+
+func notFound(what string) error {
+	return callsheet.Errorf(callsheet.ENOTFOUND, "%s not found.", what)
+}
+
+// audit records an event in the transaction, so it commits or rolls back
+// with the change it describes.
+func (tx *Tx) audit(ctx context.Context, a *callsheet.Actor, action, objectType string, objectID int64, detail any) error {
+	d := ""
+	if detail != nil {
+		b, err := json.Marshal(detail)
+		if err != nil {
+			return err
+		}
+		d = string(b)
+	}
+	var userID, tokenID any
+	if a.UserID != 0 {
+		userID = a.UserID
+	}
+	if a.TokenID != 0 {
+		tokenID = a.TokenID
+	}
+	_, err := tx.exec(ctx, `INSERT INTO audit_events (account_id, user_id, token_id, actor_name, action, object_type, object_id, detail, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.AccountID, userID, tokenID, a.Name, action, objectType, objectID, d, micros(tx.now))
+	return err
+}
