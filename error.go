@@ -15,8 +15,9 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	EINTERNAL     = "internal"
-	ETOOLARGE     = "too_large"
-	ERATELIMIT    = "rate_limited"
+	EBADREQUEST   = "bad_request"  // the request itself could not be read
+	ETOOLARGE     = "too_large"    // the request or file is over a limit
+	ERATELIMIT    = "rate_limited" // too many requests; try again later
 )
 
 // Error is the one error type of the domain. Message is meant for the user;

@@ -130,6 +130,10 @@ type UserService interface {
 	// active admin. Returns EINVALID, ENOTFOUND, ECONFLICT, EFORBIDDEN.
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
 
+	// ChangePassword changes the acting user's own password after checking
+	// the current one. Returns EINVALID, EUNAUTHORIZED.
+	ChangePassword(ctx context.Context, current, next string) error
+
 	// Authenticate checks a login and password across accounts and returns
 	// the active user. Returns EUNAUTHORIZED with one message for every
 	// kind of failure, so logins cannot be probed.

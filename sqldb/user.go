@@ -293,3 +293,34 @@ func (s *UserService) Authenticate(ctx context.Context, login, password string) 
 	}
 	return us[0], nil
 }
+
+// ChangePassword implements callsheet.UserService.
+func (s *UserService) ChangePassword(ctx context.Context, current, next string) error {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return err
+	}
+	if a.UserID == 0 {
+		return callsheet.Errorf(callsheet.EFORBIDDEN, "Only a user can change their password.")
+	}
+	var hash string
+	if err := s.db.queryRow(ctx, `SELECT password_hash FROM users WHERE id = ? AND account_id = ?`, a.UserID, a.AccountID).Scan(&hash); err != nil {
+		return notFound("User")
+	}
+	if !checkPassword(hash, current) {
+		return &callsheet.Error{Code: callsheet.EINVALID, Message: "The current password is wrong.", Fields: map[string]string{"current": "Wrong password."}}
+	}
+	if err := callsheet.ValidatePassword(next); err != nil {
+		return err
+	}
+	newHash, err := hashPassword(next)
+	if err != nil {
+		return err
+	}
+	return s.db.withTx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, newHash, micros(tx.now), a.UserID); err != nil {
+			return err
+		}
+		return tx.audit(ctx, a, "user.password", "user", a.UserID, nil)
+	})
+}

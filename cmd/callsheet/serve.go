@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/web"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", defaultDB(), "SQLite file or postgres:// URL (env CALLSHEET_DB)")
+	addr := fs.String("addr", envOr("CALLSHEET_ADDR", "127.0.0.1:8080"), "address to listen on (env CALLSHEET_ADDR)")
+	country := fs.String("country", "IL", "country of the first account, on a first start")
+	tz := fs.String("timezone", "Asia/Jerusalem", "time zone of the first account, on a first start")
+	logJSON := fs.Bool("log-json", os.Getenv("CALLSHEET_LOG_JSON") != "", "log JSON lines instead of text (env CALLSHEET_LOG_JSON)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var logger *slog.Logger
+	if *logJSON {
+		logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	} else {
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
+	}
+
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := services(db)
+
+	first, err := firstStart(ctx, svc, *country, *tz)
+	if err != nil {
+		return err
+	}
+
+	srv := web.NewServer(svc, logger)
+	srv.Addr = *addr
+	if err := srv.Open(); err != nil {
+		return err
+	}
+	logger.Info("callsheet started", "url", srv.URL(), "db", db.Engine())
+	fmt.Fprintf(stdout, "Callsheet is running at %s (%s database)\n", srv.URL(), db.Engine())
+	if first != nil {
+		fmt.Fprintf(stdout, "\nFirst start: created account %q and its admin.\n  Log in at %s/login\n  login:    %s\n  password: %s\nThe password is shown only this once; change it under My account.\n\n",
+			first.account, srv.URL(), first.login, first.password)
+	}
+
+	<-ctx.Done()
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Close(sctx)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+type firstLogin struct{ account, login, password string }
+
+// firstStart creates one account and its admin when the database has no
+// account yet, and returns the login to print.
+func firstStart(ctx context.Context, svc web.Services, country, tz string) (*firstLogin, error) {
+	op := callsheet.NewOperatorContext(ctx)
+	_, n, err := svc.Accounts.FindAccounts(op, callsheet.AccountFilter{Limit: 1})
+	if err != nil || n > 0 {
+		return nil, err
+	}
+	acc := &callsheet.Account{Name: "Callsheet", Country: country, TimeZone: tz}
+	if err := svc.Accounts.CreateAccount(op, acc); err != nil {
+		return nil, err
+	}
+	password := randomPassword()
+	admin := &callsheet.User{Name: "Admin", Login: "admin", Role: callsheet.RoleAdmin}
+	if err := svc.Users.CreateUser(systemActor(ctx, acc.ID), admin, password); err != nil {
+		return nil, err
+	}
+	return &firstLogin{account: acc.Name, login: admin.Login, password: password}, nil
+}
+
+// systemActor acts as an admin of the account on the operator's behalf.
+func systemActor(ctx context.Context, accountID int64) context.Context {
+	return callsheet.NewContextWithActor(ctx, &callsheet.Actor{AccountID: accountID, Role: callsheet.RoleAdmin, Name: "operator"})
+}
+
+func randomPassword() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

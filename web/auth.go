@@ -1,0 +1,211 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/callsheet/callsheet"
+)
+
+const (
+	sessionCookie   = "cs_session"
+	loginCSRFCookie = "cs_login_csrf"
+)
+
+// session is what a logged-in request carries.
+type session struct {
+	*callsheet.Session
+	User    *callsheet.User
+	Account *callsheet.Account
+	secret  string
+}
+
+type sessionKey struct{}
+
+func sessionFrom(r *http.Request) *session {
+	s, _ := r.Context().Value(sessionKey{}).(*session)
+	return s
+}
+
+// secureRequest reports whether the client reached us over TLS, directly or
+// through a proxy that says so.
+func secureRequest(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secureRequest(r),
+	})
+}
+
+// loadSession finds the request's session and its user and account.
+func (s *Server) loadSession(r *http.Request) (*session, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, callsheet.Errorf(callsheet.EUNAUTHORIZED, "Please log in.")
+	}
+	sess, u, err := s.Sessions.FindSession(r.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	ctx := actorContext(r.Context(), u)
+	acc, err := s.Accounts.FindAccountByID(ctx, u.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return &session{Session: sess, User: u, Account: acc, secret: c.Value}, nil
+}
+
+func actorContext(ctx context.Context, u *callsheet.User) context.Context {
+	return callsheet.NewContextWithActor(ctx, &callsheet.Actor{AccountID: u.AccountID, UserID: u.ID, Role: u.Role, Name: u.Name})
+}
+
+// user wraps a handler that needs a logged-in user: it loads the session,
+// sets the actor on the context, and checks the CSRF token of every
+// state-changing request.
+func (s *Server) user(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, err := s.loadSession(r)
+		if err != nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s.renderError(w, r, err)
+			return
+		}
+		ctx := context.WithValue(actorContext(r.Context(), sess.User), sessionKey{}, sess)
+		r = r.WithContext(ctx)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if !validCSRF(r, sess.CSRF) {
+				s.renderError(w, r, callsheet.Errorf(callsheet.EFORBIDDEN, "The form has expired or did not come from Callsheet. Go back, reload the page and try again."))
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+// admin wraps a handler for admins only; agents get 403.
+func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+	return s.user(func(w http.ResponseWriter, r *http.Request) {
+		if sessionFrom(r).User.Role != callsheet.RoleAdmin {
+			s.renderError(w, r, callsheet.Errorf(callsheet.EFORBIDDEN, "This page is for admins."))
+			return
+		}
+		h(w, r)
+	})
+}
+
+// validCSRF checks the form's (or header's) CSRF token in constant time.
+// Multipart forms must be parsed by the caller first; we read only the
+// urlencoded body or the header here.
+func validCSRF(r *http.Request, want string) bool {
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			if err := r.ParseMultipartForm(32 << 20); err != nil {
+				return false
+			}
+		}
+		got = r.PostFormValue("csrf")
+	}
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// clientIP returns the address of the client, without the port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	if sess, err := s.loadSession(r); err == nil && sess != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	token := randomToken()
+	setCookie(w, r, loginCSRFCookie, token, 3600)
+	s.render(w, r, http.StatusOK, "login", &page{Title: "Log in", CSRF: token, Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
+}
+
+type loginData struct {
+	Next  string
+	Login string
+}
+
+// safeNext keeps redirects after login on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	login := strings.TrimSpace(r.PostFormValue("login"))
+	next := safeNext(r.PostFormValue("next"))
+	c, err := r.Cookie(loginCSRFCookie)
+	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
+		s.renderError(w, r, callsheet.Errorf(callsheet.EFORBIDDEN, "The login form has expired. Go back, reload the page and try again."))
+		return
+	}
+	fail := func(status int, msg string) {
+		token := randomToken()
+		setCookie(w, r, loginCSRFCookie, token, 3600)
+		s.render(w, r, status, "login", &page{Title: "Log in", CSRF: token, Error: msg, Data: loginData{Next: next, Login: login}})
+	}
+	ipKey, loginKey := clientIP(r), strings.ToLower(login)
+	blockedIP, wait := s.LoginIPLimit.Blocked(ipKey)
+	blockedLogin, wait2 := s.LoginLimit.Blocked(loginKey)
+	if blockedIP || blockedLogin {
+		if wait2 > wait {
+			wait = wait2
+		}
+		w.Header().Set("Retry-After", retryAfter(wait))
+		fail(http.StatusTooManyRequests, "Too many failed logins. Wait a few minutes and try again.")
+		return
+	}
+	u, err := s.Users.Authenticate(r.Context(), login, r.PostFormValue("password"))
+	if err != nil {
+		s.LoginIPLimit.Record(ipKey)
+		s.LoginLimit.Record(loginKey)
+		fail(http.StatusUnauthorized, callsheet.ErrorMessage(err))
+		return
+	}
+	s.LoginLimit.Reset(loginKey)
+	_, secret, err := s.Sessions.CreateSession(r.Context(), u.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	setCookie(w, r, sessionCookie, secret, 0)
+	setCookie(w, r, loginCSRFCookie, "", -1)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	sess := sessionFrom(r)
+	if err := s.Sessions.DeleteSession(r.Context(), sess.secret); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}

@@ -1,0 +1,117 @@
+package web_test
+
+import (
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/callsheet/callsheet/sqldb"
+	"github.com/callsheet/callsheet/sqldb/storetest"
+	"github.com/callsheet/callsheet/web"
+)
+
+// services wires the store's services, as the command does.
+func services(db *sqldb.DB) web.Services {
+	return web.Services{
+		Accounts:     sqldb.NewAccountService(db),
+		Users:        sqldb.NewUserService(db),
+		Campaigns:    sqldb.NewCampaignService(db),
+		Statuses:     sqldb.NewStatusService(db),
+		CustomFields: sqldb.NewCustomFieldService(db),
+		Customers:    sqldb.NewCustomerService(db),
+		DoNotCall:    sqldb.NewDoNotCallService(db),
+		Tokens:       sqldb.NewAPITokenService(db),
+		Sessions:     sqldb.NewSessionService(db),
+		Audit:        sqldb.NewAuditService(db),
+	}
+}
+
+// mustServer starts a server on a fresh SQLite database.
+func mustServer(t *testing.T) (*httptest.Server, *sqldb.DB) {
+	t.Helper()
+	db := storetest.MustOpenDB(t, "sqlite")
+	srv := web.NewServer(services(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts, db
+}
+
+// client is a browser-like client: it keeps cookies and does not follow
+// redirects, so tests see them.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+	csrf string
+}
+
+func newClient(t *testing.T, base string) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: base, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// get fetches a page and remembers its CSRF token.
+func (c *client) get(path string) (int, string) {
+	c.t.Helper()
+	resp, err := c.http.Get(c.base + path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfRE.FindSubmatch(b); m != nil {
+		c.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(b)
+}
+
+// post submits a form with the remembered CSRF token (unless the form
+// carries its own).
+func (c *client) post(path string, form url.Values) (int, string, *http.Response) {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", c.csrf)
+	}
+	resp, err := c.http.PostForm(c.base+path, form)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfRE.FindSubmatch(b); m != nil {
+		c.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(b), resp
+}
+
+// login logs in and fails the test unless it works.
+func (c *client) login(login, password string) {
+	c.t.Helper()
+	c.get("/login")
+	code, body, resp := c.post("/login", url.Values{"login": {login}, "password": {password}, "next": {"/campaigns"}})
+	if code != http.StatusSeeOther || resp.Header.Get("Location") != "/campaigns" {
+		c.t.Fatalf("login %s: %d %s", login, code, body)
+	}
+	c.get("/campaigns")
+}
+
+func contains(t *testing.T, body, want string) {
+	t.Helper()
+	if !strings.Contains(html.UnescapeString(body), want) {
+		t.Fatalf("page does not contain %q", want)
+	}
+}

@@ -1,0 +1,161 @@
+// Package web serves Callsheet over HTTP: the server-rendered UI for admins
+// and agents, and the JSON API. Templates and assets are embedded.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/callsheet/callsheet"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Services are the domain services the server calls. The command wires
+// them to a store.
+type Services struct {
+	Accounts     callsheet.AccountService
+	Users        callsheet.UserService
+	Campaigns    callsheet.CampaignService
+	Statuses     callsheet.StatusService
+	CustomFields callsheet.CustomFieldService
+	Customers    callsheet.CustomerService
+	DoNotCall    callsheet.DoNotCallService
+	Tokens       callsheet.APITokenService
+	Sessions     callsheet.SessionService
+	Audit        callsheet.AuditService
+}
+
+// Server is Callsheet's HTTP server.
+type Server struct {
+	Services
+	Logger *slog.Logger
+
+	// Addr is the address to listen on, such as 127.0.0.1:8080.
+	Addr string
+
+	// LoginLimit limits failed logins per login name; LoginIPLimit limits
+	// them per client address, higher, since an office shares one address.
+	LoginLimit   *RateLimiter
+	LoginIPLimit *RateLimiter
+
+	mux   *http.ServeMux
+	tmpl  *templates
+	http  *http.Server
+	ln    net.Listener
+	start time.Time
+}
+
+// NewServer returns a server over the services.
+func NewServer(s Services, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	srv := &Server{
+		Services:     s,
+		Logger:       logger,
+		LoginLimit:   NewRateLimiter(10, 5*time.Minute),
+		LoginIPLimit: NewRateLimiter(100, 5*time.Minute),
+		mux:          http.NewServeMux(),
+		tmpl:         mustParseTemplates(),
+		start:        time.Now(),
+	}
+	srv.routes()
+	return srv
+}
+
+// Handler returns the server's handler with its middleware.
+func (s *Server) Handler() http.Handler {
+	return s.recoverPanics(s.securityHeaders(s.logRequests(s.mux)))
+}
+
+// Open starts listening and serving in the background.
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL returns the base URL the server listens on.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Close stops the server gracefully, letting requests in flight finish
+// within the context's deadline.
+func (s *Server) Close(ctx context.Context) error {
+	if s.http == nil {
+		return nil
+	}
+	return s.http.Shutdown(ctx)
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.Handle("GET /static/", http.FileServerFS(assets))
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+
+	m.HandleFunc("GET /login", s.handleLoginForm)
+	m.HandleFunc("POST /login", s.handleLogin)
+	m.HandleFunc("POST /logout", s.user(s.handleLogout))
+	m.HandleFunc("GET /{$}", s.user(s.handleHome))
+	m.HandleFunc("GET /me", s.user(s.handleMe))
+	m.HandleFunc("POST /me", s.user(s.handleMeSave))
+
+	m.HandleFunc("GET /campaigns", s.user(s.handleCampaigns))
+	m.HandleFunc("POST /campaigns", s.admin(s.handleCampaignCreate))
+	m.HandleFunc("GET /campaigns/{id}", s.user(s.handleCampaign))
+	m.HandleFunc("GET /campaigns/{id}/edit", s.admin(s.handleCampaignEdit))
+	m.HandleFunc("POST /campaigns/{id}/edit", s.admin(s.handleCampaignSave))
+
+	m.HandleFunc("GET /customers/{id}", s.user(s.handleCustomer))
+	m.HandleFunc("POST /customers/{id}", s.user(s.handleCustomerSave))
+
+	m.HandleFunc("GET /admin/users", s.admin(s.handleUsers))
+	m.HandleFunc("POST /admin/users", s.admin(s.handleUserCreate))
+	m.HandleFunc("GET /admin/users/{id}", s.admin(s.handleUserEdit))
+	m.HandleFunc("POST /admin/users/{id}", s.admin(s.handleUserSave))
+
+	m.HandleFunc("GET /admin/statuses", s.admin(s.handleStatuses))
+	m.HandleFunc("POST /admin/statuses", s.admin(s.handleStatusCreate))
+	m.HandleFunc("GET /admin/statuses/{id}", s.admin(s.handleStatusEdit))
+	m.HandleFunc("POST /admin/statuses/{id}", s.admin(s.handleStatusSave))
+
+	m.HandleFunc("GET /admin/fields", s.admin(s.handleFields))
+	m.HandleFunc("POST /admin/fields", s.admin(s.handleFieldCreate))
+	m.HandleFunc("POST /admin/fields/{id}", s.admin(s.handleFieldSave))
+	m.HandleFunc("POST /admin/fields/{id}/delete", s.admin(s.handleFieldDelete))
+
+	m.HandleFunc("GET /admin/tokens", s.admin(s.handleTokens))
+	m.HandleFunc("POST /admin/tokens", s.admin(s.handleTokenCreate))
+	m.HandleFunc("POST /admin/tokens/{id}/revoke", s.admin(s.handleTokenRevoke))
+
+	m.HandleFunc("GET /admin/settings", s.admin(s.handleSettings))
+	m.HandleFunc("POST /admin/settings", s.admin(s.handleSettingsSave))
+
+	m.HandleFunc("GET /admin/audit", s.admin(s.handleAudit))
+
+	m.HandleFunc("/", s.handleNotFound)
+}

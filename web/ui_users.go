@@ -1,0 +1,131 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/callsheet/callsheet"
+)
+
+type usersPage struct {
+	Users     []*callsheet.User
+	Campaigns []*callsheet.Campaign
+	User      *callsheet.User // the one being edited
+}
+
+// CampaignName returns the name of a campaign id.
+func (p *usersPage) CampaignName(id int64) string {
+	for _, c := range p.Campaigns {
+		if c.ID == id {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+func (s *Server) usersData(r *http.Request) (*usersPage, error) {
+	us, _, err := s.Users.FindUsers(r.Context(), callsheet.UserFilter{})
+	if err != nil {
+		return nil, err
+	}
+	cs, _, err := s.Campaigns.FindCampaigns(r.Context(), callsheet.CampaignFilter{})
+	if err != nil {
+		return nil, err
+	}
+	return &usersPage{Users: us, Campaigns: cs}, nil
+}
+
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
+	s.renderUsers(w, r, http.StatusOK, &page{})
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, p *page) {
+	d, err := s.usersData(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	p.Title, p.Nav, p.Data = "Users", "users", d
+	s.render(w, r, status, "users", p)
+}
+
+// formCampaigns reads the ticked campaign ids of a user form.
+func formCampaigns(r *http.Request) []int64 {
+	ids := []int64{}
+	for _, v := range r.PostForm["campaigns"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
+	u := &callsheet.User{
+		Name:           r.PostFormValue("name"),
+		Login:          r.PostFormValue("login"),
+		Role:           callsheet.Role(r.PostFormValue("role")),
+		CanAddCustomer: r.PostFormValue("can_add_customer") == "on",
+		CampaignIDs:    formCampaigns(r),
+	}
+	if err := s.Users.CreateUser(r.Context(), u, r.PostFormValue("password")); err != nil {
+		p := formPage("", r, err)
+		p.Form.Del("password")
+		s.renderUsers(w, r, statusOf(err), p)
+		return
+	}
+	redirect(w, r, "/admin/users", "User "+u.Name+" created.")
+}
+
+func (s *Server) handleUserEdit(w http.ResponseWriter, r *http.Request) {
+	s.renderUserEdit(w, r, http.StatusOK, &page{})
+}
+
+func (s *Server) renderUserEdit(w http.ResponseWriter, r *http.Request, status int, p *page) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	u, err := s.Users.FindUserByID(r.Context(), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	d, err := s.usersData(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	d.User = u
+	p.Title, p.Nav, p.Data = "Edit "+u.Name, "users", d
+	s.render(w, r, status, "user_edit", p)
+}
+
+func (s *Server) handleUserSave(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	name, login := r.PostFormValue("name"), r.PostFormValue("login")
+	role := callsheet.Role(r.PostFormValue("role"))
+	canAdd := r.PostFormValue("can_add_customer") == "on"
+	active := r.PostFormValue("active") == "on"
+	camps := formCampaigns(r)
+	upd := callsheet.UserUpdate{Name: &name, Login: &login, Role: &role, CanAddCustomer: &canAdd, Active: &active, CampaignIDs: &camps}
+	if pw := r.PostFormValue("password"); pw != "" {
+		upd.Password = &pw
+	}
+	if _, err := s.Users.UpdateUser(r.Context(), id, upd); err != nil {
+		if callsheet.ErrorCode(err) == callsheet.ENOTFOUND && callsheet.ErrorFields(err) == nil {
+			s.renderError(w, r, err)
+			return
+		}
+		p := formPage("", r, err)
+		p.Form.Del("password")
+		s.renderUserEdit(w, r, statusOf(err), p)
+		return
+	}
+	redirect(w, r, "/admin/users", "User "+name+" saved.")
+}
