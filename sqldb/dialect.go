@@ -27,6 +27,10 @@ type dialect interface {
 	// concurrentWriters reports whether another connection may write while
 	// a long import transaction is open. SQLite allows one writer at a time.
 	concurrentWriters() bool
+	// createStage and dropStage make and remove the import's staging
+	// table in the transaction.
+	createStage(ctx context.Context, tx *Tx) error
+	dropStage(ctx context.Context, tx *Tx) error
 }
 
 type errKind int
@@ -140,3 +144,51 @@ func (postgresDialect) mergeJSON(a, b string) string {
 }
 
 func (postgresDialect) concurrentWriters() bool { return true }
+
+// stageTable is the staging table of an import. Only its first twelve
+// columns come from the rows; the rest are worked out by classification.
+const stageTable = `(
+	line         BIGINT PRIMARY KEY,
+	phone        TEXT NOT NULL,
+	name         TEXT NOT NULL,
+	last_name    TEXT NOT NULL,
+	email        TEXT NOT NULL,
+	source       TEXT NOT NULL,
+	note         TEXT NOT NULL,
+	external_id  TEXT NOT NULL,
+	agent_id     BIGINT,
+	follow_up_at BIGINT,
+	created_at   BIGINT,
+	custom       TEXT NOT NULL,
+	outcome          TEXT,
+	existing_id      BIGINT,
+	existing_allowed BIGINT,
+	other_campaign   BOOLEAN NOT NULL DEFAULT FALSE,
+	dnc_at           BIGINT,
+	dup_of           BIGINT,
+	blocked          BOOLEAN NOT NULL DEFAULT FALSE
+)`
+
+func (sqliteDialect) createStage(ctx context.Context, tx *Tx) error {
+	if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS temp.import_stage`); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `CREATE TEMP TABLE import_stage `+stageTable)
+	return err
+}
+
+func (sqliteDialect) dropStage(ctx context.Context, tx *Tx) error {
+	_, err := tx.exec(ctx, `DROP TABLE temp.import_stage`)
+	return err
+}
+
+func (postgresDialect) createStage(ctx context.Context, tx *Tx) error {
+	if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS pg_temp.import_stage`); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `CREATE TEMP TABLE import_stage `+stageTable+` ON COMMIT DROP`)
+	return err
+}
+
+// The table goes with the commit.
+func (postgresDialect) dropStage(context.Context, *Tx) error { return nil }

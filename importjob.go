@@ -1,0 +1,292 @@
+package callsheet
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// UniqueMode says what to do with a customer whose phone is already in
+// another campaign of the account ("Make customers unique").
+type UniqueMode string
+
+// Unique modes.
+const (
+	UniqueAny     UniqueMode = "any"      // add it whatever other campaigns hold
+	UniqueMove    UniqueMode = "move"     // delete it from the other campaigns, so it is only here
+	UniqueOnlyNew UniqueMode = "only-new" // add it only if no other campaign holds it
+)
+
+// Valid reports whether m is a known mode.
+func (m UniqueMode) Valid() bool { return m == UniqueAny || m == UniqueMove || m == UniqueOnlyNew }
+
+// ImportOptions are the options of an upload, as the help article lists
+// them, plus what a careful importer needs.
+type ImportOptions struct {
+	// StatusID is the status of every customer of the upload; zero means
+	// the account's initial status.
+	StatusID int64 `json:"status_id"`
+	// International: numbers carry a country code even without "+".
+	International bool `json:"international"`
+	// Override updates customers already in the campaign, in the matched
+	// fields only. Empty cells never overwrite.
+	Override bool `json:"override"`
+	// UpdateContactAllowed sets the contact-allowed date of every uploaded
+	// customer to now, which unblocks customers blocked as do-not-call.
+	UpdateContactAllowed bool `json:"update_contact_allowed"`
+	// Reset puts existing customers back to the upload's status and clears
+	// their follow-up date.
+	Reset bool `json:"reset"`
+	// Unique is what to do with customers other campaigns hold.
+	Unique UniqueMode `json:"unique"`
+	// LoadValid writes the valid rows even when some rows are invalid;
+	// otherwise one invalid row means nothing is written.
+	LoadValid bool `json:"load_valid"`
+	// DryRun computes every outcome and writes nothing.
+	DryRun bool `json:"dry_run"`
+}
+
+// Validate checks the options and fills in defaults.
+func (o *ImportOptions) Validate() error {
+	if o.Unique == "" {
+		o.Unique = UniqueAny
+	}
+	if !o.Unique.Valid() {
+		return FieldErrors(map[string]string{"unique": "Make customers unique must be any, move or only-new."})
+	}
+	return nil
+}
+
+// Outcome is what happened to one row of an import. Every row has exactly
+// one outcome; being blocked by do-not-call is reported beside it.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeAdded                Outcome = "added"                  // new in the campaign
+	OutcomeMoved                Outcome = "moved"                  // new here, removed from other campaigns
+	OutcomeUpdated              Outcome = "updated"                // already here; fields or contact-allowed date updated (and reset, if asked)
+	OutcomeReset                Outcome = "reset"                  // already here; only status reset and follow-up cleared
+	OutcomeSkippedExisting      Outcome = "skipped_existing"       // already here, left as it was
+	OutcomeSkippedOtherCampaign Outcome = "skipped_other_campaign" // in another campaign, and only new ones were wanted
+	OutcomeDuplicate            Outcome = "duplicate_in_file"      // the phone came earlier in the file
+	OutcomeInvalid              Outcome = "invalid"                // could not be read; nothing done
+)
+
+// Written reports whether the outcome adds or changes a customer.
+func (o Outcome) Written() bool {
+	return o == OutcomeAdded || o == OutcomeMoved || o == OutcomeUpdated || o == OutcomeReset
+}
+
+// ImportCounts sums an import's outcomes. Total is the sum of every
+// outcome; Blocked counts, among them, the customers left blocked.
+type ImportCounts struct {
+	Total                int `json:"total"`
+	Added                int `json:"added"`
+	Updated              int `json:"updated"`
+	Reset                int `json:"reset"`
+	Moved                int `json:"moved"`
+	SkippedExisting      int `json:"skipped_existing"`
+	SkippedOtherCampaign int `json:"skipped_other_campaign"`
+	DuplicateInFile      int `json:"duplicate_in_file"`
+	Blocked              int `json:"blocked"`
+	Invalid              int `json:"invalid"`
+}
+
+// Add counts one row's outcome.
+func (c *ImportCounts) Add(o Outcome, n int) {
+	c.Total += n
+	switch o {
+	case OutcomeAdded:
+		c.Added += n
+	case OutcomeMoved:
+		c.Moved += n
+	case OutcomeUpdated:
+		c.Updated += n
+	case OutcomeReset:
+		c.Reset += n
+	case OutcomeSkippedExisting:
+		c.SkippedExisting += n
+	case OutcomeSkippedOtherCampaign:
+		c.SkippedOtherCampaign += n
+	case OutcomeDuplicate:
+		c.DuplicateInFile += n
+	case OutcomeInvalid:
+		c.Invalid += n
+	}
+}
+
+// ImportRow is one normalised row, ready to apply. The importer fills it
+// from a file or a request; Problem set means the row is invalid.
+type ImportRow struct {
+	Line       int // the file's line (or, for the API, the item's index)
+	Phone      string
+	Name       string
+	LastName   string
+	Email      string
+	Source     string
+	Note       string
+	ExternalID string
+	AgentID    int64
+	FollowUpAt *time.Time
+	CreatedAt  *time.Time
+	Custom     map[int64]string
+	Problem    *RowProblem
+}
+
+// RowProblem says what is wrong with a row, naming its column.
+type RowProblem struct {
+	Field   string `json:"field,omitempty"`  // the system field, or custom_field_<id>
+	Column  string `json:"column,omitempty"` // the column of the file
+	Message string `json:"message"`
+}
+
+// RowResult is the outcome of one row.
+type RowResult struct {
+	Line        int     `json:"line"`
+	Outcome     Outcome `json:"outcome"`
+	CustomerID  int64   `json:"customer_id,omitempty"`
+	Blocked     bool    `json:"blocked,omitempty"`
+	DuplicateOf int     `json:"duplicate_of,omitempty"` // the line of the first row with the phone
+	Field       string  `json:"field,omitempty"`
+	Column      string  `json:"column,omitempty"`
+	Message     string  `json:"message,omitempty"`
+}
+
+// ImportState is where a job is in its life.
+type ImportState string
+
+// Import job states.
+const (
+	ImportQueued    ImportState = "queued"
+	ImportRunning   ImportState = "running"
+	ImportDone      ImportState = "done"      // applied (or, for a dry run or refused file, reported)
+	ImportFailed    ImportState = "failed"    // could not be read or applied; nothing written
+	ImportCancelled ImportState = "cancelled" // stopped before it was applied; nothing written
+	ImportUndone    ImportState = "undone"
+)
+
+// Finished reports whether the job will not change any more by itself.
+func (s ImportState) Finished() bool {
+	return s == ImportDone || s == ImportFailed || s == ImportCancelled || s == ImportUndone
+}
+
+// ImportJob is an import: its file, options and mapping, and once it has
+// run, its counts. Jobs are persisted, so any server process can run one
+// and a restart neither loses nor doubles it.
+type ImportJob struct {
+	ID         int64             `json:"id"`
+	AccountID  int64             `json:"account_id"`
+	CampaignID int64             `json:"campaign_id"`
+	Source     string            `json:"source"` // file, api, cli
+	CreatedBy  string            `json:"created_by"`
+	UserID     int64             `json:"user_id,omitempty"`
+	TokenID    int64             `json:"token_id,omitempty"`
+	FileName   string            `json:"file_name,omitempty"`
+	FileSize   int64             `json:"file_size,omitempty"`
+	Encoding   string            `json:"encoding,omitempty"` // "" or auto to detect
+	Sheet      string            `json:"sheet,omitempty"`
+	Mapping    map[string]string `json:"mapping"` // field -> column; custom fields by label
+	Options    ImportOptions     `json:"options"`
+	State      ImportState       `json:"state"`
+	Error      string            `json:"error,omitempty"`
+	Counts     ImportCounts      `json:"counts"`
+	// Applied is false when the job wrote nothing: a dry run, or invalid
+	// rows without the load-valid option.
+	Applied    bool       `json:"applied"`
+	RowsRead   int        `json:"rows_read"`
+	BytesRead  int64      `json:"bytes_read"`
+	Attempts   int        `json:"attempts"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	UndoneAt   *time.Time `json:"undone_at,omitempty"`
+}
+
+// ImportJobFilter narrows FindImportJobs.
+type ImportJobFilter struct {
+	ID         *int64
+	CampaignID *int64
+	State      *ImportState
+	Source     *string
+	Offset     int
+	Limit      int
+}
+
+// ImportSource gives the rows of an import one at a time.
+type ImportSource interface {
+	// Next returns the next row, or io.EOF. An invalid row comes back with
+	// its Problem set, not as an error; an error stops the import.
+	Next() (*ImportRow, error)
+}
+
+// ImportResult is what applying an import did.
+type ImportResult struct {
+	Counts  ImportCounts `json:"counts"`
+	Applied bool         `json:"applied"`
+	// Rows holds every row's result when the caller asked for them (the
+	// API's batches); file jobs keep only the problem rows, in the store.
+	Rows []RowResult `json:"rows,omitempty"`
+}
+
+// UndoResult is what undoing an import did. Customers someone changed after
+// the import are kept as they are and listed.
+type UndoResult struct {
+	Removed  int     `json:"removed"`  // added customers deleted
+	Restored int     `json:"restored"` // overwritten customers put back
+	Returned int     `json:"returned"` // moved customers put back in their campaigns
+	Kept     []int64 `json:"kept"`     // customers changed since, left alone
+}
+
+// ImportStore persists import jobs and applies them, set-based, each in
+// one transaction. It is what sqldb implements for the import engine.
+type ImportStore interface {
+	// CreateImportJob saves a job and its file (read to the end, in chunks)
+	// and queues it; with queue false it is saved as running, for a caller
+	// that runs it at once. Returns EINVALID, ENOTFOUND (campaign, status),
+	// EFORBIDDEN.
+	CreateImportJob(ctx context.Context, job *ImportJob, file io.Reader, queue bool) error
+
+	// FindImportJobByID returns a job of the actor's account. Returns ENOTFOUND.
+	FindImportJobByID(ctx context.Context, id int64) (*ImportJob, error)
+
+	// FindImportJobs returns jobs, newest first, and their total.
+	FindImportJobs(ctx context.Context, filter ImportJobFilter) ([]*ImportJob, int, error)
+
+	// OpenImportFile streams a job's file back.
+	OpenImportFile(ctx context.Context, jobID int64) (io.ReadCloser, error)
+
+	// ClaimImportJob takes the oldest queued job, or a running one whose
+	// worker stopped renewing its lease, for worker. It acts for the
+	// operator, across accounts. Returns ENOTFOUND when there is none.
+	ClaimImportJob(ctx context.Context, worker string, lease time.Duration) (*ImportJob, error)
+
+	// RenewImportLease extends a running job's lease and records progress;
+	// it reports whether cancelling was asked for. Operator only.
+	RenewImportLease(ctx context.Context, jobID int64, worker string, lease time.Duration, rows int, bytes int64) (cancel bool, err error)
+
+	// RunImport applies rows to the job's campaign in one transaction and
+	// records the outcome on the job. Nothing is written (but the report)
+	// if the job is a dry run or has invalid rows without LoadValid. With
+	// collect, every row's result is returned.
+	RunImport(ctx context.Context, job *ImportJob, src ImportSource, collect bool) (*ImportResult, error)
+
+	// FinishImportJob marks a job failed or cancelled, with a message.
+	FinishImportJob(ctx context.Context, jobID int64, state ImportState, message string) error
+
+	// CancelImportJob asks a job to stop: a queued job is cancelled at once,
+	// a running one when its worker next looks. Returns ENOTFOUND, ECONFLICT
+	// (already finished).
+	CancelImportJob(ctx context.Context, id int64) (*ImportJob, error)
+
+	// FindImportProblems returns the rows of a job that were not added or
+	// updated (and those left blocked), by line, and their total.
+	FindImportProblems(ctx context.Context, jobID int64, offset, limit int) ([]RowResult, int, error)
+
+	// UndoImportJob undoes a finished, applied import. Returns ENOTFOUND,
+	// ECONFLICT (not undoable).
+	UndoImportJob(ctx context.Context, id int64) (*UndoResult, error)
+
+	// SetCampaignMapping saves the mapping a campaign's import used.
+	SetCampaignMapping(ctx context.Context, campaignID int64, mapping map[string]string) error
+}

@@ -1,0 +1,389 @@
+package sqldb
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/callsheet/callsheet"
+)
+
+// ImportStore implements callsheet.ImportStore.
+type ImportStore struct {
+	db *DB
+
+	// ChunkSize is the size of the pieces a file is stored in.
+	ChunkSize int
+}
+
+// NewImportStore returns the import store of db.
+func NewImportStore(db *DB) *ImportStore { return &ImportStore{db: db, ChunkSize: 1 << 20} }
+
+var _ callsheet.ImportStore = (*ImportStore)(nil)
+
+// ConcurrentWriters reports whether the engine lets other connections write
+// while an import's transaction is open. SQLite does not: progress and
+// leases of a running import live in the running process only.
+func (s *ImportStore) ConcurrentWriters() bool { return s.db.dialect.concurrentWriters() }
+
+const importJobColumns = `id, account_id, campaign_id, source, created_by, COALESCE(user_id, 0), COALESCE(token_id, 0), file_name, file_size,
+	encoding, sheet, mapping, options, state, error, counts, applied, rows_read, bytes_read, attempts, created_at, started_at, finished_at, undone_at`
+
+func scanImportJob(sc interface{ Scan(...any) error }, j *callsheet.ImportJob, extra ...any) error {
+	var mapping, options, counts, state string
+	var created int64
+	var started, finished, undone sql.NullInt64
+	dest := append([]any{&j.ID, &j.AccountID, &j.CampaignID, &j.Source, &j.CreatedBy, &j.UserID, &j.TokenID, &j.FileName, &j.FileSize,
+		&j.Encoding, &j.Sheet, &mapping, &options, &state, &j.Error, &counts, &j.Applied, &j.RowsRead, &j.BytesRead, &j.Attempts,
+		&created, &started, &finished, &undone}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return err
+	}
+	j.State = callsheet.ImportState(state)
+	json.Unmarshal([]byte(mapping), &j.Mapping)
+	json.Unmarshal([]byte(options), &j.Options)
+	json.Unmarshal([]byte(counts), &j.Counts)
+	j.CreatedAt = fromMicros(created)
+	j.StartedAt, j.FinishedAt, j.UndoneAt = fromNullMicros(started), fromNullMicros(finished), fromNullMicros(undone)
+	return nil
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// CreateImportJob implements callsheet.ImportStore.
+func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.ImportJob, file io.Reader, queue bool) error {
+	a, err := adminOf(ctx)
+	if err != nil {
+		return err
+	}
+	if err := job.Options.Validate(); err != nil {
+		return err
+	}
+	job.AccountID, job.UserID, job.TokenID = a.AccountID, a.UserID, a.TokenID
+	if job.CreatedBy == "" {
+		job.CreatedBy = a.Name
+	}
+	if job.Mapping == nil {
+		job.Mapping = map[string]string{}
+	}
+	job.State = callsheet.ImportQueued
+	if !queue {
+		job.State = callsheet.ImportRunning
+	}
+	return s.db.withTx(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM campaigns WHERE id = ? AND account_id = ?`, job.CampaignID, a.AccountID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Campaign not found.", Fields: map[string]string{"campaign": "Campaign not found."}}
+		}
+		if job.Options.StatusID == 0 {
+			if err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, a.AccountID).Scan(&job.Options.StatusID); err != nil {
+				return err
+			}
+		} else if err := tx.queryRow(ctx, `SELECT count(*) FROM statuses WHERE id = ? AND account_id = ?`, job.Options.StatusID, a.AccountID).Scan(&n); err != nil {
+			return err
+		} else if n == 0 {
+			return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
+		}
+		var userID, tokenID any
+		if job.UserID != 0 {
+			userID = job.UserID
+		}
+		if job.TokenID != 0 {
+			tokenID = job.TokenID
+		}
+		job.CreatedAt = tx.now
+		var started any
+		if !queue {
+			job.StartedAt, job.Attempts, started = &tx.now, 1, micros(tx.now)
+		}
+		id, err := tx.insert(ctx, `INSERT INTO import_jobs (account_id, campaign_id, source, created_by, user_id, token_id, file_name, file_size,
+			encoding, sheet, mapping, options, state, created_at, started_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			job.AccountID, job.CampaignID, job.Source, job.CreatedBy, userID, tokenID, job.FileName, 0,
+			job.Encoding, job.Sheet, mustJSON(job.Mapping), mustJSON(job.Options), string(job.State), micros(tx.now), started, job.Attempts)
+		if err != nil {
+			return err
+		}
+		job.ID = id
+		if file != nil {
+			size, err := s.storeFile(ctx, tx, id, file)
+			if err != nil {
+				return err
+			}
+			job.FileSize = size
+			if _, err := tx.exec(ctx, `UPDATE import_jobs SET file_size = ? WHERE id = ?`, size, id); err != nil {
+				return err
+			}
+		}
+		return tx.audit(ctx, a, "import.create", "import", id, map[string]any{"campaign_id": job.CampaignID, "file": job.FileName, "source": job.Source, "options": job.Options})
+	})
+}
+
+// storeFile copies a file into chunks.
+func (s *ImportStore) storeFile(ctx context.Context, tx *Tx, jobID int64, r io.Reader) (int64, error) {
+	buf := make([]byte, s.ChunkSize)
+	var size int64
+	for seq := 0; ; seq++ {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if _, err := tx.exec(ctx, `INSERT INTO import_files (job_id, seq, data) VALUES (?, ?, ?)`, jobID, seq, buf[:n]); err != nil {
+				return 0, err
+			}
+			size += int64(n)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return size, nil
+		} else if err != nil {
+			return 0, callsheet.Errorf(callsheet.EBADREQUEST, "The file could not be received: %v.", err)
+		}
+	}
+}
+
+// FindImportJobByID implements callsheet.ImportStore.
+func (s *ImportStore) FindImportJobByID(ctx context.Context, id int64) (*callsheet.ImportJob, error) {
+	js, _, err := s.FindImportJobs(ctx, callsheet.ImportJobFilter{ID: &id, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(js) == 0 {
+		return nil, notFound("Import")
+	}
+	return js[0], nil
+}
+
+// FindImportJobs implements callsheet.ImportStore.
+func (s *ImportStore) FindImportJobs(ctx context.Context, f callsheet.ImportJobFilter) ([]*callsheet.ImportJob, int, error) {
+	a, err := adminOf(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var w where
+	w.add("account_id = ?", a.AccountID)
+	if f.ID != nil {
+		w.add("id = ?", *f.ID)
+	}
+	if f.CampaignID != nil {
+		w.add("campaign_id = ?", *f.CampaignID)
+	}
+	if f.State != nil {
+		w.add("state = ?", string(*f.State))
+	}
+	if f.Source != nil {
+		w.add("source = ?", *f.Source)
+	}
+	rows, err := s.db.query(ctx, `SELECT `+importJobColumns+`, count(*) OVER () FROM import_jobs WHERE `+w.String()+` ORDER BY id DESC`+limitOffset(f.Limit, f.Offset), w.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []*callsheet.ImportJob
+	n := 0
+	for rows.Next() {
+		var j callsheet.ImportJob
+		if err := scanImportJob(rows, &j, &n); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, &j)
+	}
+	return out, n, rows.Err()
+}
+
+// OpenImportFile implements callsheet.ImportStore. Chunks are read one at a
+// time, so memory holds one chunk whatever the file's size.
+func (s *ImportStore) OpenImportFile(ctx context.Context, jobID int64) (io.ReadCloser, error) {
+	a := callsheet.ActorFromContext(ctx)
+	if !callsheet.IsOperator(ctx) {
+		if a == nil || !a.IsAdmin() {
+			return nil, callsheet.Errorf(callsheet.EFORBIDDEN, "Only an admin may do this.")
+		}
+		var n int
+		if err := s.db.queryRow(ctx, `SELECT count(*) FROM import_jobs WHERE id = ? AND account_id = ?`, jobID, a.AccountID).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, notFound("Import")
+		}
+	}
+	return &chunkReader{ctx: ctx, db: s.db, jobID: jobID}, nil
+}
+
+type chunkReader struct {
+	ctx   context.Context
+	db    *DB
+	jobID int64
+	seq   int
+	buf   *bytes.Reader
+	done  bool
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for {
+		if r.buf != nil && r.buf.Len() > 0 {
+			return r.buf.Read(p)
+		}
+		if r.done {
+			return 0, io.EOF
+		}
+		var data []byte
+		err := r.db.queryRow(r.ctx, `SELECT data FROM import_files WHERE job_id = ? AND seq = ?`, r.jobID, r.seq).Scan(&data)
+		if err == sql.ErrNoRows {
+			r.done = true
+			continue
+		} else if err != nil {
+			return 0, err
+		}
+		r.seq++
+		r.buf = bytes.NewReader(data)
+	}
+}
+
+func (r *chunkReader) Close() error { r.done = true; return nil }
+
+// ClaimImportJob implements callsheet.ImportStore.
+func (s *ImportStore) ClaimImportJob(ctx context.Context, worker string, lease time.Duration) (*callsheet.ImportJob, error) {
+	if !callsheet.IsOperator(ctx) {
+		return nil, callsheet.Errorf(callsheet.EFORBIDDEN, "Only the operator may claim imports.")
+	}
+	var job *callsheet.ImportJob
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		var id int64
+		err := tx.queryRow(ctx, `SELECT id FROM import_jobs WHERE state = 'queued' OR (state = 'running' AND lease_until IS NOT NULL AND lease_until < ?)
+			ORDER BY id LIMIT 1`, micros(tx.now)).Scan(&id)
+		if err == sql.ErrNoRows {
+			return notFound("Queued import")
+		} else if err != nil {
+			return err
+		}
+		// The state check makes the claim safe against another worker
+		// claiming the same job between the select and the update.
+		r, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1,
+			started_at = COALESCE(started_at, ?), rows_read = 0, bytes_read = 0
+			WHERE id = ? AND (state = 'queued' OR (state = 'running' AND lease_until < ?))`,
+			worker, micros(tx.now.Add(lease)), micros(tx.now), id, micros(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return notFound("Queued import")
+		}
+		job = &callsheet.ImportJob{}
+		return scanImportJob(tx.queryRow(ctx, `SELECT `+importJobColumns+` FROM import_jobs WHERE id = ?`, id), job)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+// RequeueOrphanedImports puts back in the queue the jobs left running by a
+// process that is gone. On SQLite only one process runs imports, so at its
+// start every running job is orphaned: its transaction never committed.
+func (s *ImportStore) RequeueOrphanedImports(ctx context.Context) (int, error) {
+	r, err := s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE import_jobs SET state = 'queued', worker = '', lease_until = NULL WHERE state = 'running'`))
+	if err != nil {
+		return 0, s.db.translate(err)
+	}
+	n, _ := r.RowsAffected()
+	return int(n), nil
+}
+
+// RenewImportLease implements callsheet.ImportStore.
+func (s *ImportStore) RenewImportLease(ctx context.Context, jobID int64, worker string, lease time.Duration, rows int, bytes int64) (bool, error) {
+	now := s.db.Now().UTC()
+	var cancel bool
+	err := s.db.queryRow(ctx, `UPDATE import_jobs SET lease_until = ?, rows_read = ?, bytes_read = ? WHERE id = ? AND worker = ? RETURNING cancel_requested`,
+		micros(now.Add(lease)), rows, bytes, jobID, worker).Scan(&cancel)
+	if err == sql.ErrNoRows {
+		return true, nil // someone else holds it now: stop
+	}
+	return cancel, s.db.translate(err)
+}
+
+// FinishImportJob implements callsheet.ImportStore.
+func (s *ImportStore) FinishImportJob(ctx context.Context, jobID int64, state callsheet.ImportState, message string) error {
+	now := s.db.Now().UTC()
+	_, err := s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE import_jobs SET state = ?, error = ?, finished_at = ?, worker = '', lease_until = NULL
+		WHERE id = ? AND state IN ('queued', 'running')`), string(state), message, micros(now), jobID)
+	return s.db.translate(err)
+}
+
+// CancelImportJob implements callsheet.ImportStore.
+func (s *ImportStore) CancelImportJob(ctx context.Context, id int64) (*callsheet.ImportJob, error) {
+	a, err := adminOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.withTx(ctx, func(tx *Tx) error {
+		var state string
+		if err := tx.queryRow(ctx, `SELECT state FROM import_jobs WHERE id = ? AND account_id = ?`, id, a.AccountID).Scan(&state); err == sql.ErrNoRows {
+			return notFound("Import")
+		} else if err != nil {
+			return err
+		}
+		switch callsheet.ImportState(state) {
+		case callsheet.ImportQueued:
+			if _, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'cancelled', finished_at = ?, error = 'Cancelled before it started.' WHERE id = ?`, micros(tx.now), id); err != nil {
+				return err
+			}
+		case callsheet.ImportRunning:
+			if _, err := tx.exec(ctx, `UPDATE import_jobs SET cancel_requested = TRUE WHERE id = ?`, id); err != nil {
+				return err
+			}
+		default:
+			return callsheet.Errorf(callsheet.ECONFLICT, "The import has already finished.")
+		}
+		return tx.audit(ctx, a, "import.cancel", "import", id, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.FindImportJobByID(ctx, id)
+}
+
+// FindImportProblems implements callsheet.ImportStore.
+func (s *ImportStore) FindImportProblems(ctx context.Context, jobID int64, offset, limit int) ([]callsheet.RowResult, int, error) {
+	if !callsheet.IsOperator(ctx) {
+		if _, err := s.FindImportJobByID(ctx, jobID); err != nil {
+			return nil, 0, err
+		}
+	}
+	var total int
+	if err := s.db.queryRow(ctx, `SELECT count(*) FROM import_problems WHERE job_id = ?`, jobID).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.db.query(ctx, `SELECT line, outcome, blocked, COALESCE(duplicate_of, 0), COALESCE(customer_id, 0), field, column_name, message
+		FROM import_problems WHERE job_id = ? ORDER BY line`+limitOffset(limit, offset), jobID)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []callsheet.RowResult{}
+	for rows.Next() {
+		var r callsheet.RowResult
+		var outcome string
+		if err := rows.Scan(&r.Line, &outcome, &r.Blocked, &r.DuplicateOf, &r.CustomerID, &r.Field, &r.Column, &r.Message); err != nil {
+			return nil, 0, err
+		}
+		r.Outcome = callsheet.Outcome(outcome)
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// SetCampaignMapping implements callsheet.ImportStore.
+func (s *ImportStore) SetCampaignMapping(ctx context.Context, campaignID int64, mapping map[string]string) error {
+	a, err := adminOf(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE campaigns SET last_mapping = ? WHERE id = ? AND account_id = ?`), mustJSON(mapping), campaignID, a.AccountID)
+	return s.db.translate(err)
+}

@@ -1,0 +1,536 @@
+package sqldb
+
+import (
+	"context"
+	"errors"
+	"io"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/callsheet/callsheet"
+)
+
+// The import engine stages a whole file in a temporary table, then
+// classifies and applies it with a few set-based statements, in one
+// transaction: a crash or an error leaves the data as it was, and no row
+// costs a lookup of its own.
+
+// stageColumns are the columns of the staging table filled from the rows.
+const stageColumns = `line, phone, name, last_name, email, source, note, external_id, agent_id, follow_up_at, created_at, custom`
+
+const stageWidth = 12
+
+// stageBatch is how many rows one INSERT stages (12 parameters each, under
+// both engines' limits).
+const stageBatch = 400
+
+// problemColumns are the columns of import_problems written for invalid rows.
+const problemWidth = 6
+
+// batchInserter inserts rows of a fixed width with multi-row INSERTs, using
+// one prepared statement for full batches.
+type batchInserter struct {
+	tx     *Tx
+	head   string // INSERT INTO t (cols) VALUES
+	width  int
+	batch  int
+	args   []any
+	full   *sql.Stmt
+	tuples string
+}
+
+func newBatchInserter(tx *Tx, head string, width, batch int) *batchInserter {
+	tuple := "(" + placeholders(width) + ")"
+	return &batchInserter{tx: tx, head: head, width: width, batch: batch, args: make([]any, 0, width*batch),
+		tuples: strings.TrimSuffix(strings.Repeat(tuple+", ", batch), ", ")}
+}
+
+func (b *batchInserter) add(ctx context.Context, vals ...any) error {
+	b.args = append(b.args, vals...)
+	if len(b.args) == b.width*b.batch {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *batchInserter) flush(ctx context.Context) error {
+	n := len(b.args) / b.width
+	if n == 0 {
+		return nil
+	}
+	var err error
+	if n == b.batch {
+		if b.full == nil {
+			if b.full, err = b.tx.PrepareContext(ctx, b.tx.db.rebind(b.head+b.tuples)); err != nil {
+				return err
+			}
+		}
+		_, err = b.full.ExecContext(ctx, b.args...)
+	} else {
+		tuple := "(" + placeholders(b.width) + ")"
+		_, err = b.tx.exec(ctx, b.head+strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", "), b.args...)
+	}
+	b.args = b.args[:0]
+	return b.tx.db.translate(err)
+}
+
+func (b *batchInserter) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
+}
+
+// nullInt stores zero as NULL.
+func nullInt(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+// RunImport implements callsheet.ImportStore.
+func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, src callsheet.ImportSource, collect bool) (*callsheet.ImportResult, error) {
+	a, err := adminOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if job.AccountID != a.AccountID {
+		return nil, notFound("Import")
+	}
+	opts := job.Options
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, s.db.translate(err)
+	}
+	defer tx.Rollback()
+	run := &importRun{s: s, tx: tx, a: a, job: job, opts: opts, collect: collect}
+	res, err := run.run(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, s.db.translate(err)
+	}
+	job.State, job.Counts, job.Applied = callsheet.ImportDone, res.Counts, res.Applied
+	job.FinishedAt = &tx.now
+	return res, nil
+}
+
+type importRun struct {
+	s       *ImportStore
+	tx      *Tx
+	a       *callsheet.Actor
+	job     *callsheet.ImportJob
+	opts    callsheet.ImportOptions
+	collect bool
+
+	statusKind callsheet.StatusKind
+	counts     callsheet.ImportCounts
+	invalid    []callsheet.RowResult // collected invalid rows, for the API
+}
+
+func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*callsheet.ImportResult, error) {
+	tx, job := r.tx, r.job
+	var n int
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM campaigns WHERE id = ? AND account_id = ?`, job.CampaignID, r.a.AccountID).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, notFound("Campaign")
+	}
+	if r.opts.StatusID == 0 {
+		err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, r.a.AccountID).Scan(&r.opts.StatusID)
+		if err != nil {
+			return nil, err
+		}
+	}
+	var kind string
+	if err := tx.queryRow(ctx, `SELECT kind FROM statuses WHERE id = ? AND account_id = ?`, r.opts.StatusID, r.a.AccountID).Scan(&kind); err == sql.ErrNoRows {
+		return nil, notFound("Status")
+	} else if err != nil {
+		return nil, err
+	}
+	r.statusKind = callsheet.StatusKind(kind)
+
+	if err := r.s.db.dialect.createStage(ctx, tx); err != nil {
+		return nil, err
+	}
+	if err := r.stage(ctx, src); err != nil {
+		return nil, err
+	}
+	if err := r.classify(ctx); err != nil {
+		return nil, err
+	}
+	applied := !r.opts.DryRun && (r.counts.Invalid == 0 || r.opts.LoadValid)
+	if applied {
+		if err := r.apply(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.recordProblems(ctx); err != nil {
+		return nil, err
+	}
+	res := &callsheet.ImportResult{Counts: r.counts, Applied: applied}
+	if r.collect {
+		rows, err := r.results(ctx, applied)
+		if err != nil {
+			return nil, err
+		}
+		res.Rows = rows
+	}
+	if err := r.s.db.dialect.dropStage(ctx, tx); err != nil {
+		return nil, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'done', counts = ?, applied = ?, finished_at = ?, worker = '', lease_until = NULL,
+		error = '' WHERE id = ? AND account_id = ?`, mustJSON(r.counts), applied, micros(tx.now), job.ID, r.a.AccountID); err != nil {
+		return nil, err
+	}
+	if applied && job.Source == "file" && len(job.Mapping) > 0 {
+		if _, err := tx.exec(ctx, `UPDATE campaigns SET last_mapping = ? WHERE id = ? AND account_id = ?`, mustJSON(job.Mapping), job.CampaignID, r.a.AccountID); err != nil {
+			return nil, err
+		}
+	}
+	action := "import.run"
+	if r.opts.DryRun {
+		action = "import.dry_run"
+	}
+	if err := tx.audit(ctx, r.a, action, "import", job.ID, map[string]any{"campaign_id": job.CampaignID, "applied": applied, "counts": r.counts}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// stage reads every row: valid ones into the staging table, invalid ones
+// straight into the job's problems.
+func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error {
+	stage := newBatchInserter(r.tx, `INSERT INTO import_stage (`+stageColumns+`) VALUES `, stageWidth, stageBatch)
+	defer stage.close()
+	probs := newBatchInserter(r.tx, `INSERT INTO import_problems (job_id, line, outcome, field, column_name, message) VALUES `, problemWidth, 200)
+	defer probs.close()
+	for i := 0; ; i++ {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		row, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return err
+		}
+		if row.Problem != nil {
+			r.counts.Add(callsheet.OutcomeInvalid, 1)
+			if err := probs.add(ctx, r.job.ID, row.Line, string(callsheet.OutcomeInvalid), row.Problem.Field, row.Problem.Column, row.Problem.Message); err != nil {
+				return err
+			}
+			if r.collect {
+				r.invalid = append(r.invalid, callsheet.RowResult{Line: row.Line, Outcome: callsheet.OutcomeInvalid,
+					Field: row.Problem.Field, Column: row.Problem.Column, Message: row.Problem.Message})
+			}
+			continue
+		}
+		if err := stage.add(ctx, row.Line, row.Phone, row.Name, row.LastName, row.Email, row.Source, row.Note, row.ExternalID,
+			nullInt(row.AgentID), nullMicros(row.FollowUpAt), nullMicros(row.CreatedAt), encodeCustom(row.Custom, false)); err != nil {
+			return r.lineError(err, row.Line)
+		}
+	}
+	if err := stage.flush(ctx); err != nil {
+		return err
+	}
+	return probs.flush(ctx)
+}
+
+// lineError explains a staging conflict: two rows with one line number.
+func (r *importRun) lineError(err error, line int) error {
+	if callsheet.ErrorCode(err) == callsheet.ECONFLICT {
+		return callsheet.Errorf(callsheet.EINVALID, "Two rows have line number %d.", line)
+	}
+	return err
+}
+
+// outcome SQL literals.
+func lit(o callsheet.Outcome) string { return "'" + string(o) + "'" }
+
+// inCampaign lists the outcomes of rows whose customer is in the campaign
+// after the import.
+var inCampaign = "(" + strings.Join([]string{lit(callsheet.OutcomeAdded), lit(callsheet.OutcomeMoved), lit(callsheet.OutcomeUpdated),
+	lit(callsheet.OutcomeReset), lit(callsheet.OutcomeSkippedExisting)}, ", ") + ")"
+
+var written = "(" + strings.Join([]string{lit(callsheet.OutcomeAdded), lit(callsheet.OutcomeMoved), lit(callsheet.OutcomeUpdated),
+	lit(callsheet.OutcomeReset)}, ", ") + ")"
+
+// resetApplies is true for the staged rows that get the upload's status.
+func (r *importRun) resetApplies() string {
+	if r.opts.Reset {
+		return "outcome IN (" + lit(callsheet.OutcomeAdded) + ", " + lit(callsheet.OutcomeMoved) + ", " + lit(callsheet.OutcomeReset) + ", " + lit(callsheet.OutcomeUpdated) + ")"
+	}
+	return "outcome IN (" + lit(callsheet.OutcomeAdded) + ", " + lit(callsheet.OutcomeMoved) + ")"
+}
+
+// classify gives every staged row its outcome, in a few statements.
+func (r *importRun) classify(ctx context.Context) error {
+	tx, acc, camp := r.tx, r.a.AccountID, r.job.CampaignID
+	steps := []struct {
+		q    string
+		args []any
+	}{
+		{`CREATE INDEX import_stage_phone ON import_stage (phone)`, nil},
+		// The first row of a phone counts; later ones are duplicates of it.
+		{`UPDATE import_stage SET outcome = ` + lit(callsheet.OutcomeDuplicate) + `, dup_of = d.first
+			FROM (SELECT phone, min(line) AS first FROM import_stage GROUP BY phone HAVING count(*) > 1) d
+			WHERE import_stage.phone = d.phone AND import_stage.line > d.first`, nil},
+		{`UPDATE import_stage SET existing_id = c.id, existing_allowed = c.contact_allowed_at
+			FROM customers c WHERE c.campaign_id = ? AND c.phone = import_stage.phone AND import_stage.outcome IS NULL`, []any{camp}},
+		{`UPDATE import_stage SET dnc_at = d.requested_at
+			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_stage.phone AND import_stage.outcome IS NULL`, []any{acc}},
+	}
+	if r.opts.Unique != callsheet.UniqueAny {
+		steps = append(steps, struct {
+			q    string
+			args []any
+		}{`UPDATE import_stage SET other_campaign = TRUE WHERE outcome IS NULL AND EXISTS (
+			SELECT 1 FROM customers c WHERE c.account_id = ? AND c.phone = import_stage.phone AND c.campaign_id <> ?)`, []any{acc, camp}})
+	}
+	for _, st := range steps {
+		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
+			return err
+		}
+	}
+
+	existing := lit(callsheet.OutcomeSkippedExisting)
+	if r.opts.Override || r.opts.UpdateContactAllowed {
+		existing = lit(callsheet.OutcomeUpdated)
+	} else if r.opts.Reset {
+		existing = lit(callsheet.OutcomeReset)
+	}
+	// A customer new to the campaign needs a name; an existing one keeps its own.
+	cases := "WHEN existing_id IS NOT NULL THEN " + existing
+	if r.opts.Unique == callsheet.UniqueOnlyNew {
+		cases += " WHEN other_campaign THEN " + lit(callsheet.OutcomeSkippedOtherCampaign)
+	}
+	cases += " WHEN name = '' THEN " + lit(callsheet.OutcomeInvalid)
+	if r.opts.Unique == callsheet.UniqueMove {
+		cases += " WHEN other_campaign THEN " + lit(callsheet.OutcomeMoved)
+	}
+	if _, err := tx.exec(ctx, `UPDATE import_stage SET outcome = CASE `+cases+` ELSE `+lit(callsheet.OutcomeAdded)+` END WHERE outcome IS NULL`); err != nil {
+		return err
+	}
+
+	// Blocked: the phone's do-not-call request is newer than the contact-
+	// allowed date the customer will have, or the upload's own status is
+	// do-not-call and the row gets it now.
+	allowed := "existing_allowed"
+	if r.opts.UpdateContactAllowed {
+		allowed = fmt.Sprint(micros(tx.now))
+	}
+	blocked := `dnc_at IS NOT NULL AND dnc_at > COALESCE(` + allowed + `, -1)`
+	if r.statusKind == callsheet.StatusDoNotCall && !r.opts.UpdateContactAllowed {
+		blocked = `(` + blocked + `) OR ` + r.resetApplies()
+	}
+	if _, err := tx.exec(ctx, `UPDATE import_stage SET blocked = TRUE WHERE outcome IN `+written+` AND (`+blocked+`)`); err != nil {
+		return err
+	}
+
+	rows, err := tx.query(ctx, `SELECT outcome, count(*), sum(CASE WHEN blocked THEN 1 ELSE 0 END) FROM import_stage GROUP BY outcome`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o string
+		var n, b int
+		if err := rows.Scan(&o, &n, &b); err != nil {
+			return err
+		}
+		r.counts.Add(callsheet.Outcome(o), n)
+		r.counts.Blocked += b
+	}
+	return rows.Err()
+}
+
+// customerCopy lists the customer columns an undo record keeps.
+const customerCopy = `campaign_id, name, last_name, phone, email, source, note, external_id, status_id, agent_id,
+	follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id`
+
+// overridable maps system fields to the customer column an override sets.
+var overridable = map[string]string{
+	callsheet.FieldName: "name", callsheet.FieldLastName: "last_name", callsheet.FieldEmail: "email",
+	callsheet.FieldSource: "source", callsheet.FieldNote: "note", callsheet.FieldExternalID: "external_id",
+	callsheet.FieldAgent: "agent_id", callsheet.FieldFollowUpAt: "follow_up_at", callsheet.FieldCreatedAt: "created_at",
+}
+
+// apply writes the classified rows: removes moved customers from other
+// campaigns, updates existing ones, inserts new ones, and records what
+// undo needs.
+func (r *importRun) apply(ctx context.Context) error {
+	tx, acc, camp, jobID := r.tx, r.a.AccountID, r.job.CampaignID, r.job.ID
+	now := micros(tx.now)
+
+	if r.opts.Unique == callsheet.UniqueMove {
+		if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
+			SELECT ?, 'removed', s.line, c.id, `+prefixed("c.", customerCopy)+`
+			FROM import_stage s JOIN customers c ON c.phone = s.phone
+			WHERE c.account_id = ? AND c.campaign_id <> ? AND s.outcome IN `+inCampaign, jobID, acc, camp); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM customers WHERE account_id = ? AND id IN (SELECT customer_id FROM import_changes WHERE job_id = ? AND kind = 'removed')`, acc, jobID); err != nil {
+			return err
+		}
+	}
+
+	updating := lit(callsheet.OutcomeUpdated) + ", " + lit(callsheet.OutcomeReset)
+	if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
+		SELECT ?, 'updated', s.line, c.id, `+prefixed("c.", customerCopy)+`
+		FROM import_stage s JOIN customers c ON c.id = s.existing_id WHERE s.outcome IN (`+updating+`)`, jobID); err != nil {
+		return err
+	}
+	var set []string
+	if r.opts.Override {
+		// Only the matched fields, and an empty cell never overwrites.
+		for field, col := range overridable {
+			if _, ok := r.job.Mapping[field]; !ok {
+				continue
+			}
+			switch col {
+			case "agent_id", "follow_up_at", "created_at":
+				set = append(set, col+" = COALESCE(s."+col+", customers."+col+")")
+			default:
+				set = append(set, col+" = CASE WHEN s."+col+" <> '' THEN s."+col+" ELSE customers."+col+" END")
+			}
+		}
+		set = append(set, "custom = "+r.s.db.dialect.mergeJSON("customers.custom", "s.custom"))
+	}
+	if r.opts.Reset {
+		set = append(set, fmt.Sprintf("status_id = %d", r.opts.StatusID))
+		if r.opts.Override && r.job.Mapping[callsheet.FieldFollowUpAt] != "" {
+			set = replaceSet(set, "follow_up_at", "follow_up_at = s.follow_up_at")
+		} else {
+			set = replaceSet(set, "follow_up_at", "follow_up_at = NULL")
+		}
+	}
+	if r.opts.UpdateContactAllowed {
+		set = append(set, fmt.Sprintf("contact_allowed_at = %d", now))
+	}
+	if len(set) > 0 {
+		set = append(set, fmt.Sprintf("updated_at = %d", now), "version = customers.version + 1")
+		if _, err := tx.exec(ctx, `UPDATE customers SET `+strings.Join(set, ", ")+`
+			FROM import_stage s WHERE customers.id = s.existing_id AND s.outcome IN (`+updating+`)`); err != nil {
+			return err
+		}
+	}
+
+	allowed := "NULL"
+	if r.opts.UpdateContactAllowed {
+		allowed = fmt.Sprint(now)
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO customers (account_id, campaign_id, name, last_name, phone, email, source, note, external_id,
+			status_id, agent_id, follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id)
+		SELECT ?, ?, name, last_name, phone, email, source, note, external_id, ?, agent_id, follow_up_at, COALESCE(created_at, ?), `+allowed+`,
+			custom, ?, 1, ? FROM import_stage WHERE outcome IN (`+lit(callsheet.OutcomeAdded)+`, `+lit(callsheet.OutcomeMoved)+`) ORDER BY line`,
+		acc, camp, r.opts.StatusID, now, now, jobID); err != nil {
+		return err
+	}
+
+	if r.statusKind == callsheet.StatusDoNotCall {
+		// Keep what the register held, for undo, then record the requests.
+		if _, err := tx.exec(ctx, `INSERT INTO import_dnc_changes (job_id, phone, had_entry, requested_at, reason)
+			SELECT ?, s.phone, d.phone IS NOT NULL, d.requested_at, COALESCE(d.reason, '')
+			FROM import_stage s LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
+			WHERE s.`+r.resetApplies(), jobID, acc); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO do_not_call (account_id, phone, requested_at, reason)
+			SELECT ?, phone, ?, 'import' FROM import_dnc_changes WHERE job_id = ?
+			ON CONFLICT (account_id, phone) DO UPDATE SET requested_at = excluded.requested_at, reason = excluded.reason`, acc, now, jobID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaceSet replaces the assignment to col in set, or appends it.
+func replaceSet(set []string, col, assign string) []string {
+	for i, s := range set {
+		if strings.HasPrefix(s, col+" = ") {
+			set[i] = assign
+			return set
+		}
+	}
+	return append(set, assign)
+}
+
+// prefixed qualifies each column of a comma-separated list.
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// problemMessages explain the outcomes that are not plain adds or updates.
+func (r *importRun) problemMessage() string {
+	return `CASE outcome
+		WHEN ` + lit(callsheet.OutcomeDuplicate) + ` THEN 'The phone is a duplicate of line ' || CAST(dup_of AS TEXT) || '.'
+		WHEN ` + lit(callsheet.OutcomeSkippedExisting) + ` THEN 'Already in the campaign; left as it was (tick Override existing to update it).'
+		WHEN ` + lit(callsheet.OutcomeSkippedOtherCampaign) + ` THEN 'In another campaign; only customers in no other campaign were to be added.'
+		WHEN ` + lit(callsheet.OutcomeInvalid) + ` THEN 'Name is required for a new customer.'
+		ELSE 'Blocked: the customer asked not to be called (tick Update contact allowed date to unblock).' END`
+}
+
+// recordProblems keeps the rows not added or updated, and those left
+// blocked, for the report.
+func (r *importRun) recordProblems(ctx context.Context) error {
+	_, err := r.tx.exec(ctx, `INSERT INTO import_problems (job_id, line, outcome, blocked, duplicate_of, customer_id, field, column_name, message)
+		SELECT ?, line, outcome, blocked, dup_of, existing_id, CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN 'name' ELSE '' END,
+			CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN ? ELSE '' END, `+r.problemMessage()+`
+		FROM import_stage WHERE outcome NOT IN `+written+` OR blocked`, r.job.ID, r.job.Mapping[callsheet.FieldName])
+	return err
+}
+
+// results returns every row's result, for callers that asked (the API).
+func (r *importRun) results(ctx context.Context, applied bool) ([]callsheet.RowResult, error) {
+	q := `SELECT s.line, s.outcome, s.blocked, COALESCE(s.dup_of, 0), COALESCE(s.existing_id, c.id, 0), ` + r.problemMessage() + `
+		FROM import_stage s LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone AND s.outcome IN (` +
+		lit(callsheet.OutcomeAdded) + `, ` + lit(callsheet.OutcomeMoved) + `) ORDER BY s.line`
+	rows, err := r.tx.query(ctx, q, r.job.CampaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]callsheet.RowResult, 0, len(r.invalid))
+	for rows.Next() {
+		var res callsheet.RowResult
+		var o, msg string
+		if err := rows.Scan(&res.Line, &o, &res.Blocked, &res.DuplicateOf, &res.CustomerID, &msg); err != nil {
+			return nil, err
+		}
+		res.Outcome = callsheet.Outcome(o)
+		if !res.Outcome.Written() || res.Blocked {
+			res.Message = msg
+		}
+		if res.Outcome == callsheet.OutcomeInvalid {
+			res.Field, res.Column = callsheet.FieldName, r.job.Mapping[callsheet.FieldName]
+		}
+		if !applied && (res.Outcome == callsheet.OutcomeAdded || res.Outcome == callsheet.OutcomeMoved) {
+			res.CustomerID = 0
+		}
+		out = append(out, res)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out = append(out, r.invalid...)
+	sortResults(out)
+	return out, nil
+}
+
+func sortResults(rs []callsheet.RowResult) {
+	slices.SortFunc(rs, func(a, b callsheet.RowResult) int { return a.Line - b.Line })
+}
