@@ -1,0 +1,246 @@
+package importer
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// cleanHeader trims the header names and makes every one non-empty and
+// unique, so that columns can be named in a mapping and in row errors.
+func cleanHeader(names []string) []string {
+	out := make([]string, len(names))
+	taken := make(map[string]bool, len(names))
+	for i, n := range names {
+		if i == 0 {
+			n = strings.TrimPrefix(n, "\uFEFF")
+		}
+		n = strings.TrimSpace(n)
+		if n == "" {
+			n = "Column " + strconv.Itoa(i+1)
+		}
+		out[i] = n
+		taken[n] = true
+	}
+	seen := make(map[string]bool, len(names))
+	for i, n := range out {
+		if !seen[n] {
+			seen[n] = true
+			continue
+		}
+		// A later original name must keep its name, so a suffixed name
+		// skips any name already in the header.
+		for k := 2; ; k++ {
+			c := fmt.Sprintf("%s (%d)", n, k)
+			if !taken[c] && !seen[c] {
+				out[i] = c
+				seen[c] = true
+				break
+			}
+		}
+	}
+	return out
+}
+
+// fieldSynonyms are the header names each system field is known by, in
+// English and Hebrew. The order of the fields breaks ties.
+var fieldSynonyms = []struct {
+	field string
+	names []string
+}{
+	{"name", []string{"name", "first name", "full name", "customer name", "client name", "contact name", "lead name",
+		"שם", "שם פרטי", "שם מלא", "שם לקוח"}},
+	{"last_name", []string{"last name", "surname", "family name", "שם משפחה"}},
+	{"phone", []string{"phone", "phone number", "mobile", "cell", "cellphone", "telephone", "tel", "number",
+		"טלפון", "נייד", "פלאפון", "סלולרי", "מספר טלפון", "מספר"}},
+	{"email", []string{"email", "e-mail", "mail", "email address", "מייל", `דוא"ל`, "דואר אלקטרוני", "אימייל"}},
+	{"agent", []string{"agent", "rep", "representative", "sales rep", "owner", "assigned to", "salesperson",
+		"נציג", "נציגה", "נציג מכירות"}},
+	{"follow_up_at", []string{"follow up", "follow-up", "follow up date", "followup", "callback", "call back",
+		"תאריך חזרה", "פולואפ", "פולו אפ", "מועד חזרה"}},
+	{"created_at", []string{"created", "created at", "creation date", "original creation date", "date created", "lead date",
+		"תאריך יצירה", "תאריך כניסה", "תאריך הרשמה"}},
+	{"source", []string{"source", "lead source", "utm source", "campaign source", "מקור", "מקור הגעה", "מקור ליד"}},
+	{"note", []string{"note", "notes", "comment", "comments", "remarks", "הערה", "הערות"}},
+	{"external_id", []string{"crm id", "crm_id", "external id", "id", "lead id", "customer id", "client id", "customer number",
+		"מזהה", "מזהה לקוח", "מספר לקוח"}},
+}
+
+// genericWords say little on their own: a header that matches a field only
+// through one of them loses to any other field it matches, so that
+// "Agent name" goes to the agent rather than to the customer's name.
+var genericWords = map[string]bool{
+	"name": true, "שם": true, "number": true, "מספר": true, "id": true,
+	"date": true, "תאריך": true, "at": true,
+}
+
+// Scores of a match between a header name and a synonym.
+const (
+	scoreExact       = 1000
+	scoreExactCustom = 1001 // a custom label is the account's own word for the column
+	weightWord       = 3
+	weightGeneric    = 1
+	bonusPrefix      = 1
+)
+
+// SuggestMapping proposes which column feeds each system field, from the
+// header names, so that a user only has to correct the guess.
+//
+// The fields are name, last_name, phone, email, agent, follow_up_at,
+// created_at, source, note and external_id, plus "custom:<label>" for each
+// of customLabels. The result maps a field to a column index; each column
+// feeds at most one field, and fields with no likely column are left out.
+//
+// Matching ignores case, surrounding spaces, punctuation such as '_' '-'
+// '.', and quotes (including Hebrew geresh and gershayim), and knows
+// English and Hebrew synonyms. A header equal to a synonym wins over one
+// that merely contains it, and a column goes to the field it names most
+// specifically, so "name" never takes "Last name" or "שם משפחה".
+func SuggestMapping(header []string, customLabels []string) map[string]int {
+	type candidate struct {
+		field  string
+		order  int
+		column int
+		score  int
+	}
+	type synonym struct {
+		field   string
+		order   int
+		tokens  []string
+		compact string
+		custom  bool
+	}
+	var syns []synonym
+	for i, f := range fieldSynonyms {
+		for _, n := range f.names {
+			t := matchTokens(n)
+			syns = append(syns, synonym{f.field, i, t, strings.Join(t, ""), false})
+		}
+	}
+	for i, l := range customLabels {
+		t := matchTokens(l)
+		if len(t) == 0 {
+			continue
+		}
+		syns = append(syns, synonym{"custom:" + l, len(fieldSynonyms) + i, t, strings.Join(t, ""), true})
+	}
+
+	var cands []candidate
+	for col, h := range header {
+		ht := matchTokens(h)
+		if len(ht) == 0 {
+			continue
+		}
+		hc := strings.Join(ht, "")
+		best := map[string]candidate{}
+		for _, s := range syns {
+			score := 0
+			switch {
+			case hc == s.compact && s.custom:
+				score = scoreExactCustom
+			case hc == s.compact:
+				score = scoreExact
+			default:
+				score = containsScore(ht, s.tokens)
+			}
+			if score > 0 && score > best[s.field].score {
+				best[s.field] = candidate{s.field, s.order, col, score}
+			}
+		}
+		// Only the fields that match this column best may take it.
+		top := 0
+		for _, c := range best {
+			top = max(top, c.score)
+		}
+		for _, c := range best {
+			if c.score == top {
+				cands = append(cands, c)
+			}
+		}
+	}
+	slices.SortFunc(cands, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.column, b.column), cmp.Compare(a.order, b.order))
+	})
+
+	out := map[string]int{}
+	used := map[int]bool{}
+	for _, c := range cands {
+		if _, done := out[c.field]; done || used[c.column] {
+			continue
+		}
+		out[c.field] = c.column
+		used[c.column] = true
+	}
+	return out
+}
+
+// containsScore scores a header that contains the synonym's words in a
+// row; it returns 0 if it does not.
+func containsScore(header, syn []string) int {
+	if len(syn) == 0 || len(syn) > len(header) {
+		return 0
+	}
+	for i := 0; i+len(syn) <= len(header); i++ {
+		ok := true
+		for j, w := range syn {
+			h := header[i+j]
+			// Hebrew writes "the" as a prefix: "הלקוח" is "the customer".
+			if h != w && h != "ה"+w {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		score := 0
+		for _, w := range syn {
+			if genericWords[w] {
+				score += weightGeneric
+			} else {
+				score += weightWord
+			}
+		}
+		if i == 0 {
+			score += bonusPrefix
+		}
+		return score
+	}
+	return 0
+}
+
+// matchTokens splits a header name into lower-case words for matching.
+// Quotes are dropped, since they mark abbreviations in Hebrew (דוא"ל);
+// other punctuation separates words, and so does a change between letters
+// and digits ("phone2").
+func matchTokens(s string) []string {
+	var tokens []string
+	var cur []rune
+	var curDigit bool
+	flush := func() {
+		if len(cur) > 0 {
+			tokens = append(tokens, string(cur))
+			cur = cur[:0]
+		}
+	}
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case strings.ContainsRune("'\"`´‘’“”״׳", r), unicode.Is(unicode.Mn, r):
+			// dropped
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			d := unicode.IsDigit(r)
+			if len(cur) > 0 && d != curDigit {
+				flush()
+			}
+			cur = append(cur, r)
+			curDigit = d
+		default:
+			flush()
+		}
+	}
+	flush()
+	return tokens
+}

@@ -1,0 +1,183 @@
+// Package importer turns customer files, as exported from Google Sheets or
+// Excel, into rows of strings that can be mapped onto customer fields.
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+)
+
+// peekSize is how much of a file Open may look at before reading it, to
+// detect its format, encoding and delimiter without holding the whole file.
+const peekSize = 64 << 10
+
+// ReadOptions says how to read a file. Zero values mean "detect".
+type ReadOptions struct {
+	// Format is "csv", "tsv", "xlsx", or "" to detect it: a zip archive is
+	// read as XLSX, anything else by the name's extension, and CSV otherwise.
+	Format string
+	// Encoding is "auto" or "" to detect it, or one of Encodings() (or a
+	// common alias such as "utf8", "cp1255", "hebrew" or "latin1").
+	Encoding string
+	// Delimiter is the field separator of a CSV or TSV file; 0 sniffs it
+	// among ',' ';' '\t' and '|'.
+	Delimiter rune
+	// Sheet is the name of the XLSX sheet to read; "" reads the first one.
+	Sheet string
+}
+
+// FileInfo says what was detected, so that a user can check it and correct
+// it through ReadOptions when the guess was wrong.
+type FileInfo struct {
+	Format    string   // "csv", "tsv" or "xlsx"
+	Encoding  string   // canonical name such as "utf-8" or "windows-1255"; "" for XLSX
+	Delimiter string   // ",", ";", "\t" or "|"; "" for XLSX
+	Sheet     string   // the XLSX sheet read
+	Sheets    []string // all XLSX sheet names, in workbook order
+}
+
+// Record is one data row of a file.
+type Record struct {
+	// Line is where the row starts: for CSV and TSV the physical line
+	// (1-based, so a header on the first line is line 1), for XLSX the
+	// sheet's row number.
+	Line int
+	// Fields holds one value per header column, exactly len(Header()).
+	// The slice is reused by the next call to Next: callers copy what they
+	// keep.
+	Fields []string
+}
+
+// RowError is a problem with one row. It does not stop reading: the caller
+// reports it and calls Next again.
+type RowError struct {
+	Line    int
+	Column  string // the header name of the column at fault; "" when the whole row is at fault
+	Message string // a sentence for the user
+}
+
+// Error formats the problem with its line and column, as a user would look
+// them up in the file.
+func (e *RowError) Error() string {
+	if e.Column != "" {
+		return fmt.Sprintf("line %d, column %q: %s", e.Line, e.Column, e.Message)
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Message)
+}
+
+// FileError says that a file cannot be read at all: it has no header row, or
+// its format or encoding is not one Open can read. Message is meant for the
+// user.
+type FileError struct {
+	Message string
+}
+
+// Error returns the message as it is, since it is already written for a user.
+func (e *FileError) Error() string { return e.Message }
+
+func fileErrorf(format string, args ...any) *FileError {
+	return &FileError{Message: fmt.Sprintf(format, args...)}
+}
+
+// Table is an open file being read row by row.
+type Table interface {
+	// Header returns the header row, trimmed. Empty names become
+	// "Column N" (1-based) and repeated names get " (2)", " (3)" appended,
+	// so that every column can be told apart.
+	Header() []string
+	// Info says what was detected while opening the file.
+	Info() FileInfo
+	// Next returns the next data row. It returns a *RowError for a
+	// malformed row (and the caller may call Next again), io.EOF at the
+	// end, and any other error for a failure that stops reading. Entirely
+	// blank rows are skipped silently. Record.Fields is valid until the
+	// next call to Next.
+	Next() (Record, error)
+	// Close releases what Open acquired. It does not close the reader
+	// given to Open.
+	Close() error
+}
+
+// errClosed is returned by Next after Close.
+var errClosed = errors.New("importer: table is closed")
+
+// Open reads a file's header and returns a Table positioned at the first
+// data row.
+//
+// name is the uploaded file's name and is used for its extension only. r is
+// read once, sequentially. XLSX needs random access, so for it Open spools r
+// to a temporary file, removed by Close, unless r is an *os.File, which is
+// then read in place from its current offset.
+//
+// A file with no header row, or in a format or encoding Open cannot read,
+// gives a *FileError.
+func Open(r io.Reader, name string, opt ReadOptions) (Table, error) {
+	format, err := canonicalFormat(opt.Format)
+	if err != nil {
+		return nil, err
+	}
+
+	// The offset must be taken before anything is read, since the reads
+	// below move it.
+	file, _ := r.(*os.File)
+	var fileOffset int64 = -1
+	if file != nil {
+		if off, err := file.Seek(0, io.SeekCurrent); err == nil {
+			fileOffset = off
+		}
+	}
+
+	br := bufio.NewReaderSize(r, peekSize)
+	head, err := br.Peek(peekSize)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, fmt.Errorf("importer: reading %s: %w", name, err)
+	}
+	isZip := bytes.HasPrefix(head, []byte("PK\x03\x04"))
+	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
+
+	if format == "" {
+		switch {
+		case isZip:
+			format = "xlsx"
+		case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
+			return nil, fileErrorf("This is an old Excel workbook (.xls), which cannot be read. Save it as .xlsx or as CSV and upload it again.")
+		case ext == ".xlsx" || ext == ".xlsm":
+			return nil, fileErrorf("The file is named %s but is not an Excel workbook. Save it again as .xlsx or as CSV.", ext)
+		case ext == ".xls":
+			return nil, fileErrorf("Old Excel workbooks (.xls) cannot be read. Save the file as .xlsx or as CSV and upload it again.")
+		case ext == ".tsv" || ext == ".tab":
+			format = "tsv"
+		}
+	}
+
+	switch format {
+	case "xlsx":
+		if !isZip {
+			return nil, fileErrorf("The file is not an Excel workbook (.xlsx). Choose another format or save the file again as .xlsx.")
+		}
+		return openXLSX(br, file, fileOffset, opt.Sheet)
+	default:
+		if isZip {
+			return nil, fileErrorf("The file is an Excel workbook or another zip archive, not a text file. Choose the XLSX format to read it.")
+		}
+		return openCSV(br, head, format, opt)
+	}
+}
+
+// canonicalFormat checks ReadOptions.Format; "" means detect.
+func canonicalFormat(f string) (string, error) {
+	switch s := strings.ToLower(strings.TrimSpace(f)); s {
+	case "", "auto":
+		return "", nil
+	case "csv", "tsv", "xlsx":
+		return s, nil
+	default:
+		return "", fileErrorf("Unknown file format %q: choose csv, tsv or xlsx.", f)
+	}
+}

@@ -1,0 +1,402 @@
+package importer
+
+import (
+	"archive/zip"
+	"bufio"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// maxColumns is Excel's own limit (column XFD). It also keeps a damaged
+// cell reference from making a row of millions of cells.
+const maxColumns = 16384
+
+// errRowTooWide is a row with a cell beyond maxColumns.
+var errRowTooWide = errors.New("row too wide")
+
+// openXLSX opens the chosen sheet of a workbook. file, when not nil and
+// seekable (offset >= 0), is read in place; otherwise br is spooled to a
+// temporary file, since a zip archive is read from its end.
+func openXLSX(br *bufio.Reader, file *os.File, offset int64, sheet string) (t Table, err error) {
+	x := &xlsxTable{}
+	defer func() {
+		if err != nil {
+			x.Close()
+		}
+	}()
+
+	var ra io.ReaderAt
+	var size int64
+	if file != nil && offset >= 0 {
+		if st, err := file.Stat(); err == nil && st.Mode().IsRegular() && st.Size() >= offset {
+			ra, size = io.NewSectionReader(file, offset, st.Size()-offset), st.Size()-offset
+		}
+	}
+	if ra == nil {
+		tmp, err := os.CreateTemp("", "callsheet-import-*.xlsx")
+		if err != nil {
+			return nil, fmt.Errorf("importer: spooling workbook: %w", err)
+		}
+		x.tmp = tmp
+		// Where the system allows it, the file goes away now and lives on
+		// only through the open handle, so nothing is left behind even if
+		// Close is never called.
+		if os.Remove(tmp.Name()) == nil {
+			x.tmpRemoved = true
+		}
+		n, err := io.Copy(tmp, br)
+		if err != nil {
+			return nil, fmt.Errorf("importer: spooling workbook: %w", err)
+		}
+		ra, size = tmp, n
+	}
+
+	zr, err := zip.NewReader(ra, size)
+	if err != nil {
+		return nil, fileErrorf("The file is not a valid Excel workbook (.xlsx): it may be damaged or incomplete.")
+	}
+	wb, err := loadWorkbook(zr)
+	if err != nil {
+		return nil, err
+	}
+	x.wb = wb
+
+	names := make([]string, len(wb.sheets))
+	for i, s := range wb.sheets {
+		names[i] = s.name
+	}
+	if len(names) == 0 {
+		return nil, fileErrorf("The Excel workbook has no sheets.")
+	}
+	ref, ok := pickSheet(wb.sheets, sheet)
+	if !ok {
+		return nil, fileErrorf("The workbook has no sheet named %q. Its sheets are: %s.", sheet, quoteList(names))
+	}
+	x.info = FileInfo{Format: "xlsx", Sheet: ref.name, Sheets: names}
+
+	dec, c, err := wb.open(ref.path)
+	if err != nil {
+		if err == errNoFile {
+			return nil, fileErrorf("The sheet %q is missing from the workbook. Open it in Excel and save it again.", ref.name)
+		}
+		return nil, damaged(err)
+	}
+	x.dec, x.sheet = dec, c
+
+	if err := x.readHeader(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// pickSheet finds a sheet by name, exactly or else ignoring case and
+// surrounding spaces; "" picks the first sheet.
+func pickSheet(sheets []sheetRef, name string) (sheetRef, bool) {
+	if name == "" {
+		return sheets[0], true
+	}
+	for _, s := range sheets {
+		if s.name == name {
+			return s, true
+		}
+	}
+	for _, s := range sheets {
+		if strings.EqualFold(strings.TrimSpace(s.name), strings.TrimSpace(name)) {
+			return s, true
+		}
+	}
+	return sheetRef{}, false
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// xlsxTable streams the rows of one sheet.
+type xlsxTable struct {
+	wb         *workbook
+	tmp        *os.File
+	tmpRemoved bool
+	sheet      io.Closer
+	dec        *xml.Decoder
+	info       FileInfo
+	header     []string
+	cells      []string // the current row, by column, up to its last value
+	fields     []string
+	lastRow    int
+	text       []byte // scratch for cell text
+	err        error  // sticky: io.EOF or a failure
+}
+
+func (t *xlsxTable) Header() []string { return t.header }
+func (t *xlsxTable) Info() FileInfo   { return t.info }
+
+func (t *xlsxTable) Close() error {
+	var err error
+	if t.sheet != nil {
+		err = t.sheet.Close()
+		t.sheet = nil
+	}
+	if t.tmp != nil {
+		if cerr := t.tmp.Close(); err == nil {
+			err = cerr
+		}
+		if !t.tmpRemoved {
+			if rerr := os.Remove(t.tmp.Name()); err == nil {
+				err = rerr
+			}
+		}
+		t.tmp = nil
+	}
+	if t.err == nil || t.err == io.EOF {
+		t.err = errClosed
+	}
+	return err
+}
+
+// readHeader reads the first row with a value as the header. Its width
+// ends at its last value, since a sheet has no end of its own.
+func (t *xlsxTable) readHeader() error {
+	for {
+		_, err := t.readRow()
+		switch {
+		case err == io.EOF:
+			return fileErrorf("The sheet %q is empty: it has no header row.", t.info.Sheet)
+		case err == errRowTooWide:
+			return fileErrorf("The header row of sheet %q has cells beyond the last Excel column.", t.info.Sheet)
+		case err != nil:
+			return err
+		}
+		last := lastValue(t.cells)
+		if last < 0 {
+			continue
+		}
+		t.header = cleanHeader(append([]string(nil), t.cells[:last+1]...))
+		t.fields = make([]string, len(t.header))
+		return nil
+	}
+}
+
+func (t *xlsxTable) Next() (Record, error) {
+	if t.err != nil {
+		return Record{}, t.err
+	}
+	for {
+		line, err := t.readRow()
+		if err == errRowTooWide {
+			return Record{}, &RowError{Line: line, Message: "Row has cells beyond the last Excel column."}
+		}
+		if err != nil {
+			t.err = err
+			return Record{}, err
+		}
+		last := lastValue(t.cells)
+		if last < 0 {
+			continue
+		}
+		if h := len(t.header); last >= h {
+			return Record{}, &RowError{Line: line, Message: fmt.Sprintf("Row has %d fields but the header has %d.", last+1, h)}
+		}
+		n := copy(t.fields, t.cells)
+		clear(t.fields[n:])
+		return Record{Line: line, Fields: t.fields}, nil
+	}
+}
+
+// lastValue returns the index of the last cell that is not blank, or -1.
+func lastValue(cells []string) int {
+	for i := len(cells) - 1; i >= 0; i-- {
+		if strings.TrimSpace(cells[i]) != "" {
+			return i
+		}
+	}
+	return -1
+}
+
+// readRow reads the next <row> of the sheet into cells and returns its row
+// number. It returns io.EOF after the last row.
+func (t *xlsxTable) readRow() (int, error) {
+	for {
+		tok, err := t.dec.RawToken()
+		if err == io.EOF {
+			return 0, io.EOF
+		}
+		if err != nil {
+			return 0, t.damagedSheet(err)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			if e.Name.Local == "row" {
+				return t.readCells(e)
+			}
+		case xml.EndElement:
+			if e.Name.Local == "sheetData" {
+				return 0, io.EOF
+			}
+		}
+	}
+}
+
+func (t *xlsxTable) damagedSheet(err error) error {
+	return fileErrorf("The sheet %q is damaged and cannot be read further (%v). Open the workbook in Excel and save it again.", t.info.Sheet, err)
+}
+
+// readCells reads the cells of the row whose start tag is row.
+func (t *xlsxTable) readCells(row xml.StartElement) (int, error) {
+	num := t.lastRow + 1
+	if n, err := strconv.Atoi(attr(row, "r")); err == nil && n > 0 {
+		num = n
+	}
+	t.lastRow = num
+	t.cells = t.cells[:0]
+	col := -1
+	tooWide := false
+	for {
+		tok, err := t.dec.RawToken()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return num, t.damagedSheet(err)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			if e.Name.Local != "c" {
+				continue
+			}
+			if c, ok := cellColumn(attr(e, "r")); ok {
+				col = c
+			} else {
+				col++
+			}
+			v, err := t.cellValue(e)
+			if err != nil {
+				return num, t.damagedSheet(err)
+			}
+			if col >= maxColumns {
+				tooWide = true
+				continue
+			}
+			if v != "" {
+				for len(t.cells) <= col {
+					t.cells = append(t.cells, "")
+				}
+				t.cells[col] = v
+			}
+		case xml.EndElement:
+			if e.Name.Local == "row" {
+				if tooWide {
+					return num, errRowTooWide
+				}
+				return num, nil
+			}
+		}
+	}
+}
+
+// cellColumn returns the 0-based column of a cell reference such as "C7".
+func cellColumn(ref string) (int, bool) {
+	col, i := 0, 0
+	for ; i < len(ref); i++ {
+		c := ref[i] | 0x20
+		if c < 'a' || c > 'z' {
+			break
+		}
+		col = col*26 + int(c-'a'+1)
+		if col > maxColumns {
+			return maxColumns, true
+		}
+	}
+	if i == 0 {
+		return 0, false
+	}
+	return col - 1, true
+}
+
+// cellValue reads a cell whose start tag is c and returns its text as
+// Excel shows it, as far as the product needs: numbers in full without an
+// exponent, dates as DD-MM-YYYY HH:MM, errors as empty.
+func (t *xlsxTable) cellValue(c xml.StartElement) (string, error) {
+	typ := attr(c, "t")
+	style, _ := strconv.Atoi(attr(c, "s"))
+	t.text = t.text[:0]
+	var inline []byte
+	hasInline := false
+	inV := false
+	for depth := 1; depth > 0; {
+		tok, err := t.dec.RawToken()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return "", err
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			switch e.Name.Local {
+			case "v":
+				inV = true
+				depth++
+			case "is":
+				hasInline = true
+				if inline, err = richText(t.dec, inline); err != nil {
+					return "", err
+				}
+			default:
+				depth++
+			}
+		case xml.EndElement:
+			depth--
+			if e.Name.Local == "v" {
+				inV = false
+			}
+		case xml.CharData:
+			if inV {
+				t.text = append(t.text, e...)
+			}
+		}
+	}
+
+	switch typ {
+	case "s":
+		i, err := strconv.Atoi(strings.TrimSpace(string(t.text)))
+		if err != nil {
+			return "", nil
+		}
+		return t.wb.strings.get(i), nil
+	case "inlineStr":
+		if hasInline {
+			return string(inline), nil
+		}
+		return string(t.text), nil
+	case "str":
+		return string(t.text), nil
+	case "b":
+		switch strings.TrimSpace(string(t.text)) {
+		case "1":
+			return "TRUE", nil
+		case "0":
+			return "FALSE", nil
+		}
+		return string(t.text), nil
+	case "e":
+		// #N/A, #DIV/0! and the like carry no data worth importing.
+		return "", nil
+	case "d":
+		return isoDate(string(t.text)), nil
+	}
+	if len(t.text) == 0 {
+		return "", nil
+	}
+	isDate := style >= 0 && style < len(t.wb.dateXF) && t.wb.dateXF[style]
+	return formatNumber(string(t.text), isDate, t.wb.date1904), nil
+}
