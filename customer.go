@@ -164,6 +164,7 @@ const (
 // CustomerFilter narrows FindCustomers.
 type CustomerFilter struct {
 	ID         *int64
+	AfterID    *int64 // only customers with a greater id, for paging through everything
 	CampaignID *int64
 	StatusID   *int64
 	AgentID    *int64 // a pointer to zero finds unassigned customers

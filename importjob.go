@@ -158,6 +158,7 @@ type ImportState string
 
 // Import job states.
 const (
+	ImportDraft     ImportState = "draft" // uploaded, being mapped; not run yet
 	ImportQueued    ImportState = "queued"
 	ImportRunning   ImportState = "running"
 	ImportDone      ImportState = "done"      // applied (or, for a dry run or refused file, reported)
@@ -203,6 +204,15 @@ type ImportJob struct {
 	UndoneAt   *time.Time `json:"undone_at,omitempty"`
 }
 
+// ImportJobUpdate holds what can change in a job before it runs.
+type ImportJobUpdate struct {
+	Mapping  map[string]string
+	Options  *ImportOptions
+	Encoding *string
+	Sheet    *string
+	Queue    bool // queue it to run
+}
+
 // ImportJobFilter narrows FindImportJobs.
 type ImportJobFilter struct {
 	ID         *int64
@@ -242,10 +252,14 @@ type UndoResult struct {
 // one transaction. It is what sqldb implements for the import engine.
 type ImportStore interface {
 	// CreateImportJob saves a job and its file (read to the end, in chunks)
-	// and queues it; with queue false it is saved as running, for a caller
-	// that runs it at once. Returns EINVALID, ENOTFOUND (campaign, status),
-	// EFORBIDDEN.
-	CreateImportJob(ctx context.Context, job *ImportJob, file io.Reader, queue bool) error
+	// in the job's State: draft (to be mapped), queued (the default), or
+	// running (for a caller that runs it at once). Returns EINVALID,
+	// ENOTFOUND (campaign, status), EFORBIDDEN.
+	CreateImportJob(ctx context.Context, job *ImportJob, file io.Reader) error
+
+	// UpdateImportJob changes a draft, or a finished dry run, and queues it
+	// if asked. Returns EINVALID, ENOTFOUND, ECONFLICT (it has run).
+	UpdateImportJob(ctx context.Context, id int64, upd ImportJobUpdate) (*ImportJob, error)
 
 	// FindImportJobByID returns a job of the actor's account. Returns ENOTFOUND.
 	FindImportJobByID(ctx context.Context, id int64) (*ImportJob, error)
@@ -289,4 +303,63 @@ type ImportStore interface {
 
 	// SetCampaignMapping saves the mapping a campaign's import used.
 	SetCampaignMapping(ctx context.Context, campaignID int64, mapping map[string]string) error
+}
+
+// FilePreview is what a file looks like to the importer: what was detected,
+// its columns, its first rows, and a suggested mapping.
+type FilePreview struct {
+	Format    string            `json:"format"`
+	Encoding  string            `json:"encoding,omitempty"`
+	Delimiter string            `json:"delimiter,omitempty"`
+	Sheet     string            `json:"sheet,omitempty"`
+	Sheets    []string          `json:"sheets,omitempty"`
+	Header    []string          `json:"header"`
+	Samples   [][]string        `json:"samples"`
+	Suggested map[string]string `json:"suggested"` // field -> column
+}
+
+// CustomerInput is one customer as the API and forms send it: field names
+// (system fields, custom_field_<id>) to values as people write them.
+type CustomerInput map[string]string
+
+// ImportService is the import engine: every way customers come in (file,
+// API, form) goes through it, with the same options and checks.
+type ImportService interface {
+	// PreviewFile reads the header and first rows of a job's file.
+	PreviewFile(ctx context.Context, jobID int64) (*FilePreview, error)
+
+	// CreateImport saves a file import (see ImportStore.CreateImportJob).
+	// A queued job is run in the background.
+	CreateImport(ctx context.Context, job *ImportJob, file io.Reader) error
+
+	// UpdateImport changes a draft or previewed job and may queue it.
+	UpdateImport(ctx context.Context, id int64, upd ImportJobUpdate) (*ImportJob, error)
+
+	// FindImport returns a job with its live progress.
+	FindImport(ctx context.Context, id int64) (*ImportJob, error)
+
+	// FindImports lists jobs.
+	FindImports(ctx context.Context, filter ImportJobFilter) ([]*ImportJob, int, error)
+
+	// FindImportProblems lists the rows not added or updated.
+	FindImportProblems(ctx context.Context, id int64, offset, limit int) ([]RowResult, int, error)
+
+	// WriteProblemReport writes the rows not added or updated as CSV, in
+	// the file's own columns, with line and reason first.
+	WriteProblemReport(ctx context.Context, id int64, w io.Writer) error
+
+	// CancelImport stops a queued or running job.
+	CancelImport(ctx context.Context, id int64) (*ImportJob, error)
+
+	// UndoImport undoes a finished import.
+	UndoImport(ctx context.Context, id int64) (*UndoResult, error)
+
+	// AddCustomers adds customers given field by field (the API and the
+	// agent's form), with the options of a file upload, and returns every
+	// row's result. mapping names the fields given; with override, only
+	// those are updated.
+	AddCustomers(ctx context.Context, campaignID int64, opts ImportOptions, items []CustomerInput, source string) (*ImportJob, *ImportResult, error)
+
+	// Export writes a campaign's customers as csv or jsonl.
+	Export(ctx context.Context, campaignID int64, format string, w io.Writer) error
 }

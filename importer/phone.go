@@ -223,13 +223,19 @@ func (p *PhoneNormalizer) slow(raw string) (string, error) {
 			return phonenumbers.Format(num, phonenumbers.E164), nil
 		}
 	}
-	return "", p.invalid(s, plus || (clean && p.International))
+	return "", p.invalid(s, digits, plus || (clean && p.International))
 }
 
-func (p *PhoneNormalizer) invalid(s string, international bool) error {
+func (p *PhoneNormalizer) invalid(s, digits string, international bool) error {
 	q := strconv.Quote(s)
 	if international {
 		return &PhoneError{"Phone " + q + " is not a valid international number (country code, then the number)."}
 	}
-	return &PhoneError{"Phone " + q + " is not a valid number for " + p.Region + "; if it has a country code, write it with + or tick International format."}
+	// A hint only when reading it as international would have worked.
+	if digits != "" && digits[0] != '0' {
+		if num, err := phonenumbers.Parse("+"+digits, "ZZ"); err == nil && phonenumbers.IsValidNumber(num) {
+			return &PhoneError{"Phone " + q + " is not a valid number for " + p.Region + "; it looks international: write it with + or tick International format."}
+		}
+	}
+	return &PhoneError{"Phone " + q + " is not a valid number for " + p.Region + " (the numbering plan has no such number)."}
 }

@@ -112,6 +112,9 @@ func (s *CustomerService) FindCustomers(ctx context.Context, f callsheet.Custome
 	if f.ID != nil {
 		w.add("c.id = ?", *f.ID)
 	}
+	if f.AfterID != nil {
+		w.add("c.id > ?", *f.AfterID)
+	}
 	if f.CampaignID != nil {
 		w.add("c.campaign_id = ?", *f.CampaignID)
 	}

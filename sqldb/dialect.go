@@ -169,15 +169,38 @@ const stageTable = `(
 	blocked          BOOLEAN NOT NULL DEFAULT FALSE
 )`
 
+// othersTable holds the customers of other campaigns that share a phone
+// with a staged row, found in one pass and used by the move.
+const othersTable = `(
+	customer_id BIGINT PRIMARY KEY,
+	line        BIGINT NOT NULL
+)`
+
 func (sqliteDialect) createStage(ctx context.Context, tx *Tx) error {
+	// The staging table lives in SQLite's temporary database, whose page
+	// cache is tiny by default; an import walks it many times.
+	if _, err := tx.exec(ctx, `PRAGMA temp.cache_size = -32768`); err != nil {
+		return err
+	}
 	if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS temp.import_stage`); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `CREATE TEMP TABLE import_stage `+stageTable)
+	// INTEGER PRIMARY KEY, not BIGINT: only that spelling makes the line
+	// the table's rowid instead of an extra index.
+	if _, err := tx.exec(ctx, `CREATE TEMP TABLE import_stage `+strings.Replace(stageTable, "BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY", 1)); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS temp.import_others`); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `CREATE TEMP TABLE import_others `+strings.Replace(othersTable, "BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY", 1))
 	return err
 }
 
 func (sqliteDialect) dropStage(ctx context.Context, tx *Tx) error {
+	if _, err := tx.exec(ctx, `DROP TABLE temp.import_others`); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `DROP TABLE temp.import_stage`)
 	return err
 }
@@ -186,7 +209,13 @@ func (postgresDialect) createStage(ctx context.Context, tx *Tx) error {
 	if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS pg_temp.import_stage`); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `CREATE TEMP TABLE import_stage `+stageTable+` ON COMMIT DROP`)
+	if _, err := tx.exec(ctx, `CREATE TEMP TABLE import_stage `+stageTable+` ON COMMIT DROP`); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS pg_temp.import_others`); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `CREATE TEMP TABLE import_others `+othersTable+` ON COMMIT DROP`)
 	return err
 }
 

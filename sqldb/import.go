@@ -17,6 +17,9 @@ type ImportStore struct {
 
 	// ChunkSize is the size of the pieces a file is stored in.
 	ChunkSize int
+
+	// Timings, when set, is told how long each phase of an import took.
+	Timings func(phase string, d time.Duration)
 }
 
 // NewImportStore returns the import store of db.
@@ -57,7 +60,7 @@ func mustJSON(v any) string {
 }
 
 // CreateImportJob implements callsheet.ImportStore.
-func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.ImportJob, file io.Reader, queue bool) error {
+func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.ImportJob, file io.Reader) error {
 	a, err := adminOf(ctx)
 	if err != nil {
 		return err
@@ -72,9 +75,12 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 	if job.Mapping == nil {
 		job.Mapping = map[string]string{}
 	}
-	job.State = callsheet.ImportQueued
-	if !queue {
-		job.State = callsheet.ImportRunning
+	switch job.State {
+	case "":
+		job.State = callsheet.ImportQueued
+	case callsheet.ImportDraft, callsheet.ImportQueued, callsheet.ImportRunning:
+	default:
+		return callsheet.Errorf(callsheet.EINVALID, "A new import cannot be %s.", job.State)
 	}
 	return s.db.withTx(ctx, func(tx *Tx) error {
 		var n int
@@ -102,7 +108,7 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 		}
 		job.CreatedAt = tx.now
 		var started any
-		if !queue {
+		if job.State == callsheet.ImportRunning {
 			job.StartedAt, job.Attempts, started = &tx.now, 1, micros(tx.now)
 		}
 		id, err := tx.insert(ctx, `INSERT INTO import_jobs (account_id, campaign_id, source, created_by, user_id, token_id, file_name, file_size,
@@ -125,6 +131,70 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 		}
 		return tx.audit(ctx, a, "import.create", "import", id, map[string]any{"campaign_id": job.CampaignID, "file": job.FileName, "source": job.Source, "options": job.Options})
 	})
+}
+
+// UpdateImportJob implements callsheet.ImportStore.
+func (s *ImportStore) UpdateImportJob(ctx context.Context, id int64, upd callsheet.ImportJobUpdate) (*callsheet.ImportJob, error) {
+	a, err := adminOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	job, err := s.FindImportJobByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	previewed := job.State == callsheet.ImportDone && !job.Applied && job.Options.DryRun
+	if job.State != callsheet.ImportDraft && !previewed {
+		return nil, callsheet.Errorf(callsheet.ECONFLICT, "The import has already run; start a new one.")
+	}
+	if upd.Mapping != nil {
+		job.Mapping = upd.Mapping
+	}
+	if upd.Options != nil {
+		job.Options = *upd.Options
+	}
+	if upd.Encoding != nil {
+		job.Encoding = *upd.Encoding
+	}
+	if upd.Sheet != nil {
+		job.Sheet = *upd.Sheet
+	}
+	if err := job.Options.Validate(); err != nil {
+		return nil, err
+	}
+	state := job.State
+	if upd.Queue {
+		state = callsheet.ImportQueued
+	}
+	err = s.db.withTx(ctx, func(tx *Tx) error {
+		if job.Options.StatusID == 0 {
+			if err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, a.AccountID).Scan(&job.Options.StatusID); err != nil {
+				return err
+			}
+		}
+		var n int
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM statuses WHERE id = ? AND account_id = ?`, job.Options.StatusID, a.AccountID).Scan(&n); err != nil {
+			return err
+		} else if n == 0 {
+			return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
+		}
+		if _, err := tx.exec(ctx, `UPDATE import_jobs SET mapping = ?, options = ?, encoding = ?, sheet = ?, state = ?, counts = '{}',
+			applied = FALSE, finished_at = NULL, rows_read = 0, bytes_read = 0, error = '' WHERE id = ? AND account_id = ?`,
+			mustJSON(job.Mapping), mustJSON(job.Options), job.Encoding, job.Sheet, string(state), id, a.AccountID); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM import_problems WHERE job_id = ?`, id); err != nil {
+			return err
+		}
+		if upd.Queue {
+			return tx.audit(ctx, a, "import.queue", "import", id, map[string]any{"options": job.Options, "mapping": job.Mapping})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.FindImportJobByID(ctx, id)
 }
 
 // storeFile copies a file into chunks.

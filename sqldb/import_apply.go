@@ -2,12 +2,13 @@ package sqldb
 
 import (
 	"context"
-	"errors"
-	"io"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/callsheet/callsheet"
 )
@@ -116,6 +117,7 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 	if err := tx.Commit(); err != nil {
 		return nil, s.db.translate(err)
 	}
+	run.phase("commit")
 	job.State, job.Counts, job.Applied = callsheet.ImportDone, res.Counts, res.Applied
 	job.FinishedAt = &tx.now
 	return res, nil
@@ -130,12 +132,23 @@ type importRun struct {
 	collect bool
 
 	statusKind callsheet.StatusKind
+	lap        time.Time
 	counts     callsheet.ImportCounts
 	invalid    []callsheet.RowResult // collected invalid rows, for the API
 }
 
+// phase reports the time since the last phase ended.
+func (r *importRun) phase(name string) {
+	if r.s.Timings != nil {
+		now := time.Now()
+		r.s.Timings(name, now.Sub(r.lap))
+		r.lap = now
+	}
+}
+
 func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*callsheet.ImportResult, error) {
 	tx, job := r.tx, r.job
+	r.lap = time.Now()
 	var n int
 	if err := tx.queryRow(ctx, `SELECT count(*) FROM campaigns WHERE id = ? AND account_id = ?`, job.CampaignID, r.a.AccountID).Scan(&n); err != nil {
 		return nil, err
@@ -156,6 +169,10 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 		return nil, err
 	}
 	r.statusKind = callsheet.StatusKind(kind)
+	// A run that was previewed, or cut off and run again, starts afresh.
+	if _, err := tx.exec(ctx, `DELETE FROM import_problems WHERE job_id = ?`, job.ID); err != nil {
+		return nil, err
+	}
 
 	if err := r.s.db.dialect.createStage(ctx, tx); err != nil {
 		return nil, err
@@ -163,6 +180,7 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 	if err := r.stage(ctx, src); err != nil {
 		return nil, err
 	}
+	r.phase("read and stage")
 	if err := r.classify(ctx); err != nil {
 		return nil, err
 	}
@@ -175,6 +193,7 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 	if err := r.recordProblems(ctx); err != nil {
 		return nil, err
 	}
+	r.phase("record problems")
 	res := &callsheet.ImportResult{Counts: r.counts, Applied: applied}
 	if r.collect {
 		rows, err := r.results(ctx, applied)
@@ -280,7 +299,9 @@ func (r *importRun) classify(ctx context.Context) error {
 		q    string
 		args []any
 	}{
-		{`CREATE INDEX import_stage_phone ON import_stage (phone)`, nil},
+		// Covering the steps below, which then walk the phones in order:
+		// the customers' phone indexes are read in order too.
+		{`CREATE INDEX import_stage_phone ON import_stage (phone, line)`, nil},
 		// The first row of a phone counts; later ones are duplicates of it.
 		{`UPDATE import_stage SET outcome = ` + lit(callsheet.OutcomeDuplicate) + `, dup_of = d.first
 			FROM (SELECT phone, min(line) AS first FROM import_stage GROUP BY phone HAVING count(*) > 1) d
@@ -294,13 +315,18 @@ func (r *importRun) classify(ctx context.Context) error {
 		steps = append(steps, struct {
 			q    string
 			args []any
-		}{`UPDATE import_stage SET other_campaign = TRUE WHERE outcome IS NULL AND EXISTS (
-			SELECT 1 FROM customers c WHERE c.account_id = ? AND c.phone = import_stage.phone AND c.campaign_id <> ?)`, []any{acc, camp}})
+		}{`INSERT INTO import_others (customer_id, line)
+			SELECT c.id, s.line FROM import_stage s JOIN customers c ON c.account_id = ? AND c.phone = s.phone AND c.campaign_id <> ?
+			WHERE TRUE ORDER BY s.phone, s.line ON CONFLICT DO NOTHING`, []any{acc, camp}}, struct {
+			q    string
+			args []any
+		}{`UPDATE import_stage SET other_campaign = TRUE WHERE outcome IS NULL AND line IN (SELECT line FROM import_others)`, nil})
 	}
-	for _, st := range steps {
+	for i, st := range steps {
 		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
 			return err
 		}
+		r.phase(fmt.Sprintf("classify step %d", i+1))
 	}
 
 	existing := lit(callsheet.OutcomeSkippedExisting)
@@ -336,6 +362,7 @@ func (r *importRun) classify(ctx context.Context) error {
 	if _, err := tx.exec(ctx, `UPDATE import_stage SET blocked = TRUE WHERE outcome IN `+written+` AND (`+blocked+`)`); err != nil {
 		return err
 	}
+	r.phase("classify outcomes")
 
 	rows, err := tx.query(ctx, `SELECT outcome, count(*), sum(CASE WHEN blocked THEN 1 ELSE 0 END) FROM import_stage GROUP BY outcome`)
 	if err != nil {
@@ -374,14 +401,16 @@ func (r *importRun) apply(ctx context.Context) error {
 
 	if r.opts.Unique == callsheet.UniqueMove {
 		if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
-			SELECT ?, 'removed', s.line, c.id, `+prefixed("c.", customerCopy)+`
-			FROM import_stage s JOIN customers c ON c.phone = s.phone
-			WHERE c.account_id = ? AND c.campaign_id <> ? AND s.outcome IN `+inCampaign, jobID, acc, camp); err != nil {
+			SELECT ?, 'removed', o.line, c.id, `+prefixed("c.", customerCopy)+`
+			FROM import_others o JOIN customers c ON c.id = o.customer_id JOIN import_stage s ON s.line = o.line
+			WHERE s.outcome IN `+inCampaign+` ORDER BY c.id`, jobID); err != nil {
 			return err
 		}
+		r.phase("keep moved customers")
 		if _, err := tx.exec(ctx, `DELETE FROM customers WHERE account_id = ? AND id IN (SELECT customer_id FROM import_changes WHERE job_id = ? AND kind = 'removed')`, acc, jobID); err != nil {
 			return err
 		}
+		r.phase("delete moved customers")
 	}
 
 	updating := lit(callsheet.OutcomeUpdated) + ", " + lit(callsheet.OutcomeReset)
@@ -424,6 +453,7 @@ func (r *importRun) apply(ctx context.Context) error {
 			return err
 		}
 	}
+	r.phase("update existing")
 
 	allowed := "NULL"
 	if r.opts.UpdateContactAllowed {
@@ -432,10 +462,11 @@ func (r *importRun) apply(ctx context.Context) error {
 	if _, err := tx.exec(ctx, `INSERT INTO customers (account_id, campaign_id, name, last_name, phone, email, source, note, external_id,
 			status_id, agent_id, follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id)
 		SELECT ?, ?, name, last_name, phone, email, source, note, external_id, ?, agent_id, follow_up_at, COALESCE(created_at, ?), `+allowed+`,
-			custom, ?, 1, ? FROM import_stage WHERE outcome IN (`+lit(callsheet.OutcomeAdded)+`, `+lit(callsheet.OutcomeMoved)+`) ORDER BY line`,
+			custom, ?, 1, ? FROM import_stage WHERE outcome IN (`+lit(callsheet.OutcomeAdded)+`, `+lit(callsheet.OutcomeMoved)+`) ORDER BY phone`,
 		acc, camp, r.opts.StatusID, now, now, jobID); err != nil {
 		return err
 	}
+	r.phase("insert new")
 
 	if r.statusKind == callsheet.StatusDoNotCall {
 		// Keep what the register held, for undo, then record the requests.

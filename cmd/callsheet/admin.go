@@ -238,4 +238,3 @@ func printList[T any](w io.Writer, asJSON bool, items []T, header string, line f
 	}
 	return tw.Flush()
 }
-

@@ -24,6 +24,8 @@ Usage:
   callsheet serve    [--db PATH|URL] [--addr 127.0.0.1:8080]   run the server
   callsheet demo     [--db PATH|URL]                           create a demo account to look around
   callsheet migrate  [--db PATH|URL]                           apply database migrations and exit
+  callsheet import   --account A --campaign C --file F ...     import a customer file
+  callsheet export   --account A --campaign C [--format csv|jsonl]
   callsheet account  create|list  ...
   callsheet user     create|list  ...
   callsheet campaign create|list  ...
@@ -77,6 +79,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDemo(ctx, rest, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, stdout, stderr)
 	case "account", "user", "campaign", "status", "token":
 		return runAdmin(ctx, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -103,6 +109,9 @@ func openDB(ctx context.Context, dsn string) (*sqldb.DB, error) {
 	}
 	return db, nil
 }
+
+// servicesT is the set of services the commands use.
+type servicesT = web.Services
 
 // services wires every domain service to the store.
 func services(db *sqldb.DB) web.Services {

@@ -96,8 +96,8 @@ func (w *importWorld) rows() []*callsheet.ImportRow {
 
 func (w *importWorld) run(t *testing.T, opts callsheet.ImportOptions, mapping map[string]string) (*callsheet.ImportJob, *callsheet.ImportResult) {
 	t.Helper()
-	job := &callsheet.ImportJob{CampaignID: w.target.ID, Source: "file", Options: opts, Mapping: mapping}
-	must(t, w.store.CreateImportJob(w.f.AdminCtx, job, strings.NewReader("file"), false))
+	job := &callsheet.ImportJob{CampaignID: w.target.ID, Source: "file", Options: opts, Mapping: mapping, State: callsheet.ImportRunning}
+	must(t, w.store.CreateImportJob(w.f.AdminCtx, job, strings.NewReader("file")))
 	res, err := w.store.RunImport(w.f.AdminCtx, job, &rowsSource{rows: w.rows()}, true)
 	must(t, err)
 	return job, res
@@ -375,7 +375,7 @@ func TestImportJobs(t *testing.T) {
 		s.ChunkSize = 7
 		content := strings.Repeat("name,phone\nDana,0522345678\n", 5)
 		job := &callsheet.ImportJob{CampaignID: camp.ID, Source: "file", FileName: "a.csv", Mapping: map[string]string{"phone": "phone"}}
-		must(t, s.CreateImportJob(f.AdminCtx, job, strings.NewReader(content), true))
+		must(t, s.CreateImportJob(f.AdminCtx, job, strings.NewReader(content)))
 		if job.State != callsheet.ImportQueued || job.FileSize != int64(len(content)) || job.Options.StatusID != f.Initial.ID {
 			t.Fatalf("job %+v", job)
 		}
@@ -389,10 +389,10 @@ func TestImportJobs(t *testing.T) {
 		wantCode(t, err, callsheet.ENOTFOUND)
 		_, err = s.FindImportJobByID(other.AdminCtx, job.ID)
 		wantCode(t, err, callsheet.ENOTFOUND)
-		err = s.CreateImportJob(other.AdminCtx, &callsheet.ImportJob{CampaignID: camp.ID, Source: "file"}, strings.NewReader(""), true)
+		err = s.CreateImportJob(other.AdminCtx, &callsheet.ImportJob{CampaignID: camp.ID, Source: "file"}, strings.NewReader(""))
 		wantCode(t, err, callsheet.ENOTFOUND)
 		agent := f.Agent(t, "No importer", true, camp.ID)
-		err = s.CreateImportJob(f.As(agent), &callsheet.ImportJob{CampaignID: camp.ID, Source: "file"}, strings.NewReader(""), true)
+		err = s.CreateImportJob(f.As(agent), &callsheet.ImportJob{CampaignID: camp.ID, Source: "file"}, strings.NewReader(""))
 		wantCode(t, err, callsheet.EFORBIDDEN)
 
 		op := callsheet.NewOperatorContext(context.Background())

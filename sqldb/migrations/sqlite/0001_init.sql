@@ -85,7 +85,8 @@ CREATE TABLE customers (
 CREATE UNIQUE INDEX customers_campaign_phone ON customers (campaign_id, phone);
 CREATE INDEX customers_account_phone ON customers (account_id, phone);
 CREATE INDEX customers_campaign_status ON customers (campaign_id, status_id);
-CREATE INDEX customers_agent ON customers (agent_id, follow_up_at);
+-- Agents' work lists; unassigned customers need no entry.
+CREATE INDEX customers_agent ON customers (agent_id) WHERE agent_id IS NOT NULL;
 
 CREATE TABLE do_not_call (
 	id           INTEGER PRIMARY KEY,

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/importer"
+	"github.com/callsheet/callsheet/sqldb"
+)
+
+// importService wires the import engine to the store.
+func importService(db *sqldb.DB, svc servicesT) *importer.Service {
+	s := importer.NewService(sqldb.NewImportStore(db), nil)
+	s.Accounts, s.Users, s.CustomFields, s.Customers, s.Statuses = svc.Accounts, svc.Users, svc.CustomFields, svc.Customers, svc.Statuses
+	return s
+}
+
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", defaultDB(), "SQLite file or postgres:// URL")
+	account := fs.String("account", "", "account name")
+	campaign := fs.String("campaign", "", "campaign name (or id)")
+	status := fs.String("status", "", "status of the whole upload (name or id; default: the initial status)")
+	file := fs.String("file", "", "CSV, TSV or XLSX file")
+	var opts callsheet.ImportOptions
+	fs.BoolVar(&opts.International, "international", false, "numbers carry a country code even without +")
+	fs.BoolVar(&opts.Override, "override", false, "update customers already in the campaign, in the matched fields")
+	fs.BoolVar(&opts.UpdateContactAllowed, "update-contact-allowed", false, "set the contact-allowed date to now (unblocks do-not-call)")
+	fs.BoolVar(&opts.Reset, "reset", false, "reset existing customers to the upload's status and clear their follow-up")
+	unique := fs.String("unique", "any", "customers in other campaigns: any, move or only-new")
+	mapFlag := fs.String("map", "", "field=Column pairs, comma-separated (default: suggested from the header)")
+	encoding := fs.String("encoding", "auto", "file encoding: auto, utf-8, utf-16le, utf-16be, windows-1255, windows-1252, iso-8859-8")
+	sheet := fs.String("sheet", "", "XLSX sheet (default: the first)")
+	fs.BoolVar(&opts.LoadValid, "load-valid", false, "write the valid rows even if some are invalid")
+	fs.BoolVar(&opts.DryRun, "dry-run", false, "report what would happen, write nothing")
+	report := fs.String("report", "", "write the rows not added or updated to this CSV file")
+	asJSON := fs.Bool("json", false, "print the counts as one JSON object")
+	timings := fs.Bool("timings", false, "print how long each phase took, to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	opts.Unique = callsheet.UniqueMode(*unique)
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	if *file == "" {
+		return callsheet.Errorf(callsheet.EINVALID, "--file is required.")
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := services(db)
+	actx, err := accountContext(ctx, svc, *account)
+	if err != nil {
+		return err
+	}
+	camp, err := findCampaign(actx, svc.Campaigns, *campaign)
+	if err != nil {
+		return err
+	}
+	if *status != "" {
+		st, err := findStatus(actx, svc.Statuses, *status)
+		if err != nil {
+			return err
+		}
+		opts.StatusID = st.ID
+	}
+	f, err := os.Open(*file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	mapping, err := cliMapping(actx, svc, *mapFlag, f, *file, *encoding, *sheet)
+	if err != nil {
+		return err
+	}
+	if !*asJSON {
+		fmt.Fprintf(stderr, "Mapping: %s\n", describeMapping(mapping))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+
+	imp := importService(db, svc)
+	if *timings {
+		imp.Store.(*sqldb.ImportStore).Timings = func(phase string, d time.Duration) {
+			fmt.Fprintf(stderr, "  %-24s %8.3f s\n", phase, d.Seconds())
+		}
+	}
+	job := &callsheet.ImportJob{CampaignID: camp.ID, Source: "cli", FileName: filepath.Base(*file), Encoding: *encoding, Sheet: *sheet,
+		Mapping: mapping, Options: opts}
+	var progress func(rows, bytes int64)
+	if isTerminal(stderr) && !*asJSON {
+		bar := &progressBar{w: stderr, total: info.Size(), start: time.Now()}
+		progress = bar.update
+		defer bar.done()
+	}
+	res, err := imp.RunNow(actx, job, f, progress)
+	if err != nil {
+		return err
+	}
+	if *report != "" {
+		out, err := os.Create(*report)
+		if err != nil {
+			return err
+		}
+		if err := imp.WriteProblemReport(actx, job.ID, out); err != nil {
+			out.Close()
+			return err
+		}
+		if err := out.Close(); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		if err := json.NewEncoder(stdout).Encode(res.Counts); err != nil {
+			return err
+		}
+	} else {
+		printCounts(stdout, job.ID, res)
+	}
+	if !res.Applied && !opts.DryRun {
+		return callsheet.Errorf(callsheet.EINVALID, "Nothing was written: %d rows are invalid. Fix them (see --report) or use --load-valid.", res.Counts.Invalid)
+	}
+	return nil
+}
+
+// findStatus finds a status by name, or by id.
+func findStatus(ctx context.Context, s callsheet.StatusService, name string) (*callsheet.Status, error) {
+	sts, _, err := s.FindStatuses(ctx, callsheet.StatusFilter{Name: &name})
+	if err != nil {
+		return nil, err
+	}
+	if len(sts) == 1 {
+		return sts[0], nil
+	}
+	if id, perr := strconv.ParseInt(name, 10, 64); perr == nil {
+		return s.FindStatusByID(ctx, id)
+	}
+	return nil, callsheet.Errorf(callsheet.ENOTFOUND, "No status named %q (see: callsheet status list).", name)
+}
+
+// cliMapping reads --map, naming custom fields by label, or suggests a
+// mapping from the file's header.
+func cliMapping(ctx context.Context, svc servicesT, flagValue string, f io.Reader, name, encoding, sheet string) (map[string]string, error) {
+	fields, err := svc.CustomFields.FindCustomFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byLabel := map[string]int64{}
+	labels := make([]string, len(fields))
+	for i, fl := range fields {
+		byLabel[fl.Label] = fl.ID
+		labels[i] = fl.Label
+	}
+	mapping := map[string]string{}
+	if flagValue != "" {
+		for _, pair := range strings.Split(flagValue, ",") {
+			k, v, ok := strings.Cut(pair, "=")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if !ok || k == "" || v == "" {
+				return nil, callsheet.Errorf(callsheet.EINVALID, "--map wants field=Column pairs; %q is not one.", pair)
+			}
+			switch {
+			case callsheet.IsSystemField(k):
+				mapping[k] = v
+			case byLabel[k] != 0:
+				mapping[importer.CustomFieldKey(byLabel[k])] = v
+			default:
+				return nil, callsheet.Errorf(callsheet.EINVALID, "--map: %q is not a field; fields are %s, and custom fields by label.", k, strings.Join(callsheet.SystemFields, ", "))
+			}
+		}
+		return mapping, nil
+	}
+	t, err := importer.Open(f, name, importer.ReadOptions{Encoding: encoding, Sheet: sheet})
+	if err != nil {
+		return nil, callsheet.Errorf(callsheet.EINVALID, "%s", err.Error())
+	}
+	defer t.Close()
+	header := t.Header()
+	for field, col := range importer.SuggestMapping(header, labels) {
+		if l, ok := strings.CutPrefix(field, "custom:"); ok {
+			field = importer.CustomFieldKey(byLabel[l])
+		}
+		mapping[field] = header[col]
+	}
+	return mapping, nil
+}
+
+func describeMapping(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+func printCounts(w io.Writer, jobID int64, res *callsheet.ImportResult) {
+	c := res.Counts
+	verb := "Imported"
+	if !res.Applied {
+		verb = "Checked (nothing written)"
+	}
+	fmt.Fprintf(w, "%s: import %d, %d rows\n", verb, jobID, c.Total)
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"added", c.Added}, {"moved here from other campaigns", c.Moved}, {"updated", c.Updated}, {"reset", c.Reset},
+		{"already in the campaign, skipped", c.SkippedExisting}, {"in another campaign, skipped", c.SkippedOtherCampaign},
+		{"duplicates in the file", c.DuplicateInFile}, {"invalid", c.Invalid}, {"blocked (do not call)", c.Blocked}} {
+		if l.n > 0 {
+			fmt.Fprintf(w, "  %-34s %d\n", l.name, l.n)
+		}
+	}
+}
+
+// isTerminal reports whether w is a terminal, for the progress bar.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar draws the import's progress on one terminal line.
+type progressBar struct {
+	w     io.Writer
+	total int64
+	start time.Time
+}
+
+func (p *progressBar) update(rows, bytes int64) {
+	frac := 0.0
+	if p.total > 0 {
+		frac = float64(bytes) / float64(p.total)
+	}
+	if frac > 1 {
+		frac = 1
+	}
+	const width = 30
+	n := int(frac * width)
+	rate := float64(rows) / max(time.Since(p.start).Seconds(), 0.001)
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %d rows  %.0f rows/s ", strings.Repeat("#", n), strings.Repeat("-", width-n), frac*100, rows, rate)
+}
+
+func (p *progressBar) done() { fmt.Fprintln(p.w) }
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", defaultDB(), "SQLite file or postgres:// URL")
+	account := fs.String("account", "", "account name")
+	campaign := fs.String("campaign", "", "campaign name (or id)")
+	format := fs.String("format", "csv", "csv or jsonl")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := services(db)
+	actx, err := accountContext(ctx, svc, *account)
+	if err != nil {
+		return err
+	}
+	camp, err := findCampaign(actx, svc.Campaigns, *campaign)
+	if err != nil {
+		return err
+	}
+	return importService(db, svc).Export(actx, camp.ID, *format, stdout)
+}

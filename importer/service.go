@@ -1,0 +1,669 @@
+package importer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callsheet/callsheet"
+)
+
+// Service is the import engine. It reads files and requests into
+// normalised rows and has the store apply them; it runs queued file imports
+// in the background, in any server process.
+type Service struct {
+	Store        callsheet.ImportStore
+	Accounts     callsheet.AccountService
+	Users        callsheet.UserService
+	CustomFields callsheet.CustomFieldService
+	Customers    callsheet.CustomerService
+	Statuses     callsheet.StatusService
+	Logger       *slog.Logger
+
+	// Workers is how many imports this process runs at once.
+	Workers int
+	// Lease is how long a worker holds a job between renewals.
+	Lease time.Duration
+	// Poll is how often idle workers look for queued jobs.
+	Poll time.Duration
+
+	worker string
+	wake   chan struct{}
+
+	mu      sync.Mutex
+	running map[int64]*runningJob
+}
+
+var _ callsheet.ImportService = (*Service)(nil)
+
+// runningJob is a job this process is running: its progress and a way to
+// stop it.
+type runningJob struct {
+	rows      atomic.Int64
+	bytes     atomic.Int64
+	cancelled atomic.Bool // asked to stop, rather than the server stopping
+	cancel    context.CancelFunc
+}
+
+// NewService returns an import engine over the services.
+func NewService(store callsheet.ImportStore, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	return &Service{Store: store, Logger: logger, Workers: 1, Lease: time.Minute, Poll: 2 * time.Second,
+		worker: "w-" + hex.EncodeToString(b), wake: make(chan struct{}, 1), running: map[int64]*runningJob{}}
+}
+
+// concurrentWriters asks the store whether leases and progress can be
+// written while an import runs.
+func (s *Service) concurrentWriters() bool {
+	if cw, ok := s.Store.(interface{ ConcurrentWriters() bool }); ok {
+		return cw.ConcurrentWriters()
+	}
+	return true
+}
+
+// Start runs the background workers until ctx ends. With an engine that
+// has one writer at a time (SQLite), one process owns the queue, so jobs
+// it finds running at start were cut off and are queued again.
+func (s *Service) Start(ctx context.Context) {
+	if !s.concurrentWriters() {
+		if rq, ok := s.Store.(interface {
+			RequeueOrphanedImports(context.Context) (int, error)
+		}); ok {
+			if n, err := rq.RequeueOrphanedImports(ctx); err != nil {
+				s.Logger.Error("requeue imports", "err", err)
+			} else if n > 0 {
+				s.Logger.Info("imports cut off by a stop will run again", "count", n)
+			}
+		}
+	}
+	for i := 0; i < max(1, s.Workers); i++ {
+		go s.work(ctx)
+	}
+}
+
+func (s *Service) work(ctx context.Context) {
+	op := callsheet.NewOperatorContext(ctx)
+	lease := s.Lease
+	if !s.concurrentWriters() {
+		// Nothing can renew a lease while the import holds the only
+		// writer; the job is requeued at the next start instead.
+		lease = 24 * time.Hour
+	}
+	for {
+		job, err := s.Store.ClaimImportJob(op, s.worker, lease)
+		if err == nil {
+			s.runClaimed(ctx, job)
+			continue
+		}
+		if callsheet.ErrorCode(err) != callsheet.ENOTFOUND && ctx.Err() == nil {
+			s.Logger.Error("claim import", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-time.After(s.Poll):
+		}
+	}
+}
+
+// kick wakes an idle worker.
+func (s *Service) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// jobContext acts for the account of a job, as whoever created it.
+func jobContext(ctx context.Context, job *callsheet.ImportJob) context.Context {
+	return callsheet.NewContextWithActor(ctx, &callsheet.Actor{AccountID: job.AccountID, UserID: job.UserID, TokenID: job.TokenID,
+		Role: callsheet.RoleAdmin, Name: job.CreatedBy})
+}
+
+// runClaimed runs a claimed job, renewing its lease and watching for a
+// cancel while it runs.
+func (s *Service) runClaimed(ctx context.Context, job *callsheet.ImportJob) {
+	op := callsheet.NewOperatorContext(context.WithoutCancel(ctx))
+	rctx, cancel := context.WithCancel(jobContext(ctx, job))
+	defer cancel()
+	rj := s.track(job.ID, cancel)
+	defer s.untrack(job.ID)
+
+	done := make(chan struct{})
+	if s.concurrentWriters() {
+		go func() {
+			t := time.NewTicker(s.Lease / 4)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					stop, err := s.Store.RenewImportLease(op, job.ID, s.worker, s.Lease, int(rj.rows.Load()), rj.bytes.Load())
+					if err != nil {
+						s.Logger.Warn("renew import lease", "job", job.ID, "err", err)
+					} else if stop {
+						rj.cancelled.Store(true)
+						cancel()
+					}
+				}
+			}
+		}()
+	}
+	start := time.Now()
+	res, err := s.run(rctx, job, rj)
+	close(done)
+	switch {
+	case err == nil:
+		s.Logger.Info("import finished", "job", job.ID, "rows", res.Counts.Total, "applied", res.Applied, "duration", time.Since(start).Round(time.Millisecond))
+	case rj.cancelled.Load():
+		s.finish(op, job.ID, callsheet.ImportCancelled, "Cancelled; nothing was written.")
+	case ctx.Err() != nil:
+		// The server is stopping. The job stays running: its transaction
+		// rolled back, and it runs again after its lease, or at the next
+		// start.
+		s.Logger.Info("import interrupted by shutdown; it will run again", "job", job.ID)
+	default:
+		s.Logger.Warn("import failed", "job", job.ID, "err", err)
+		s.finish(op, job.ID, callsheet.ImportFailed, callsheet.ErrorMessage(err)+" Nothing was written.")
+	}
+}
+
+func (s *Service) finish(ctx context.Context, id int64, state callsheet.ImportState, msg string) {
+	if err := s.Store.FinishImportJob(ctx, id, state, msg); err != nil {
+		s.Logger.Error("finish import", "job", id, "err", err)
+	}
+}
+
+func (s *Service) track(id int64, cancel context.CancelFunc) *runningJob {
+	rj := &runningJob{cancel: cancel}
+	s.mu.Lock()
+	s.running[id] = rj
+	s.mu.Unlock()
+	return rj
+}
+
+func (s *Service) untrack(id int64) {
+	s.mu.Lock()
+	delete(s.running, id)
+	s.mu.Unlock()
+}
+
+// run reads a job's stored file and applies it.
+func (s *Service) run(ctx context.Context, job *callsheet.ImportJob, rj *runningJob) (*callsheet.ImportResult, error) {
+	target, err := s.target(ctx, job.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := s.Store.OpenImportFile(ctx, job.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	counter := &countingReader{r: rc, n: &rj.bytes}
+	table, err := Open(counter, job.FileName, ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet})
+	if err != nil {
+		return nil, fileProblem(err)
+	}
+	defer table.Close()
+	mapper, err := NewRowMapper(table.Header(), job.Mapping, target, job.Options.International)
+	if err != nil {
+		return nil, err
+	}
+	src := &tableSource{table: table, mapper: mapper, rows: &rj.rows}
+	defer src.close()
+	return s.Store.RunImport(ctx, job, src, false)
+}
+
+// fileProblem turns a file that cannot be read into an invalid-input error.
+func fileProblem(err error) error {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return &callsheet.Error{Code: callsheet.EINVALID, Message: fe.Message, Fields: map[string]string{"file": fe.Message}}
+	}
+	return err
+}
+
+// target loads what rows are read against, for the account of ctx.
+func (s *Service) target(ctx context.Context, accountID int64) (Target, error) {
+	acc, err := s.Accounts.FindAccountByID(ctx, accountID)
+	if err != nil {
+		return Target{}, err
+	}
+	users, _, err := s.Users.FindUsers(ctx, callsheet.UserFilter{})
+	if err != nil {
+		return Target{}, err
+	}
+	fields, err := s.CustomFields.FindCustomFields(ctx)
+	if err != nil {
+		return Target{}, err
+	}
+	t := Target{Region: acc.Country, Location: acc.Location(), Agents: map[string]int64{}, CustomFields: fields}
+	for _, u := range users {
+		t.Agents[u.Name] = u.ID
+	}
+	return t, nil
+}
+
+// tableSource feeds a file's rows to the store. Reading and normalising
+// run on a goroutine of their own, a batch ahead, so they overlap with the
+// database's work.
+type tableSource struct {
+	table  Table
+	mapper *RowMapper
+	rows   *atomic.Int64
+
+	batches chan rowBatch
+	cur     []*callsheet.ImportRow
+	err     error
+	stop    chan struct{}
+	once    sync.Once
+}
+
+type rowBatch struct {
+	rows []*callsheet.ImportRow
+	err  error
+}
+
+const sourceBatch = 1024
+
+func (t *tableSource) start() {
+	t.batches = make(chan rowBatch, 4)
+	t.stop = make(chan struct{})
+	go func() {
+		defer close(t.batches)
+		for {
+			b := rowBatch{rows: make([]*callsheet.ImportRow, 0, sourceBatch)}
+			for len(b.rows) < sourceBatch {
+				rec, err := t.table.Next()
+				var re *RowError
+				if err == nil {
+					b.rows = append(b.rows, t.mapper.Map(rec))
+				} else if errors.As(err, &re) {
+					b.rows = append(b.rows, RowErrorRow(re))
+				} else {
+					b.err = err
+					break
+				}
+			}
+			select {
+			case t.batches <- b:
+			case <-t.stop:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+}
+
+// Next implements callsheet.ImportSource.
+func (t *tableSource) Next() (*callsheet.ImportRow, error) {
+	t.once.Do(t.start)
+	for len(t.cur) == 0 {
+		if t.err != nil {
+			return nil, t.err
+		}
+		b, ok := <-t.batches
+		if !ok {
+			return nil, io.EOF
+		}
+		t.cur, t.err = b.rows, b.err
+	}
+	row := t.cur[0]
+	t.cur = t.cur[1:]
+	t.rows.Add(1)
+	return row, nil
+}
+
+// close stops the reading goroutine, if the import ended early.
+func (t *tableSource) close() {
+	if t.stop != nil {
+		close(t.stop)
+		for range t.batches {
+		}
+	}
+}
+
+// countingReader counts the bytes read through it, for progress.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// CreateImport implements callsheet.ImportService.
+func (s *Service) CreateImport(ctx context.Context, job *callsheet.ImportJob, file io.Reader) error {
+	if job.Source == "" {
+		job.Source = "file"
+	}
+	if err := s.Store.CreateImportJob(ctx, job, file); err != nil {
+		return err
+	}
+	if job.State == callsheet.ImportQueued {
+		s.kick()
+	}
+	return nil
+}
+
+// RunNow saves a file import and runs it at once in this process, calling
+// progress as it goes; the command line uses it.
+func (s *Service) RunNow(ctx context.Context, job *callsheet.ImportJob, file io.Reader, progress func(rows, bytes int64)) (*callsheet.ImportResult, error) {
+	job.State = callsheet.ImportRunning
+	if job.Source == "" {
+		job.Source = "cli"
+	}
+	if err := s.Store.CreateImportJob(ctx, job, file); err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rj := s.track(job.ID, cancel)
+	defer s.untrack(job.ID)
+	stop := make(chan struct{})
+	if progress != nil {
+		go func() {
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					progress(rj.rows.Load(), rj.bytes.Load())
+				}
+			}
+		}()
+	}
+	res, err := s.run(rctx, job, rj)
+	close(stop)
+	if progress != nil {
+		progress(rj.rows.Load(), rj.bytes.Load())
+	}
+	if err != nil {
+		op := callsheet.NewOperatorContext(context.WithoutCancel(ctx))
+		if ctx.Err() != nil {
+			s.finish(op, job.ID, callsheet.ImportCancelled, "Cancelled; nothing was written.")
+		} else {
+			s.finish(op, job.ID, callsheet.ImportFailed, callsheet.ErrorMessage(err)+" Nothing was written.")
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// UpdateImport implements callsheet.ImportService. A mapping is checked
+// against the file's header before it is saved.
+func (s *Service) UpdateImport(ctx context.Context, id int64, upd callsheet.ImportJobUpdate) (*callsheet.ImportJob, error) {
+	if upd.Mapping != nil {
+		job, err := s.Store.FindImportJobByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if upd.Encoding != nil {
+			job.Encoding = *upd.Encoding
+		}
+		if upd.Sheet != nil {
+			job.Sheet = *upd.Sheet
+		}
+		if err := s.checkMapping(ctx, job, upd.Mapping); err != nil {
+			return nil, err
+		}
+	}
+	job, err := s.Store.UpdateImportJob(ctx, id, upd)
+	if err != nil {
+		return nil, err
+	}
+	if job.State == callsheet.ImportQueued {
+		s.kick()
+	}
+	return job, nil
+}
+
+// checkMapping reads the header of a job's file and checks a mapping on it.
+func (s *Service) checkMapping(ctx context.Context, job *callsheet.ImportJob, mapping map[string]string) error {
+	target, err := s.target(ctx, job.AccountID)
+	if err != nil {
+		return err
+	}
+	rc, err := s.Store.OpenImportFile(ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	table, err := Open(rc, job.FileName, ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet})
+	if err != nil {
+		return fileProblem(err)
+	}
+	defer table.Close()
+	_, err = NewRowMapper(table.Header(), mapping, target, false)
+	return err
+}
+
+// PreviewSamples is how many rows a preview shows.
+const PreviewSamples = 5
+
+// PreviewFile implements callsheet.ImportService.
+func (s *Service) PreviewFile(ctx context.Context, jobID int64) (*callsheet.FilePreview, error) {
+	job, err := s.Store.FindImportJobByID(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := s.Store.OpenImportFile(ctx, job.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	table, err := Open(rc, job.FileName, ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet})
+	if err != nil {
+		return nil, fileProblem(err)
+	}
+	defer table.Close()
+	info := table.Info()
+	p := &callsheet.FilePreview{Format: info.Format, Encoding: info.Encoding, Delimiter: info.Delimiter, Sheet: info.Sheet, Sheets: info.Sheets,
+		Header: table.Header(), Samples: [][]string{}, Suggested: map[string]string{}}
+	for len(p.Samples) < PreviewSamples {
+		rec, err := table.Next()
+		if err == io.EOF {
+			break
+		}
+		var re *RowError
+		if errors.As(err, &re) {
+			continue
+		} else if err != nil {
+			return nil, fileProblem(err)
+		}
+		p.Samples = append(p.Samples, append([]string(nil), rec.Fields...))
+	}
+	fields, err := s.CustomFields.FindCustomFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]string, len(fields))
+	for i, f := range fields {
+		labels[i] = f.Label
+	}
+	for field, col := range SuggestMapping(p.Header, labels) {
+		key := field
+		for _, f := range fields {
+			if field == "custom:"+f.Label {
+				key = CustomFieldKey(f.ID)
+			}
+		}
+		p.Suggested[key] = p.Header[col]
+	}
+	return p, nil
+}
+
+// FindImport implements callsheet.ImportService.
+func (s *Service) FindImport(ctx context.Context, id int64) (*callsheet.ImportJob, error) {
+	job, err := s.Store.FindImportJobByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	rj := s.running[id]
+	s.mu.Unlock()
+	if rj != nil && job.State == callsheet.ImportRunning {
+		job.RowsRead, job.BytesRead = int(rj.rows.Load()), rj.bytes.Load()
+	}
+	return job, nil
+}
+
+// FindImports implements callsheet.ImportService.
+func (s *Service) FindImports(ctx context.Context, f callsheet.ImportJobFilter) ([]*callsheet.ImportJob, int, error) {
+	return s.Store.FindImportJobs(ctx, f)
+}
+
+// FindImportProblems implements callsheet.ImportService.
+func (s *Service) FindImportProblems(ctx context.Context, id int64, offset, limit int) ([]callsheet.RowResult, int, error) {
+	return s.Store.FindImportProblems(ctx, id, offset, limit)
+}
+
+// CancelImport implements callsheet.ImportService. A job running in this
+// process stops at once; one running elsewhere when its worker next renews
+// its lease.
+func (s *Service) CancelImport(ctx context.Context, id int64) (*callsheet.ImportJob, error) {
+	job, err := s.Store.FindImportJobByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	rj := s.running[id]
+	s.mu.Unlock()
+	if rj != nil {
+		rj.cancelled.Store(true)
+		rj.cancel()
+		// The worker records the cancel once its transaction is rolled back.
+		for i := 0; i < 100; i++ {
+			if j, err := s.Store.FindImportJobByID(ctx, id); err == nil && j.State != callsheet.ImportRunning {
+				return j, nil
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return job, nil
+	}
+	return s.Store.CancelImportJob(ctx, id)
+}
+
+// UndoImport implements callsheet.ImportService.
+func (s *Service) UndoImport(ctx context.Context, id int64) (*callsheet.UndoResult, error) {
+	return s.Store.UndoImportJob(ctx, id)
+}
+
+// MaxBatch is the most customers one AddCustomers call takes.
+const MaxBatch = 10000
+
+// AddCustomers implements callsheet.ImportService.
+func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts callsheet.ImportOptions, items []callsheet.CustomerInput, source string) (*callsheet.ImportJob, *callsheet.ImportResult, error) {
+	if len(items) == 0 {
+		return nil, nil, callsheet.Errorf(callsheet.EINVALID, "No customers given.")
+	}
+	if len(items) > MaxBatch {
+		return nil, nil, callsheet.Errorf(callsheet.ETOOLARGE, "At most %d customers per request; got %d.", MaxBatch, len(items))
+	}
+	a := callsheet.ActorFromContext(ctx)
+	if a == nil {
+		return nil, nil, callsheet.Errorf(callsheet.EUNAUTHORIZED, "You must log in.")
+	}
+	// The header is every field any item gives, in a stable order.
+	seen := map[string]bool{}
+	var header []string
+	for _, it := range items {
+		for k := range it {
+			if !seen[k] {
+				seen[k] = true
+				header = append(header, k)
+			}
+		}
+	}
+	sort.Slice(header, func(i, j int) bool {
+		if fieldOrder(header[i]) != fieldOrder(header[j]) {
+			return fieldOrder(header[i]) < fieldOrder(header[j])
+		}
+		return header[i] < header[j]
+	})
+	mapping := map[string]string{}
+	for _, h := range header {
+		if !callsheet.IsSystemField(h) && !isCustomKey(h) {
+			return nil, nil, &callsheet.Error{Code: callsheet.EINVALID, Message: "Unknown field " + strconv.Quote(h) + ".", Fields: map[string]string{h: "Unknown field."}}
+		}
+		mapping[h] = h
+	}
+	if !seen[callsheet.FieldPhone] {
+		return nil, nil, &callsheet.Error{Code: callsheet.EINVALID, Message: "Phone is required.", Fields: map[string]string{callsheet.FieldPhone: "Phone is required."}}
+	}
+	target, err := s.target(ctx, a.AccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	mapper, err := NewRowMapper(header, mapping, target, opts.International)
+	if err != nil {
+		return nil, nil, err
+	}
+	job := &callsheet.ImportJob{CampaignID: campaignID, Source: source, Options: opts, Mapping: mapping, State: callsheet.ImportRunning}
+	if err := s.Store.CreateImportJob(ctx, job, nil); err != nil {
+		return nil, nil, err
+	}
+	src := &itemSource{items: items, header: header, mapper: mapper}
+	res, err := s.Store.RunImport(ctx, job, src, true)
+	if err != nil {
+		s.finish(callsheet.NewOperatorContext(context.WithoutCancel(ctx)), job.ID, callsheet.ImportFailed, callsheet.ErrorMessage(err))
+		return nil, nil, err
+	}
+	return job, res, nil
+}
+
+func isCustomKey(k string) bool {
+	const p = "custom_field_"
+	if len(k) <= len(p) || k[:len(p)] != p {
+		return false
+	}
+	_, err := strconv.ParseInt(k[len(p):], 10, 64)
+	return err == nil
+}
+
+// itemSource feeds request items to the store; an item's line is its
+// index in the request, from zero.
+type itemSource struct {
+	items  []callsheet.CustomerInput
+	header []string
+	mapper *RowMapper
+	i      int
+	fields []string
+}
+
+func (s *itemSource) Next() (*callsheet.ImportRow, error) {
+	if s.i >= len(s.items) {
+		return nil, io.EOF
+	}
+	it := s.items[s.i]
+	if s.fields == nil {
+		s.fields = make([]string, len(s.header))
+	}
+	for j, h := range s.header {
+		s.fields[j] = it[h]
+	}
+	row := s.mapper.Map(Record{Line: s.i, Fields: s.fields})
+	s.i++
+	return row, nil
+}
