@@ -160,14 +160,11 @@ func (t *csvTable) readHeader() error {
 			continue
 		}
 		s := string(t.p.rec)
-		if t.checkUTF8 {
-			// A wrong encoding shows up as garbled names that the user
-			// can see and fix, rather than as a file that cannot be opened.
-			s = strings.ToValidUTF8(s, "\uFFFD")
-		}
 		names := make([]string, len(t.p.ends))
 		for i := range t.p.ends {
-			names[i] = s[t.p.fieldStart(i):t.p.ends[i]]
+			// A wrong encoding shows up as garbled names that the user
+			// can see and fix, rather than as a file that cannot be opened.
+			names[i] = strings.ToValidUTF8(s[t.p.fieldStart(i):t.p.ends[i]], "\uFFFD")
 		}
 		t.header = cleanHeader(names)
 		t.fields = make([]string, len(t.header))
