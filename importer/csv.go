@@ -250,7 +250,7 @@ func (t *csvTable) rowError(pe *parseError) *RowError {
 	case errTextAfterQuote:
 		e.Message = `A quoted value on this line has text after its closing quote ("). Put the whole value in quotes and double any quote inside it.`
 	default:
-		e.Message = fmt.Sprintf("Row is longer than %d KiB or has more than %d fields.", maxRecordBytes>>10, maxFields)
+		e.Message = fmt.Sprintf("Row is too long: it has over %d MiB of text or over %d fields.", maxRecordBytes>>20, maxFields)
 	}
 	return e
 }

@@ -202,7 +202,7 @@ func TestRowTooLong(t *testing.T) {
 	text := "a,b\n1," + strings.Repeat("z", 2<<20) + "\n3,4\n"
 	got := readString(t, text, importer.ReadOptions{})
 	want := []item{
-		rowErr(2, "", "Row is longer than 1024 KiB or has more than 16384 fields."),
+		rowErr(2, "", "Row is too long: it has over 1 MiB of text or over 16384 fields."),
 		rec(3, "3", "4"),
 	}
 	if !reflect.DeepEqual(got.Items, want) {
