@@ -34,7 +34,7 @@ func openCSV(br *bufio.Reader, head []byte, format string, opt ReadOptions) (Tab
 	}
 	if bom := bomOf(enc); bom != nil && bytes.HasPrefix(head, bom) {
 		if _, err := br.Discard(len(bom)); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("importer: reading: %w", err)
 		}
 	}
 
@@ -55,7 +55,7 @@ func openCSV(br *bufio.Reader, head []byte, format string, opt ReadOptions) (Tab
 	default:
 		textHead, err := text.Peek(peekSize)
 		if err != nil && err != io.EOF {
-			return nil, err
+			return nil, fmt.Errorf("importer: reading: %w", err)
 		}
 		delim = sniffDelimiter(textHead, len(textHead) < peekSize)
 	}

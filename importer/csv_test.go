@@ -249,6 +249,7 @@ func TestReadOptions(t *testing.T) {
 		{".tsv extension means tabs", "a,b\tc\n1,2\t3\n", "x.TSV", importer.ReadOptions{}, "tsv", "\t", []string{"a,b", "c"}},
 		{"explicit tsv", "a,b\tc\n1,2\t3\n", "x.csv", importer.ReadOptions{Format: "tsv"}, "tsv", "\t", []string{"a,b", "c"}},
 		{"explicit delimiter", "a,b;c\n1,2;3\n", "x.csv", importer.ReadOptions{Delimiter: ';'}, "csv", ";", []string{"a,b", "c"}},
+		{"text named .xls", "a\tb\n1\t2\n", "export.xls", importer.ReadOptions{}, "tsv", "\t", []string{"a", "b"}},
 		{"explicit csv keeps sniffing", "a;b\n1;2\n", "x.tsv", importer.ReadOptions{Format: "CSV"}, "csv", ";", []string{"a", "b"}},
 	}
 	for _, tt := range tests {
