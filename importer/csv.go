@@ -34,7 +34,7 @@ func openCSV(br *bufio.Reader, head []byte, format string, opt ReadOptions) (Tab
 	}
 	if bom := bomOf(enc); bom != nil && bytes.HasPrefix(head, bom) {
 		if _, err := br.Discard(len(bom)); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("importer: reading: %w", err)
 		}
 	}
 
@@ -55,7 +55,7 @@ func openCSV(br *bufio.Reader, head []byte, format string, opt ReadOptions) (Tab
 	default:
 		textHead, err := text.Peek(peekSize)
 		if err != nil && err != io.EOF {
-			return nil, err
+			return nil, fmt.Errorf("importer: reading: %w", err)
 		}
 		delim = sniffDelimiter(textHead, len(textHead) < peekSize)
 	}
@@ -160,14 +160,11 @@ func (t *csvTable) readHeader() error {
 			continue
 		}
 		s := string(t.p.rec)
-		if t.checkUTF8 {
-			// A wrong encoding shows up as garbled names that the user
-			// can see and fix, rather than as a file that cannot be opened.
-			s = strings.ToValidUTF8(s, "\uFFFD")
-		}
 		names := make([]string, len(t.p.ends))
 		for i := range t.p.ends {
-			names[i] = s[t.p.fieldStart(i):t.p.ends[i]]
+			// A wrong encoding shows up as garbled names that the user
+			// can see and fix, rather than as a file that cannot be opened.
+			names[i] = strings.ToValidUTF8(s[t.p.fieldStart(i):t.p.ends[i]], "\uFFFD")
 		}
 		t.header = cleanHeader(names)
 		t.fields = make([]string, len(t.header))
@@ -253,7 +250,7 @@ func (t *csvTable) rowError(pe *parseError) *RowError {
 	case errTextAfterQuote:
 		e.Message = `A quoted value on this line has text after its closing quote ("). Put the whole value in quotes and double any quote inside it.`
 	default:
-		e.Message = fmt.Sprintf("Row is longer than %d KiB or has more than %d fields.", maxRecordBytes>>10, maxFields)
+		e.Message = fmt.Sprintf("Row is too long: it has over %d MiB of text or over %d fields.", maxRecordBytes>>20, maxFields)
 	}
 	return e
 }

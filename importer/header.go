@@ -98,7 +98,9 @@ const (
 // '.', and quotes (including Hebrew geresh and gershayim), and knows
 // English and Hebrew synonyms. A header equal to a synonym wins over one
 // that merely contains it, and a column goes to the field it names most
-// specifically, so "name" never takes "Last name" or "שם משפחה".
+// specifically, so "name" never takes "Last name" or "שם משפחה". A custom
+// label equal to a header name takes that column even from a system field,
+// since the account chose that label.
 func SuggestMapping(header []string, customLabels []string) map[string]int {
 	type candidate struct {
 		field  string

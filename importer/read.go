@@ -141,6 +141,8 @@ func Open(r io.Reader, name string, opt ReadOptions) (Table, error) {
 	isZip := bytes.HasPrefix(head, []byte("PK\x03\x04"))
 	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
 
+	// A ".xls" name alone proves nothing: some systems export text under
+	// that name, and it is read as text like any other.
 	if format == "" {
 		switch {
 		case isZip:
@@ -149,8 +151,6 @@ func Open(r io.Reader, name string, opt ReadOptions) (Table, error) {
 			return nil, fileErrorf("This is an old Excel workbook (.xls), which cannot be read. Save it as .xlsx or as CSV and upload it again.")
 		case ext == ".xlsx" || ext == ".xlsm":
 			return nil, fileErrorf("The file is named %s but is not an Excel workbook. Save it again as .xlsx or as CSV.", ext)
-		case ext == ".xls":
-			return nil, fileErrorf("Old Excel workbooks (.xls) cannot be read. Save the file as .xlsx or as CSV and upload it again.")
 		case ext == ".tsv" || ext == ".tab":
 			format = "tsv"
 		}

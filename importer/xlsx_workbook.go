@@ -3,6 +3,7 @@ package importer
 import (
 	"archive/zip"
 	"encoding/xml"
+	"errors"
 	"io"
 	"path"
 	"strconv"
@@ -22,6 +23,10 @@ type sheetRef struct {
 	name string
 	path string // inside the zip; "" if the workbook does not say
 }
+
+// maxSharedText bounds the shared strings, which are held in memory for
+// random access, so that a small compressed file cannot claim gigabytes.
+const maxSharedText = 256 << 20
 
 // sharedStrings holds the workbook's strings in one string, so that a
 // large table of short strings costs little more than its text.
@@ -87,6 +92,9 @@ func loadWorkbook(zr *zip.Reader) (*workbook, error) {
 	}
 	if sstPath != "" {
 		if err := wb.readSharedStrings(sstPath); err != nil && err != errNoFile {
+			if fe := (*FileError)(nil); errors.As(err, &fe) {
+				return nil, err
+			}
 			return nil, damaged(err)
 		}
 	}
@@ -229,6 +237,9 @@ func (wb *workbook) readSharedStrings(name string) error {
 				return err
 			}
 			text.Write(buf)
+			if text.Len() > maxSharedText {
+				return fileErrorf("The workbook has more than %d MiB of text, which is more than can be imported at once. Split it into smaller files.", maxSharedText>>20)
+			}
 			wb.strings.ends = append(wb.strings.ends, uint32(text.Len()))
 		}
 	}

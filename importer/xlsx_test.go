@@ -1,0 +1,353 @@
+package importer_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/callsheet/callsheet/importer"
+)
+
+// A workbook written by hand, part by part, to reach what generators seldom
+// write: exponents, errors, inline and phonetic strings, custom styles,
+// the 1904 date system.
+const (
+	xlContentTypes = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`
+	xlRootRels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
+</Relationships>`
+	xlWorkbookRels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet2.xml"/>
+<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>
+<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+<Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="https://example.com/" TargetMode="External"/>
+</Relationships>`
+	xlWorkbook = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<workbookPr%s/>
+<sheets><sheet name="Leads" sheetId="1" r:id="rId1"/><sheet name="Other" sheetId="2" r:id="rId2"/></sheets>
+</workbook>`
+	xlSharedStrings = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="6" uniqueCount="6">
+<si><t>Name</t></si>
+<si><t xml:space="preserve">Phone </t></si>
+<si><r><t>Dana </t></r><r><rPr><b/></rPr><t>Cohen</t></r><rPh sb="0" eb="1"><t>ダナ</t></rPh><phoneticPr fontId="1"/></si>
+<si><t>Value</t></si>
+<si><t>דנה &amp; משה</t></si>
+<si><t/></si>
+</sst>`
+	// Styles: 0 general, 1 date (14), 2 date and time (22), 3 custom
+	// date, 4 elapsed time, 5 quoted letters, 6 colour and decimals,
+	// 7 custom time.
+	xlStyles = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<numFmts count="5">
+<numFmt numFmtId="164" formatCode="dd/mm/yyyy;@"/>
+<numFmt numFmtId="165" formatCode="[h]:mm:ss"/>
+<numFmt numFmtId="166" formatCode="&quot;Days: &quot;0"/>
+<numFmt numFmtId="167" formatCode="[Red]#,##0.00"/>
+<numFmt numFmtId="168" formatCode="[$-he-IL]h:mm AM/PM"/>
+</numFmts>
+<cellStyleXfs count="2"><xf numFmtId="14"/><xf numFmtId="0"/></cellStyleXfs>
+<cellXfs count="8">
+<xf numFmtId="0" xfId="0"/><xf numFmtId="14" xfId="0" applyNumberFormat="1"/><xf numFmtId="22" xfId="0"/>
+<xf numFmtId="164" xfId="0"/><xf numFmtId="165" xfId="0"/><xf numFmtId="166" xfId="0"/><xf numFmtId="167" xfId="0"/>
+<xf numFmtId="168" xfId="0"/>
+</cellXfs>
+</styleSheet>`
+	xlSheetHead = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:C9"/><sheetData>`
+	xlSheetTail = `</sheetData><mergeCells count="0"/></worksheet>`
+)
+
+// buildXLSX zips a workbook whose first sheet has the given rows (the XML
+// inside <sheetData>). workbookPr holds attributes of that element.
+func buildXLSX(t testing.TB, rows string, workbookPr string) []byte {
+	t.Helper()
+	parts := map[string]string{
+		"[Content_Types].xml":        xlContentTypes,
+		"_rels/.rels":                xlRootRels,
+		"xl/_rels/workbook.xml.rels": xlWorkbookRels,
+		"xl/workbook.xml":            strings.Replace(xlWorkbook, "%s", workbookPr, 1),
+		"xl/sharedStrings.xml":       xlSharedStrings,
+		"xl/styles.xml":              xlStyles,
+		"xl/worksheets/sheet1.xml":   xlSheetHead + rows + xlSheetTail,
+		"xl/worksheets/sheet2.xml":   xlSheetHead + `<row r="1"><c r="A1" t="inlineStr"><is><t>Other</t></is></c></row>` + xlSheetTail,
+	}
+	return zipParts(t, parts)
+}
+
+func zipParts(t testing.TB, parts map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, text := range parts {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func readXLSX(t *testing.T, data []byte, opt importer.ReadOptions) result {
+	t.Helper()
+	tb, err := importer.Open(bytes.NewReader(data), "book.xlsx", opt)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer tb.Close()
+	return readAll(t, tb)
+}
+
+func TestXLSXCells(t *testing.T) {
+	header := `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>3</v></c></row>`
+	tests := []struct {
+		name  string
+		cells string // the cells of row 2, in columns A to C
+		want  []string
+	}{
+		{"shared, phone with exponent, formula",
+			`<c r="A2" t="s"><v>2</v></c><c r="B2"><v>9.72521234567E+11</v></c><c r="C2"><f>B2*0+4</f><v>4</v></c>`,
+			[]string{"Dana Cohen", "972521234567", "4"}},
+		{"inline, rich inline, error",
+			`<c r="A2" t="inlineStr"><is><t>Avi</t></is></c><c r="B2" t="inlineStr"><is><r><t>052-</t></r><r><t>1234567</t></r></is></c><c r="C2" t="e"><f>NA()</f><v>#N/A</v></c>`,
+			[]string{"Avi", "052-1234567", ""}},
+		{"boolean, formula string, ISO date",
+			`<c r="A2" t="b"><v>1</v></c><c r="B2" t="str"><f>"05"&amp;"2"</f><v>052</v></c><c r="C2" t="d"><v>2026-12-25T14:30:00</v></c>`,
+			[]string{"TRUE", "052", "25-12-2026 14:30"}},
+		{"numbers",
+			`<c r="A2"><v>0.30000000000000004</v></c><c r="B2" t="n"><v>-12.5</v></c><c r="C2"><v>5.0</v></c>`,
+			[]string{"0.3", "-12.5", "5"}},
+		{"missing cells and cells without reference",
+			`<c r="B2"><v>1</v></c><c><v>2</v></c>`,
+			[]string{"", "1", "2"}},
+		{"Hebrew and entities, empty string, bad index",
+			`<c r="A2" t="s"><v>4</v></c><c r="B2" t="s"><v>5</v></c><c r="C2" t="s"><v>99</v></c>`,
+			[]string{"דנה & משה", "", ""}},
+		{"dates by built-in style",
+			`<c r="A2" s="1"><v>46381</v></c><c r="B2" s="2"><v>46381.604166666664</v></c><c r="C2" s="1" t="s"><v>0</v></c>`,
+			[]string{"25-12-2026 00:00", "25-12-2026 14:30", "Name"}},
+		{"dates by custom style",
+			`<c r="A2" s="3"><v>46082</v></c><c r="B2" s="7"><v>46381.75</v></c><c r="C2" s="3"><v>46082.99999999</v></c>`,
+			[]string{"01-03-2026 00:00", "25-12-2026 18:00", "02-03-2026 00:00"}},
+		{"numbers by styles that are not dates",
+			`<c r="A2" s="4"><v>1.5</v></c><c r="B2" s="5"><v>30</v></c><c r="C2" s="6"><v>1234.5</v></c>`,
+			[]string{"1.5", "30", "1234.5"}},
+		{"the 1900 leap year",
+			`<c r="A2" s="1"><v>59</v></c><c r="B2" s="1"><v>60</v></c><c r="C2" s="1"><v>61</v></c>`,
+			[]string{"28-02-1900 00:00", "29-02-1900 00:00", "01-03-1900 00:00"}},
+		{"the first days",
+			`<c r="A2" s="2"><v>1</v></c><c r="B2" s="2"><v>0.5</v></c><c r="C2" s="2"><v>-1</v></c>`,
+			[]string{"01-01-1900 00:00", "00-01-1900 12:00", "-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := readXLSX(t, buildXLSX(t, header+`<row r="2">`+tt.cells+`</row>`, ""), importer.ReadOptions{})
+			want := []item{{Line: 2, Fields: tt.want}}
+			if !reflect.DeepEqual(got.Items, want) {
+				t.Errorf("items = %+v, want %+v", got.Items, want)
+			}
+		})
+	}
+}
+
+func TestXLSX1904(t *testing.T) {
+	rows := `<row r="1"><c r="A1" t="inlineStr"><is><t>When</t></is></c></row>` +
+		`<row r="2"><c r="A2" s="2"><v>0</v></c></row><row r="3"><c r="A3" s="2"><v>44926.25</v></c></row>`
+	for _, pr := range []string{` date1904="1"`, ` date1904="true"`} {
+		got := readXLSX(t, buildXLSX(t, rows, pr), importer.ReadOptions{})
+		want := []item{rec(2, "01-01-1904 00:00"), rec(3, "01-01-2027 06:00")}
+		if !reflect.DeepEqual(got.Items, want) {
+			t.Errorf("%s: items = %+v, want %+v", pr, got.Items, want)
+		}
+	}
+}
+
+func TestXLSXRows(t *testing.T) {
+	rows := `<row r="2" spans="1:4"><c r="A2" s="1"/></row>` + // blank: a styled empty cell
+		`<row r="3"><c r="B3" t="s"><v>0</v></c><c r="D3" t="s"><v>1</v></c><c r="F3" s="2"/></row>` +
+		`<row r="4"><c r="B4" t="inlineStr"><is><t>Dana</t></is></c></row>` +
+		`<row r="7"><c r="A7" t="inlineStr"><is><t>x</t></is></c><c r="E7" t="inlineStr"><is><t>too far</t></is></c></row>` +
+		`<row><c r="C8" t="inlineStr"><is><t>   </t></is></c></row>` +
+		`<row><c r="D9"><v>1</v></c><c r="E9" t="inlineStr"><is><t> </t></is></c></row>` +
+		`<row r="10"><c r="XFE10"><v>1</v></c></row>` +
+		`<row r="11"><c r="A11" t="inlineStr"><is><t>last</t></is></c></row>`
+	got := readXLSX(t, buildXLSX(t, rows, ""), importer.ReadOptions{})
+	if want := []string{"Column 1", "Name", "Column 3", "Phone"}; !reflect.DeepEqual(got.Header, want) {
+		t.Errorf("Header = %q, want %q", got.Header, want)
+	}
+	want := []item{
+		rec(4, "", "Dana", "", ""),
+		rowErr(7, "", "Row has 5 fields but the header has 4."),
+		rec(9, "", "", "", "1"),
+		rowErr(10, "", "Row has cells beyond the last Excel column."),
+		rec(11, "last", "", "", ""),
+	}
+	if !reflect.DeepEqual(got.Items, want) {
+		t.Errorf("items:\n got %+v\nwant %+v", got.Items, want)
+	}
+}
+
+func TestXLSXSheets(t *testing.T) {
+	data := buildXLSX(t, `<row r="1"><c r="A1" t="inlineStr"><is><t>Lead</t></is></c></row>`, "")
+	for _, name := range []string{"Other", " other "} {
+		got := readXLSX(t, data, importer.ReadOptions{Sheet: name})
+		if got.Info.Sheet != "Other" || got.Header[0] != "Other" {
+			t.Errorf("Sheet %q: info %+v, header %q", name, got.Info, got.Header)
+		}
+	}
+	_, err := importer.Open(bytes.NewReader(data), "book.xlsx", importer.ReadOptions{Sheet: "Missing"})
+	var fe *importer.FileError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Message, `"Leads", "Other"`) {
+		t.Errorf("Open of a missing sheet = %v, want a *FileError listing the sheets", err)
+	}
+}
+
+func TestXLSXRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty sheet", buildXLSX(t, `<row r="1"/><row r="2"><c r="A2" s="1"/></row>`, ""), "empty"},
+		{"not a workbook", zipParts(t, map[string]string{"content.xml": "<a/>"}), "not an Excel workbook"},
+		{"damaged workbook part", zipParts(t, map[string]string{"xl/workbook.xml": "<workbook><sheets><sheet"}), "damaged"},
+		{"no sheets", zipParts(t, map[string]string{"xl/workbook.xml": "<workbook/>"}), "no sheets"},
+		{"sheet part missing", zipParts(t, map[string]string{
+			"xl/workbook.xml":            strings.Replace(xlWorkbook, "%s", "", 1),
+			"xl/_rels/workbook.xml.rels": xlWorkbookRels,
+		}), "missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tb, err := importer.Open(bytes.NewReader(tt.data), "book.xlsx", importer.ReadOptions{})
+			if err == nil {
+				tb.Close()
+				t.Fatal("Open succeeded")
+			}
+			var fe *importer.FileError
+			if !errors.As(err, &fe) || !strings.Contains(fe.Message, tt.want) {
+				t.Errorf("Open = %v, want a *FileError about %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestXLSXDamagedSheet checks that a sheet cut short stops reading with an
+// error after the rows before the damage.
+func TestXLSXDamagedSheet(t *testing.T) {
+	parts := map[string]string{
+		"xl/workbook.xml":            strings.Replace(xlWorkbook, "%s", "", 1),
+		"xl/_rels/workbook.xml.rels": xlWorkbookRels,
+		"xl/worksheets/sheet1.xml": xlSheetHead + `<row r="1"><c t="inlineStr"><is><t>Name</t></is></c></row>` +
+			`<row r="2"><c t="inlineStr"><is><t>Dana</t></is></c></row><row r="3"><c t="inlineStr"><is><t>Av`,
+	}
+	tb, err := importer.Open(bytes.NewReader(zipParts(t, parts)), "book.xlsx", importer.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tb.Close()
+	if r, err := tb.Next(); err != nil || r.Fields[0] != "Dana" {
+		t.Fatalf("Next = %+v, %v", r, err)
+	}
+	_, err = tb.Next()
+	var re *importer.RowError
+	if err == nil || err == io.EOF || errors.As(err, &re) {
+		t.Errorf("Next = %v, want an error that stops reading", err)
+	}
+}
+
+// TestXLSXPrefixedNamespace reads a sheet whose elements carry a namespace
+// prefix, as some generators write.
+func TestXLSXPrefixedNamespace(t *testing.T) {
+	sheet := `<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>` +
+		`<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>Phone</x:t></x:is></x:c></x:row>` +
+		`<x:row r="2"><x:c r="A2"><x:v>972521234567</x:v></x:c></x:row></x:sheetData></x:worksheet>`
+	parts := map[string]string{
+		"xl/workbook.xml":            strings.Replace(xlWorkbook, "%s", "", 1),
+		"xl/_rels/workbook.xml.rels": xlWorkbookRels,
+		"xl/worksheets/sheet1.xml":   sheet,
+	}
+	got := readXLSX(t, zipParts(t, parts), importer.ReadOptions{})
+	if want := []item{rec(2, "972521234567")}; !reflect.DeepEqual(got.Items, want) || got.Header[0] != "Phone" {
+		t.Errorf("header %q, items %+v", got.Header, got.Items)
+	}
+}
+
+// TestXLSXFromFile checks that an *os.File is read in place from its
+// current offset, and that a spooled copy leaves nothing behind.
+func TestXLSXFromFile(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	data := buildXLSX(t, `<row r="1"><c t="inlineStr"><is><t>Name</t></is></c></row><row r="2"><c t="inlineStr"><is><t>Dana</t></is></c></row>`, "")
+
+	name := filepath.Join(t.TempDir(), "upload")
+	if err := os.WriteFile(name, append([]byte("junk!"), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(5, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := importer.Open(f, "upload.xlsx", importer.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, tb); len(got.records()) != 1 || got.records()[0].Fields[0] != "Dana" {
+		t.Errorf("items = %+v", got.Items)
+	}
+	if err := tb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Stat(); err != nil {
+		t.Errorf("Close closed the caller's file: %v", err)
+	}
+
+	tb, err = importer.Open(bytes.NewReader(data), "upload.xlsx", importer.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, tb)
+	if err := tb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left in the temporary directory: %v", left)
+	}
+}
+
+// TestXLSXLarge reads a sheet of many rows, made with the same parts.
+func TestXLSXLarge(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>`)
+	const n = 20000
+	for i := 2; i <= n+1; i++ {
+		b.WriteString(`<row><c t="s"><v>2</v></c><c><v>9.72521234567E+11</v></c></row>`)
+	}
+	got := readXLSX(t, buildXLSX(t, b.String(), ""), importer.ReadOptions{})
+	recs := got.records()
+	if len(recs) != n || recs[n-1].Line != n+1 || recs[n-1].Fields[1] != "972521234567" {
+		t.Errorf("%d records, last %+v", len(recs), recs[len(recs)-1])
+	}
+}
