@@ -199,6 +199,10 @@ func (s *ImportStore) UpdateImportJob(ctx context.Context, id int64, upd callshe
 
 // storeFile copies a file into chunks.
 func (s *ImportStore) storeFile(ctx context.Context, tx *Tx, jobID int64, r io.Reader) (int64, error) {
+	if err := s.db.dialect.beginBulk(ctx, tx); err != nil {
+		return 0, err
+	}
+	defer s.db.dialect.endBulk(ctx, tx)
 	buf := make([]byte, s.ChunkSize)
 	var size int64
 	for seq := 0; ; seq++ {
