@@ -32,3 +32,11 @@ func writeAPIError(w http.ResponseWriter, err error) {
 		Code: callsheet.ErrorCode(err), Message: callsheet.ErrorMessage(err), Fields: callsheet.ErrorFields(err),
 	}})
 }
+
+// apiState is what the JSON API keeps between requests.
+type apiState struct{}
+
+func newAPIState() *apiState { return &apiState{} }
+
+// apiRoutes registers the JSON API under /api/.
+func (s *Server) apiRoutes() {}

@@ -12,32 +12,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callsheet/callsheet/internal/app"
 	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 	"github.com/callsheet/callsheet/web"
 )
 
-// services wires the store's services, as the command does.
-func services(db *sqldb.DB) web.Services {
-	return web.Services{
-		Accounts:     sqldb.NewAccountService(db),
-		Users:        sqldb.NewUserService(db),
-		Campaigns:    sqldb.NewCampaignService(db),
-		Statuses:     sqldb.NewStatusService(db),
-		CustomFields: sqldb.NewCustomFieldService(db),
-		Customers:    sqldb.NewCustomerService(db),
-		DoNotCall:    sqldb.NewDoNotCallService(db),
-		Tokens:       sqldb.NewAPITokenService(db),
-		Sessions:     sqldb.NewSessionService(db),
-		Audit:        sqldb.NewAuditService(db),
-	}
-}
-
 // mustServer starts a server on a fresh SQLite database.
 func mustServer(t *testing.T) (*httptest.Server, *sqldb.DB) {
 	t.Helper()
 	db := storetest.MustOpenDB(t, "sqlite")
-	srv := web.NewServer(services(db), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := web.NewServer(app.Services(db, logger), logger)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts, db

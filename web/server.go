@@ -30,6 +30,7 @@ type Services struct {
 	Tokens       callsheet.APITokenService
 	Sessions     callsheet.SessionService
 	Audit        callsheet.AuditService
+	Imports      callsheet.ImportService
 }
 
 // Server is Callsheet's HTTP server.
@@ -45,6 +46,7 @@ type Server struct {
 	LoginLimit   *RateLimiter
 	LoginIPLimit *RateLimiter
 
+	api   *apiState
 	mux   *http.ServeMux
 	tmpl  *templates
 	http  *http.Server
@@ -64,6 +66,7 @@ func NewServer(s Services, logger *slog.Logger) *Server {
 		LoginIPLimit: NewRateLimiter(100, 5*time.Minute),
 		mux:          http.NewServeMux(),
 		tmpl:         mustParseTemplates(),
+		api:          newAPIState(),
 		start:        time.Now(),
 	}
 	srv.routes()
@@ -156,6 +159,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /admin/settings", s.admin(s.handleSettingsSave))
 
 	m.HandleFunc("GET /admin/audit", s.admin(s.handleAudit))
+
+	s.apiRoutes()
 
 	m.HandleFunc("/", s.handleNotFound)
 }

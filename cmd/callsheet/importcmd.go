@@ -16,15 +16,12 @@ import (
 
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/importer"
+	"github.com/callsheet/callsheet/internal/app"
 	"github.com/callsheet/callsheet/sqldb"
 )
 
-// importService wires the import engine to the store.
-func importService(db *sqldb.DB, svc servicesT) *importer.Service {
-	s := importer.NewService(sqldb.NewImportStore(db), nil)
-	s.Accounts, s.Users, s.CustomFields, s.Customers, s.Statuses = svc.Accounts, svc.Users, svc.CustomFields, svc.Customers, svc.Statuses
-	return s
-}
+// importService is the import engine of the services.
+func importService(svc servicesT) *importer.Service { return app.Importer(svc) }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
@@ -111,7 +108,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 
-	imp := importService(db, svc)
+	imp := importService(svc)
 	if *timings {
 		imp.Store.(*sqldb.ImportStore).Timings = func(phase string, d time.Duration) {
 			fmt.Fprintf(stderr, "  %-24s %8.3f s\n", phase, d.Seconds())
@@ -306,5 +303,5 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return importService(db, svc).Export(actx, camp.ID, *format, stdout)
+	return importService(svc).Export(actx, camp.ID, *format, stdout)
 }

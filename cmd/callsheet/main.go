@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/internal/app"
 	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/web"
 )
@@ -114,20 +115,7 @@ func openDB(ctx context.Context, dsn string) (*sqldb.DB, error) {
 type servicesT = web.Services
 
 // services wires every domain service to the store.
-func services(db *sqldb.DB) web.Services {
-	return web.Services{
-		Accounts:     sqldb.NewAccountService(db),
-		Users:        sqldb.NewUserService(db),
-		Campaigns:    sqldb.NewCampaignService(db),
-		Statuses:     sqldb.NewStatusService(db),
-		CustomFields: sqldb.NewCustomFieldService(db),
-		Customers:    sqldb.NewCustomerService(db),
-		DoNotCall:    sqldb.NewDoNotCallService(db),
-		Tokens:       sqldb.NewAPITokenService(db),
-		Sessions:     sqldb.NewSessionService(db),
-		Audit:        sqldb.NewAuditService(db),
-	}
-}
+func services(db *sqldb.DB) web.Services { return app.Services(db, nil) }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)

@@ -9,9 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/internal/app"
 	"github.com/callsheet/callsheet/web"
 )
 
@@ -22,6 +24,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", envOr("CALLSHEET_ADDR", "127.0.0.1:8080"), "address to listen on (env CALLSHEET_ADDR)")
 	country := fs.String("country", "IL", "country of the first account, on a first start")
 	tz := fs.String("timezone", "Asia/Jerusalem", "time zone of the first account, on a first start")
+	workers := fs.Int("import-workers", envInt("CALLSHEET_IMPORT_WORKERS", 1), "imports this server runs at once (env CALLSHEET_IMPORT_WORKERS)")
 	logJSON := fs.Bool("log-json", os.Getenv("CALLSHEET_LOG_JSON") != "", "log JSON lines instead of text (env CALLSHEET_LOG_JSON)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -38,7 +41,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
-	svc := services(db)
+	svc := app.Services(db, logger)
+	imp := app.Importer(svc)
+	imp.Workers = *workers
 
 	first, err := firstStart(ctx, svc, *country, *tz)
 	if err != nil {
@@ -50,6 +55,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := srv.Open(); err != nil {
 		return err
 	}
+	// Imports stop with the server; one cut off runs again at the next start.
+	imp.Start(ctx)
 	logger.Info("callsheet started", "url", srv.URL(), "db", db.Engine())
 	fmt.Fprintf(stdout, "Callsheet is running at %s (%s database)\n", srv.URL(), db.Engine())
 	if first != nil {
@@ -62,6 +69,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Close(sctx)
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
 }
 
 func envOr(name, def string) string {

@@ -1,0 +1,35 @@
+// Package app wires Callsheet together: the store's services, the import
+// engine over them, and the web server's view of both. The command and the
+// end-to-end tests share it, so both run the same assembly.
+package app
+
+import (
+	"log/slog"
+
+	"github.com/callsheet/callsheet/importer"
+	"github.com/callsheet/callsheet/sqldb"
+	"github.com/callsheet/callsheet/web"
+)
+
+// Services returns every service over db, with the import engine.
+func Services(db *sqldb.DB, logger *slog.Logger) web.Services {
+	s := web.Services{
+		Accounts:     sqldb.NewAccountService(db),
+		Users:        sqldb.NewUserService(db),
+		Campaigns:    sqldb.NewCampaignService(db),
+		Statuses:     sqldb.NewStatusService(db),
+		CustomFields: sqldb.NewCustomFieldService(db),
+		Customers:    sqldb.NewCustomerService(db),
+		DoNotCall:    sqldb.NewDoNotCallService(db),
+		Tokens:       sqldb.NewAPITokenService(db),
+		Sessions:     sqldb.NewSessionService(db),
+		Audit:        sqldb.NewAuditService(db),
+	}
+	imp := importer.NewService(sqldb.NewImportStore(db), logger)
+	imp.Accounts, imp.Users, imp.CustomFields, imp.Customers, imp.Statuses = s.Accounts, s.Users, s.CustomFields, s.Customers, s.Statuses
+	s.Imports = imp
+	return s
+}
+
+// Importer returns the import engine of services made by Services.
+func Importer(s web.Services) *importer.Service { return s.Imports.(*importer.Service) }
