@@ -37,8 +37,13 @@ Every command takes --db: a SQLite file (default ./callsheet.db, or
 $CALLSHEET_DB) or a postgres:// URL. Run "callsheet COMMAND -h" for its flags.
 `
 
+// signalContext ends when the process is asked to stop.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, flag.ErrHelp) {

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/internal/app"
+	"github.com/callsheet/callsheet/sqldb"
+)
+
+// TestMain lets the crash test run this test binary as the callsheet
+// command, in a process it can kill.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("CALLSHEET_TEST_COMMAND"); args != "" {
+		ctx, stop := signalContext()
+		err := run(ctx, strings.Split(args, "\x1f"), os.Stdout, os.Stderr)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// startCommand runs the callsheet command in a child process.
+func startCommand(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "CALLSHEET_TEST_COMMAND="+strings.Join(args, "\x1f"))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+// writeLeads writes a CSV of n customers with valid Israeli mobiles, the
+// first `from` of them numbered from start.
+func writeLeads(t *testing.T, path string, n, start int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "Name,Phone,Notes")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(w, "Lead %d,052-%07d,row %d\n", start+i, 2000000+start+i, i)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
+
+// TestImportSurvivesCrash kills the server in the middle of an import:
+// the data is as it was before the import, and after a restart the job
+// runs again from the start and completes, without doubling anything.
+func TestImportSurvivesCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills server processes")
+	}
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "cs.db")
+	runOK(t, "account", "create", "--db", dbPath, "--name", "Acme", "--country", "IL", "--timezone", "Asia/Jerusalem")
+	runOK(t, "campaign", "create", "--db", dbPath, "--account", "Acme", "--name", "Old")
+	runOK(t, "campaign", "create", "--db", dbPath, "--account", "Acme", "--name", "Target")
+	old := filepath.Join(dir, "old.csv")
+	writeLeads(t, old, 20000, 0)
+	runOK(t, "import", "--db", dbPath, "--account", "Acme", "--campaign", "Old", "--file", old)
+	exportBefore := runOK(t, "export", "--db", dbPath, "--account", "Acme", "--campaign", "Old") +
+		runOK(t, "export", "--db", dbPath, "--account", "Acme", "--campaign", "Target")
+
+	// Queue a large import that moves 20,000 customers from Old.
+	upload := filepath.Join(dir, "upload.csv")
+	writeLeads(t, upload, 300000, 0)
+	db := sqldb.NewDB(dbPath)
+	if err := db.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := app.Services(db, nil)
+	ctx := callsheet.NewContextWithActor(context.Background(), &callsheet.Actor{AccountID: 1, Role: callsheet.RoleAdmin, Name: "test"})
+	camps, _, err := svc.Campaigns.FindCampaigns(ctx, callsheet.CampaignFilter{Name: ptr("Target")})
+	if err != nil || len(camps) != 1 {
+		t.Fatal(camps, err)
+	}
+	fh, err := os.Open(upload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &callsheet.ImportJob{CampaignID: camps[0].ID, FileName: "upload.csv", Mapping: map[string]string{"name": "Name", "phone": "Phone", "note": "Notes"},
+		Options: callsheet.ImportOptions{Unique: callsheet.UniqueMove}, State: callsheet.ImportQueued}
+	if err := svc.Imports.CreateImport(ctx, job, fh); err != nil {
+		t.Fatal(err)
+	}
+	fh.Close()
+
+	state := func() callsheet.ImportState {
+		j, err := svc.Imports.FindImport(ctx, job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j.State
+	}
+	waitFor := func(want callsheet.ImportState, limit time.Duration) bool {
+		for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if state() == want {
+				return true
+			}
+		}
+		return false
+	}
+
+	server := startCommand(t, "serve", "--db", dbPath, "--addr", "127.0.0.1:0")
+	if !waitFor(callsheet.ImportRunning, time.Minute) {
+		server.Process.Kill()
+		t.Fatalf("the import never started: %s", state())
+	}
+	time.Sleep(700 * time.Millisecond) // well into reading and staging
+	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	server.Wait()
+	if s := state(); s != callsheet.ImportRunning {
+		t.Fatalf("the import was not cut off: it is %s (make the file larger)", s)
+	}
+	exportAfterCrash := runOK(t, "export", "--db", dbPath, "--account", "Acme", "--campaign", "Old") +
+		runOK(t, "export", "--db", dbPath, "--account", "Acme", "--campaign", "Target")
+	if exportAfterCrash != exportBefore {
+		t.Fatal("the data changed though the import never committed")
+	}
+
+	server = startCommand(t, "serve", "--db", dbPath, "--addr", "127.0.0.1:0")
+	ok := waitFor(callsheet.ImportDone, 3*time.Minute)
+	server.Process.Signal(syscall.SIGTERM)
+	server.Wait()
+	if !ok {
+		t.Fatalf("the import did not complete after the restart: %s", state())
+	}
+	j, err := svc.Imports.FindImport(ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Attempts != 2 || j.Counts.Total != 300000 || j.Counts.Moved != 20000 || j.Counts.Added != 280000 {
+		t.Fatalf("job after restart: attempts %d, counts %+v", j.Attempts, j.Counts)
+	}
+	_, n, err := svc.Customers.FindCustomers(ctx, callsheet.CustomerFilter{CampaignID: &camps[0].ID, Limit: 1})
+	if err != nil || n != 300000 {
+		t.Fatalf("target holds %d customers (%v), want 300000", n, err)
+	}
+	_, n, _ = svc.Customers.FindCustomers(ctx, callsheet.CustomerFilter{Limit: 1})
+	if n != 300000 {
+		t.Fatalf("the account holds %d customers, want 300000 (the moved ones once)", n)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
