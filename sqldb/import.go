@@ -61,9 +61,17 @@ func mustJSON(v any) string {
 
 // CreateImportJob implements callsheet.ImportStore.
 func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.ImportJob, file io.Reader) error {
-	a, err := adminOf(ctx)
+	a, err := importerOf(ctx, job)
 	if err != nil {
 		return err
+	}
+	if !a.IsAdmin() {
+		if file != nil {
+			return callsheet.Errorf(callsheet.EFORBIDDEN, "Only an admin may import files.")
+		}
+		// An agent's form adds one customer, plainly: no options that
+		// change other customers.
+		job.Options = callsheet.ImportOptions{International: job.Options.International}
 	}
 	if err := job.Options.Validate(); err != nil {
 		return err
@@ -83,13 +91,10 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 		return callsheet.Errorf(callsheet.EINVALID, "A new import cannot be %s.", job.State)
 	}
 	return s.db.withTx(ctx, func(tx *Tx) error {
-		var n int
-		if err := tx.queryRow(ctx, `SELECT count(*) FROM campaigns WHERE id = ? AND account_id = ?`, job.CampaignID, a.AccountID).Scan(&n); err != nil {
+		if err := checkImporter(ctx, tx, a, job.CampaignID); err != nil {
 			return err
 		}
-		if n == 0 {
-			return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Campaign not found.", Fields: map[string]string{"campaign": "Campaign not found."}}
-		}
+		var n int
 		if job.Options.StatusID == 0 {
 			if err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, a.AccountID).Scan(&job.Options.StatusID); err != nil {
 				return err
@@ -162,7 +167,8 @@ func (s *ImportStore) UpdateImportJob(ctx context.Context, id int64, upd callshe
 	if err := job.Options.Validate(); err != nil {
 		return nil, err
 	}
-	state := job.State
+	// Editing takes a previewed job back to a draft; queueing runs it.
+	state := callsheet.ImportDraft
 	if upd.Queue {
 		state = callsheet.ImportQueued
 	}
@@ -195,6 +201,40 @@ func (s *ImportStore) UpdateImportJob(ctx context.Context, id int64, upd callshe
 		return nil, err
 	}
 	return s.FindImportJobByID(ctx, id)
+}
+
+// importerOf returns the actor if it may run this import: an admin any
+// import; an agent only the single customer of the Add customer form.
+func importerOf(ctx context.Context, job *callsheet.ImportJob) (*callsheet.Actor, error) {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() && job.Source != "form" {
+		return nil, callsheet.Errorf(callsheet.EFORBIDDEN, "Only an admin may import customers.")
+	}
+	return a, nil
+}
+
+// checkImporter checks, in the transaction, that the campaign is the
+// account's (and an agent's own) and that an agent holds the permission.
+func checkImporter(ctx context.Context, tx *Tx, a *callsheet.Actor, campaignID int64) error {
+	if !a.IsAdmin() {
+		if err := mayAddCustomer(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	var w where
+	campaignScope(&w, a, "c")
+	w.add("c.id = ?", campaignID)
+	var n int
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM campaigns c WHERE `+w.String(), w.args...).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Campaign not found.", Fields: map[string]string{"campaign": "Campaign not found."}}
+	}
+	return nil
 }
 
 // storeFile copies a file into chunks.

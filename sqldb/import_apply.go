@@ -93,7 +93,7 @@ func nullInt(v int64) any {
 
 // RunImport implements callsheet.ImportStore.
 func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, src callsheet.ImportSource, collect bool) (*callsheet.ImportResult, error) {
-	a, err := adminOf(ctx)
+	a, err := importerOf(ctx, job)
 	if err != nil {
 		return nil, err
 	}
@@ -149,12 +149,11 @@ func (r *importRun) phase(name string) {
 func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*callsheet.ImportResult, error) {
 	tx, job := r.tx, r.job
 	r.lap = time.Now()
-	var n int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM campaigns WHERE id = ? AND account_id = ?`, job.CampaignID, r.a.AccountID).Scan(&n); err != nil {
+	if err := checkImporter(ctx, tx, r.a, job.CampaignID); err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return nil, notFound("Campaign")
+	if !r.a.IsAdmin() {
+		r.opts = callsheet.ImportOptions{International: r.opts.International, Unique: callsheet.UniqueAny}
 	}
 	if r.opts.StatusID == 0 {
 		err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, r.a.AccountID).Scan(&r.opts.StatusID)

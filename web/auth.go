@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -84,6 +85,18 @@ func (s *Server) user(h http.HandlerFunc) http.HandlerFunc {
 		ctx := context.WithValue(actorContext(r.Context(), sess.User), sessionKey{}, sess)
 		r = r.WithContext(ctx)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				r.Body = http.MaxBytesReader(w, r.Body, MaxUpload+1<<20)
+				if err := r.ParseMultipartForm(32 << 20); err != nil {
+					var tooBig *http.MaxBytesError
+					if errors.As(err, &tooBig) {
+						s.renderError(w, r, callsheet.Errorf(callsheet.ETOOLARGE, "The file is larger than %d MB. Split it into smaller files.", MaxUpload>>20))
+						return
+					}
+					s.renderError(w, r, callsheet.Errorf(callsheet.EBADREQUEST, "The upload could not be read. Try again."))
+					return
+				}
+			}
 			if !validCSRF(r, sess.CSRF) {
 				s.renderError(w, r, callsheet.Errorf(callsheet.EFORBIDDEN, "The form has expired or did not come from Callsheet. Go back, reload the page and try again."))
 				return
@@ -105,16 +118,10 @@ func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 }
 
 // validCSRF checks the form's (or header's) CSRF token in constant time.
-// Multipart forms must be parsed by the caller first; we read only the
-// urlencoded body or the header here.
+// Multipart forms are parsed by the caller first.
 func validCSRF(r *http.Request, want string) bool {
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-			if err := r.ParseMultipartForm(32 << 20); err != nil {
-				return false
-			}
-		}
 		got = r.PostFormValue("csrf")
 	}
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1

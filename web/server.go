@@ -133,6 +133,22 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /campaigns/{id}/edit", s.admin(s.handleCampaignEdit))
 	m.HandleFunc("POST /campaigns/{id}/edit", s.admin(s.handleCampaignSave))
 
+	m.HandleFunc("GET /campaigns/{id}/import", s.admin(s.handleImportForm))
+	m.HandleFunc("POST /campaigns/{id}/import", s.admin(s.handleImportUpload))
+	m.HandleFunc("GET /campaigns/{id}/export.csv", s.admin(s.handleCampaignExport))
+	m.HandleFunc("GET /campaigns/{id}/customers/new", s.user(s.handleAddCustomerForm))
+	m.HandleFunc("POST /campaigns/{id}/customers/new", s.user(s.handleAddCustomer))
+	m.HandleFunc("GET /imports/{id}", s.admin(s.handleImportJob))
+	m.HandleFunc("GET /imports/{id}/mapping", s.admin(s.handleMapping))
+	m.HandleFunc("POST /imports/{id}/mapping", s.admin(s.handleMappingSave))
+	m.HandleFunc("POST /imports/{id}/run", s.admin(s.handleImportRun))
+	m.HandleFunc("POST /imports/{id}/back", s.admin(s.handleImportBack))
+	m.HandleFunc("POST /imports/{id}/cancel", s.admin(s.handleImportCancel))
+	m.HandleFunc("POST /imports/{id}/undo", s.admin(s.handleImportUndo))
+	m.HandleFunc("GET /imports/{id}/progress", s.admin(s.handleImportProgress))
+	m.HandleFunc("GET /imports/{id}/problems.csv", s.admin(s.handleImportProblemsCSV))
+	m.HandleFunc("GET /work", s.user(s.handleWork))
+
 	m.HandleFunc("GET /customers/{id}", s.user(s.handleCustomer))
 	m.HandleFunc("POST /customers/{id}", s.user(s.handleCustomerSave))
 

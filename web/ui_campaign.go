@@ -82,6 +82,7 @@ type campaignPage struct {
 	Total     int
 	Filter    campaignFilter
 	Pager     pager
+	Imports   []*callsheet.ImportJob
 	*lookups
 }
 
@@ -143,7 +144,9 @@ func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "campaign", &page{Title: c.Name, Nav: "campaigns", Data: &campaignPage{
-		Campaign: c, Customers: list, Counts: counts, Total: total, Filter: cf, Pager: pg, lookups: l,
-	}})
+	d := &campaignPage{Campaign: c, Customers: list, Counts: counts, Total: total, Filter: cf, Pager: pg, lookups: l}
+	if sessionFrom(r).User.Role == callsheet.RoleAdmin {
+		d.Imports = s.importHistory(r, id)
+	}
+	s.render(w, r, http.StatusOK, "campaign", &page{Title: c.Name, Nav: "campaigns", Data: d})
 }

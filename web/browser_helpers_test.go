@@ -1,0 +1,165 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callsheet/callsheet/internal/app"
+	"github.com/callsheet/callsheet/sqldb"
+	"github.com/callsheet/callsheet/sqldb/storetest"
+	"github.com/callsheet/callsheet/web"
+	"github.com/chromedp/chromedp"
+)
+
+// browserEnv says whether the browser tests must run: CI sets it to
+// "required", and then a missing browser fails rather than skips.
+const browserEnv = "CALLSHEET_TEST_BROWSER"
+
+// chromiumPath finds Debian's chromium.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("CALLSHEET_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv(browserEnv) == "required" {
+		t.Fatalf("%s=required but no chromium was found (apt-get install chromium)", browserEnv)
+	}
+	t.Skipf("skipping browser tests: install Debian's chromium (apt-get install chromium) or set %s=required", browserEnv)
+	return ""
+}
+
+// browserApp is a real server on a real database, driven by a real browser.
+type browserApp struct {
+	t        *testing.T
+	db       *sqldb.DB
+	url      string
+	services web.Services
+	stopWork context.CancelFunc
+	shots    string
+}
+
+func newBrowserApp(t *testing.T) *browserApp {
+	t.Helper()
+	chromiumPath(t) // skip early, before building anything
+	db := storetest.MustOpenDB(t, "sqlite")
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := app.Services(db, logger)
+	imp := app.Importer(svc)
+	imp.Poll = 50 * time.Millisecond
+	srv := web.NewServer(svc, logger)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	a := &browserApp{t: t, db: db, url: ts.URL, services: svc}
+	a.startWorkers()
+	t.Cleanup(func() { a.stopWorkers() })
+	a.shots = os.Getenv("CALLSHEET_TEST_ARTIFACTS")
+	if a.shots == "" {
+		a.shots = filepath.Join("testdata", "artifacts")
+	}
+	a.shots = filepath.Join(a.shots, strings.ReplaceAll(t.Name(), "/", "_"))
+	os.MkdirAll(a.shots, 0o755)
+	return a
+}
+
+// startWorkers runs the import workers; stopWorkers stops them, so a test
+// can see a job wait in the queue.
+func (a *browserApp) startWorkers() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopWork = cancel
+	app.Importer(a.services).Start(ctx)
+}
+
+func (a *browserApp) stopWorkers() {
+	if a.stopWork != nil {
+		a.stopWork()
+		a.stopWork = nil
+	}
+}
+
+// browser starts a headless chromium with a fresh profile.
+func (a *browserApp) browser() context.Context {
+	a.t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(a.t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.UserDataDir(a.t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	// The first run starts the browser; only later runs get a deadline,
+	// since a deadline on the first would stop the whole browser.
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		cancelAlloc()
+		a.t.Fatalf("start chromium: %v", err)
+	}
+	tctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	a.t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	return tctx
+}
+
+// run runs browser actions and fails the test, with a screenshot, on error.
+func (a *browserApp) run(ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	a.t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		a.shot(ctx, "failed-"+what)
+		a.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// shot saves a screenshot of the page as a test artifact.
+func (a *browserApp) shot(ctx context.Context, name string) {
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		a.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(a.shots, name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		a.t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+// login logs a user in through the form.
+func (a *browserApp) login(ctx context.Context, login, password string) {
+	a.t.Helper()
+	a.run(ctx, "login",
+		chromedp.Navigate(a.url+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#login`)),
+		chromedp.SendKeys(chromedp.CSS(`#login`), login),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+		chromedp.Submit(chromedp.CSS(`#password`)),
+		chromedp.WaitVisible(chromedp.CSS(`.who`)),
+	)
+}
+
+// text returns the text of the first element matching sel.
+func (a *browserApp) text(ctx context.Context, sel string) string {
+	a.t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		a.shot(ctx, "failed-read")
+		a.t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}

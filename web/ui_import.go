@@ -1,0 +1,461 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/callsheet/callsheet"
+)
+
+// MaxUpload is the largest customer file the wizard takes.
+const MaxUpload = 256 << 20
+
+// uniqueChoices are the three ways of "Make customers unique".
+var uniqueChoices = []struct{ Value, Label, Hint string }{
+	{"any", "Add regardless of other campaigns", "Customers already in another campaign are added here too."},
+	{"move", "Move them here", "Customers in another campaign are deleted there, so they are only in this campaign."},
+	{"only-new", "Only customers in no other campaign", "Customers already in another campaign are skipped."},
+}
+
+// encodingChoices are the encodings a user can force.
+var encodingChoices = []struct{ Value, Label string }{
+	{"auto", "Detect automatically"}, {"utf-8", "UTF-8"}, {"windows-1255", "Hebrew (Windows-1255)"},
+	{"iso-8859-8", "Hebrew (ISO-8859-8)"}, {"windows-1252", "Western (Windows-1252)"}, {"utf-16le", "UTF-16 LE"}, {"utf-16be", "UTF-16 BE"},
+}
+
+type importFormPage struct {
+	Campaign  *callsheet.Campaign
+	Statuses  []*callsheet.Status
+	Unique    any
+	Encodings any
+	Options   callsheet.ImportOptions
+	Encoding  string
+	Job       *callsheet.ImportJob // when going back from a later step
+}
+
+func (s *Server) handleImportForm(w http.ResponseWriter, r *http.Request) {
+	s.renderImportForm(w, r, http.StatusOK, &page{}, nil)
+}
+
+func (s *Server) renderImportForm(w http.ResponseWriter, r *http.Request, status int, p *page, job *callsheet.ImportJob) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	c, err := s.Campaigns.FindCampaignByID(r.Context(), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	sts, _, err := s.Statuses.FindStatuses(r.Context(), callsheet.StatusFilter{})
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	d := &importFormPage{Campaign: c, Statuses: sts, Unique: uniqueChoices, Encodings: encodingChoices, Encoding: "auto",
+		Options: callsheet.ImportOptions{Unique: callsheet.UniqueAny}}
+	if job != nil {
+		d.Options, d.Encoding, d.Job = job.Options, job.Encoding, job
+	}
+	p.Title, p.Nav, p.Data = "Add customers to "+c.Name, "campaigns", d
+	s.render(w, r, status, "import_form", p)
+}
+
+// formOptions reads the upload options of the wizard's first step.
+func formOptions(r *http.Request) callsheet.ImportOptions {
+	o := callsheet.ImportOptions{
+		International:        r.FormValue("international") == "on",
+		Override:             r.FormValue("override") == "on",
+		UpdateContactAllowed: r.FormValue("update_contact_allowed") == "on",
+		Reset:                r.FormValue("reset") == "on",
+		Unique:               callsheet.UniqueMode(r.FormValue("unique")),
+		LoadValid:            r.FormValue("load_valid") == "on",
+	}
+	o.StatusID, _ = strconv.ParseInt(r.FormValue("status"), 10, 64)
+	return o
+}
+
+func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	opts := formOptions(r)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		p := formPage("", r, callsheet.FieldErrors(map[string]string{"file": "Choose a CSV, TSV or XLSX file."}))
+		s.renderImportForm(w, r, http.StatusUnprocessableEntity, p, &callsheet.ImportJob{Options: opts, Encoding: r.FormValue("encoding")})
+		return
+	}
+	defer file.Close()
+	job := &callsheet.ImportJob{CampaignID: id, Source: "file", FileName: hdr.Filename, Encoding: r.FormValue("encoding"),
+		Options: opts, State: callsheet.ImportDraft}
+	if err := s.Imports.CreateImport(r.Context(), job, file); err != nil {
+		if callsheet.ErrorCode(err) == callsheet.ENOTFOUND && callsheet.ErrorFields(err)["campaign"] != "" {
+			s.renderError(w, r, err)
+			return
+		}
+		s.renderImportForm(w, r, statusOf(err), formPage("", r, err), &callsheet.ImportJob{Options: opts, Encoding: job.Encoding})
+		return
+	}
+	http.Redirect(w, r, "/imports/"+itoa(job.ID)+"/mapping", http.StatusSeeOther)
+}
+
+// mappingField is one row of the field-matching screen.
+type mappingField struct {
+	Key, Label string
+	Column     string // the chosen column, or ""
+	Required   bool
+}
+
+type mappingPage struct {
+	Job       *callsheet.ImportJob
+	Campaign  *callsheet.Campaign
+	Preview   *callsheet.FilePreview
+	Fields    []mappingField
+	Encodings any
+	Samples   map[string][]string // column -> first values
+	Source    string              // where the preselection came from
+}
+
+// SamplesJSON gives the page's script the sample values by column.
+func (p *mappingPage) SamplesJSON() string {
+	b, _ := json.Marshal(p.Samples)
+	return string(b)
+}
+
+func (s *Server) loadImportJob(w http.ResponseWriter, r *http.Request) (*callsheet.ImportJob, bool) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.renderError(w, r, err)
+		return nil, false
+	}
+	job, err := s.Imports.FindImport(r.Context(), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return nil, false
+	}
+	return job, true
+}
+
+func (s *Server) handleMapping(w http.ResponseWriter, r *http.Request) {
+	job, ok := s.loadImportJob(w, r)
+	if !ok {
+		return
+	}
+	s.renderMapping(w, r, http.StatusOK, &page{}, job, nil)
+}
+
+func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status int, p *page, job *callsheet.ImportJob, chosen map[string]string) {
+	ctx := r.Context()
+	camp, err := s.Campaigns.FindCampaignByID(ctx, job.CampaignID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	preview, err := s.Imports.PreviewFile(ctx, job.ID)
+	if err != nil {
+		// A file that cannot be read at all: say why, and offer another encoding.
+		p.Error = callsheet.ErrorMessage(err)
+		preview = &callsheet.FilePreview{}
+		status = statusOf(err)
+	}
+	fields, err := s.CustomFields.FindCustomFields(ctx)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	inHeader := map[string]bool{}
+	for _, h := range preview.Header {
+		inHeader[h] = true
+	}
+	// The user's own choice wins; then this job's saved mapping; then the
+	// campaign's last mapping, where its columns are in this file; then
+	// the suggestion from the header names.
+	source := "suggested from the column names"
+	pick := chosen
+	if pick == nil && len(job.Mapping) > 0 {
+		pick, source = job.Mapping, "as you matched them"
+	}
+	if pick == nil && len(camp.LastMapping) > 0 {
+		all := true
+		for _, col := range camp.LastMapping {
+			all = all && inHeader[col]
+		}
+		if all {
+			pick, source = camp.LastMapping, "as in this campaign's last import"
+		}
+	}
+	if pick == nil {
+		pick = preview.Suggested
+	}
+	d := &mappingPage{Job: job, Campaign: camp, Preview: preview, Encodings: encodingChoices, Samples: map[string][]string{}, Source: source}
+	for _, f := range callsheet.SystemFields {
+		d.Fields = append(d.Fields, mappingField{Key: f, Label: callsheet.SystemFieldLabels[f], Column: pick[f], Required: f == callsheet.FieldPhone})
+	}
+	for _, f := range fields {
+		key := "custom_field_" + itoa(f.ID)
+		d.Fields = append(d.Fields, mappingField{Key: key, Label: f.Label, Column: pick[key]})
+	}
+	for i, h := range preview.Header {
+		for _, row := range preview.Samples {
+			if i < len(row) && strings.TrimSpace(row[i]) != "" && len(d.Samples[h]) < 3 {
+				d.Samples[h] = append(d.Samples[h], row[i])
+			}
+		}
+	}
+	p.Title, p.Nav, p.Data = "Match fields", "campaigns", d
+	s.render(w, r, status, "import_mapping", p)
+}
+
+func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
+	job, ok := s.loadImportJob(w, r)
+	if !ok {
+		return
+	}
+	if r.PostFormValue("action") == "encoding" {
+		enc := r.PostFormValue("encoding")
+		if _, err := s.Imports.UpdateImport(r.Context(), job.ID, callsheet.ImportJobUpdate{Encoding: &enc}); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/imports/"+itoa(job.ID)+"/mapping", http.StatusSeeOther)
+		return
+	}
+	mapping := map[string]string{}
+	for k, v := range r.PostForm {
+		if f, ok := strings.CutPrefix(k, "map_"); ok && len(v) > 0 && v[0] != "" {
+			mapping[f] = v[0]
+		}
+	}
+	opts := job.Options
+	opts.DryRun = true
+	if _, err := s.Imports.UpdateImport(r.Context(), job.ID, callsheet.ImportJobUpdate{Mapping: mapping, Options: &opts, Queue: true}); err != nil {
+		if callsheet.ErrorCode(err) == callsheet.EINVALID {
+			s.renderMapping(w, r, statusOf(err), formPage("", r, err), job, mapping)
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/imports/"+itoa(job.ID), http.StatusSeeOther)
+}
+
+// importPage is the job page: progress, preview or report, by state.
+type importPage struct {
+	Job      *callsheet.ImportJob
+	Campaign *callsheet.Campaign
+	Problems []callsheet.RowResult
+	Pager    pager
+	Preview  bool // a finished dry run, waiting for Import
+	Percent  int
+	Undo     *callsheet.UndoResult
+	Status   string // the upload's status name
+}
+
+// Busy reports whether the job is still to run or running.
+func (p *importPage) Busy() bool {
+	return p.Job.State == callsheet.ImportQueued || p.Job.State == callsheet.ImportRunning
+}
+
+const problemsPerPage = 50
+
+func (s *Server) handleImportJob(w http.ResponseWriter, r *http.Request) {
+	job, ok := s.loadImportJob(w, r)
+	if !ok {
+		return
+	}
+	if job.State == callsheet.ImportDraft {
+		http.Redirect(w, r, "/imports/"+itoa(job.ID)+"/mapping", http.StatusSeeOther)
+		return
+	}
+	s.renderImportJob(w, r, job, &page{}, nil)
+}
+
+func (s *Server) renderImportJob(w http.ResponseWriter, r *http.Request, job *callsheet.ImportJob, p *page, undo *callsheet.UndoResult) {
+	ctx := r.Context()
+	camp, err := s.Campaigns.FindCampaignByID(ctx, job.CampaignID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	d := &importPage{Job: job, Campaign: camp, Undo: undo, Percent: percent(job),
+		Preview: job.State == callsheet.ImportDone && job.Options.DryRun && !job.Applied}
+	if st, err := s.Statuses.FindStatusByID(ctx, job.Options.StatusID); err == nil {
+		d.Status = st.Name
+	}
+	if job.State.Finished() {
+		probs, total, err := s.Imports.FindImportProblems(ctx, job.ID, (pageOf(r)-1)*problemsPerPage, problemsPerPage)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		d.Problems, d.Pager = probs, newPager(r, total, problemsPerPage)
+	}
+	title := "Import of " + job.FileName
+	if d.Preview {
+		title = "Preview of " + job.FileName
+	}
+	p.Title, p.Nav, p.Data = title, "campaigns", d
+	s.render(w, r, http.StatusOK, "import_job", p)
+}
+
+// percent is how far a running job has read its file.
+func percent(j *callsheet.ImportJob) int {
+	if j.State.Finished() {
+		return 100
+	}
+	if j.FileSize <= 0 {
+		return 0
+	}
+	return int(min(99, j.BytesRead*100/j.FileSize))
+}
+
+func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) {
+	job, ok := s.loadImportJob(w, r)
+	if !ok {
+		return
+	}
+	opts := job.Options
+	opts.DryRun = false
+	if r.PostFormValue("load_valid") == "on" {
+		opts.LoadValid = true
+	}
+	if _, err := s.Imports.UpdateImport(r.Context(), job.ID, callsheet.ImportJobUpdate{Options: &opts, Queue: true}); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/imports/"+itoa(job.ID), http.StatusSeeOther)
+}
+
+func (s *Server) handleImportBack(w http.ResponseWriter, r *http.Request) {
+	job, ok := s.loadImportJob(w, r)
+	if !ok {
+		return
+	}
+	opts := job.Options
+	opts.DryRun = false
+	if _, err := s.Imports.UpdateImport(r.Context(), job.ID, callsheet.ImportJobUpdate{Options: &opts}); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/imports/"+itoa(job.ID)+"/mapping", http.StatusSeeOther)
+}
+
+func (s *Server) handleImportCancel(w http.ResponseWriter, r *http.Request) {
+	job, ok := s.loadImportJob(w, r)
+	if !ok {
+		return
+	}
+	if _, err := s.Imports.CancelImport(r.Context(), job.ID); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	redirect(w, r, "/imports/"+itoa(job.ID), "Import cancelled; nothing was written.")
+}
+
+func (s *Server) handleImportUndo(w http.ResponseWriter, r *http.Request) {
+	job, ok := s.loadImportJob(w, r)
+	if !ok {
+		return
+	}
+	res, err := s.Imports.UndoImport(r.Context(), job.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	job, err = s.Imports.FindImport(r.Context(), job.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.renderImportJob(w, r, job, &page{Flash: "Import undone."}, res)
+}
+
+// progressJSON is what the progress bar polls.
+type progressJSON struct {
+	State   callsheet.ImportState `json:"state"`
+	Rows    int                   `json:"rows"`
+	Percent int                   `json:"percent"`
+	Done    bool                  `json:"done"`
+}
+
+func (s *Server) handleImportProgress(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		writeAPIError(w, err)
+		return
+	}
+	job, err := s.Imports.FindImport(r.Context(), id)
+	if err != nil {
+		writeAPIError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, progressJSON{State: job.State, Rows: job.RowsRead, Percent: percent(job), Done: job.State.Finished()})
+}
+
+func (s *Server) handleImportProblemsCSV(w http.ResponseWriter, r *http.Request) {
+	job, ok := s.loadImportJob(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+downloadName("import-"+itoa(job.ID)+"-problems")+`.csv"`)
+	// A byte-order mark makes Excel read the UTF-8 (Hebrew names) right.
+	w.Write([]byte("\ufeff"))
+	if err := s.Imports.WriteProblemReport(r.Context(), job.ID, w); err != nil {
+		s.Logger.Error("problem report", "job", job.ID, "err", err)
+	}
+}
+
+func (s *Server) handleCampaignExport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	c, err := s.Campaigns.FindCampaignByID(r.Context(), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+downloadName(c.Name)+`.csv"`)
+	w.Write([]byte("\ufeff"))
+	if err := s.Imports.Export(r.Context(), id, "csv", w); err != nil {
+		s.Logger.Error("export", "campaign", id, "err", err)
+	}
+}
+
+// downloadName keeps a file name to safe ASCII.
+func downloadName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	if b.Len() == 0 {
+		return "export"
+	}
+	return b.String()
+}
+
+// importHistory is a campaign's imports for its page.
+func (s *Server) importHistory(r *http.Request, campaignID int64) []*callsheet.ImportJob {
+	src := "file"
+	jobs, _, err := s.Imports.FindImports(r.Context(), callsheet.ImportJobFilter{CampaignID: &campaignID, Source: &src, Limit: 10})
+	if err != nil {
+		return nil
+	}
+	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].ID > jobs[j].ID })
+	return jobs
+}
