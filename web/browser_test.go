@@ -53,10 +53,10 @@ func TestBrowserImportWizard(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("Name,Phone,Agent,Follow-up,Notes\n")
 	b.WriteString("דנה כהן,052-623-4567,Yossi,25-12-2026 14:30,לקוחה חמה\n") // line 2
-	b.WriteString("Moshe Levi,054-765-4321,Ronit,,\n")                     // line 3
-	b.WriteString("Bad Phone,050-123-4567,,,\n")                           // line 4: the plan has no 050-1
-	b.WriteString("Dana again,0526234567,,,\n")                            // line 5: line 2's phone
-	b.WriteString("Avi,053-222-3333,Nobody,,\n")                           // line 6: no such agent
+	b.WriteString("Moshe Levi,054-765-4321,Ronit,,\n")                       // line 3
+	b.WriteString("Bad Phone,050-123-4567,,,\n")                             // line 4: the plan has no 050-1
+	b.WriteString("Dana again,0526234567,,,\n")                              // line 5: line 2's phone
+	b.WriteString("Avi,053-222-3333,Nobody,,\n")                             // line 6: no such agent
 	for i := 0; i < 3000; i++ {
 		fmt.Fprintf(&b, "Lead %d,053-%07d,,,\n", i, 4000000+i)
 	}
