@@ -432,3 +432,43 @@ func TestImportJobs(t *testing.T) {
 		wantCode(t, err, callsheet.ECONFLICT)
 	})
 }
+
+// TestImportByAgent: an agent's Add customer form goes through the engine,
+// but only for one plain customer of a campaign the agent works, while the
+// agent holds the permission; agents never import files.
+func TestImportByAgent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := storetest.NewFixture(t, db, "agent-import")
+		mine, theirs := f.Campaign(t, "Mine"), f.Campaign(t, "Theirs")
+		other := f.Customer(t, theirs.ID, "Elsewhere", "+972526234567")
+		with := f.Agent(t, "With", true, mine.ID)
+		without := f.Agent(t, "Without", false, mine.ID)
+		s := sqldb.NewImportStore(db)
+		run := func(ctx context.Context, camp int64, source string, opts callsheet.ImportOptions) (*callsheet.ImportResult, error) {
+			job := &callsheet.ImportJob{CampaignID: camp, Source: source, State: callsheet.ImportRunning, Options: opts,
+				Mapping: map[string]string{"name": "name", "phone": "phone"}}
+			if err := s.CreateImportJob(ctx, job, nil); err != nil {
+				return nil, err
+			}
+			return s.RunImport(ctx, job, &rowsSource{rows: []*callsheet.ImportRow{{Line: 0, Name: "Form", Phone: other.Phone}}}, true)
+		}
+		// Asking to move the customer from another campaign is ignored for
+		// an agent: the form adds one customer and changes no other.
+		res, err := run(f.As(with), mine.ID, "form", callsheet.ImportOptions{Unique: callsheet.UniqueMove, Override: true})
+		must(t, err)
+		if res.Rows[0].Outcome != callsheet.OutcomeAdded || res.Rows[0].CustomerID == 0 {
+			t.Fatalf("agent's add: %+v", res.Rows)
+		}
+		if _, err := sqldb.NewCustomerService(db).FindCustomerByID(f.AdminCtx, other.ID); err != nil {
+			t.Fatalf("the customer of the other campaign was touched: %v", err)
+		}
+		_, err = run(f.As(without), mine.ID, "form", callsheet.ImportOptions{})
+		wantCode(t, err, callsheet.EFORBIDDEN)
+		_, err = run(f.As(with), theirs.ID, "form", callsheet.ImportOptions{})
+		wantCode(t, err, callsheet.ENOTFOUND)
+		_, err = run(f.As(with), mine.ID, "file", callsheet.ImportOptions{})
+		wantCode(t, err, callsheet.EFORBIDDEN)
+		err = s.CreateImportJob(f.As(with), &callsheet.ImportJob{CampaignID: mine.ID, Source: "form"}, strings.NewReader("a file"))
+		wantCode(t, err, callsheet.EFORBIDDEN)
+	})
+}
