@@ -133,14 +133,13 @@ func (s *CustomerService) FindCustomers(ctx context.Context, f callsheet.Custome
 	}
 	if f.Text != nil && strings.TrimSpace(*f.Text) != "" {
 		t := strings.ToLower(strings.TrimSpace(*f.Text))
-		like := "%" + escapeLike(t) + "%"
-		conds := []string{`lower(c.name) LIKE ? ESCAPE '\'`, `lower(c.last_name) LIKE ? ESCAPE '\'`, `lower(c.email) LIKE ? ESCAPE '\'`}
-		args := []any{like, like, like}
 		if digits := phoneDigits(t); digits != "" {
-			conds = append(conds, `c.phone LIKE ?`)
-			args = append(args, "%"+digits+"%")
+			// A number searches phones only, which an index covers.
+			w.add(`c.phone LIKE ?`, "%"+digits+"%")
+		} else {
+			like := "%" + escapeLike(t) + "%"
+			w.add(`(lower(c.name) LIKE ? ESCAPE '\' OR lower(c.last_name) LIKE ? ESCAPE '\' OR lower(c.email) LIKE ? ESCAPE '\')`, like, like, like)
 		}
-		w.add("("+strings.Join(conds, " OR ")+")", args...)
 	}
 	if f.Blocked != nil {
 		if *f.Blocked {
