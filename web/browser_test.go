@@ -246,5 +246,13 @@ func TestBrowserAgentAddCustomer(t *testing.T) {
 		a.run(ctx, "my customers", chromedp.Navigate(a.url+"/work"))
 		a.waitText(ctx, `main`, "נועה פרץ")
 		a.shot(ctx, "6-my-customers")
+		// At phone width the pages reflow: nothing is wider than the screen.
+		a.run(ctx, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(campURL+"/customers/new"),
+			chromedp.WaitVisible(chromedp.CSS(`#add-customer`)))
+		a.shot(ctx, "7-phone-width")
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+		if err != nil || wide {
+			t.Fatalf("the form is wider than a phone (%v)", err)
+		}
 	})
 }
