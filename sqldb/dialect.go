@@ -169,7 +169,6 @@ const stageTable = `(
 	outcome          TEXT,
 	existing_id      BIGINT,
 	existing_allowed BIGINT,
-	other_campaign   BOOLEAN NOT NULL DEFAULT FALSE,
 	dnc_at           BIGINT,
 	dup_of           BIGINT,
 	blocked          BOOLEAN NOT NULL DEFAULT FALSE

@@ -316,10 +316,7 @@ func (r *importRun) classify(ctx context.Context) error {
 			args []any
 		}{`INSERT INTO import_others (customer_id, line)
 			SELECT c.id, s.line FROM import_stage s JOIN customers c ON c.account_id = ? AND c.phone = s.phone AND c.campaign_id <> ?
-			WHERE TRUE ORDER BY s.phone, s.line ON CONFLICT DO NOTHING`, []any{acc, camp}}, struct {
-			q    string
-			args []any
-		}{`UPDATE import_stage SET other_campaign = TRUE WHERE outcome IS NULL AND line IN (SELECT line FROM import_others)`, nil})
+			WHERE TRUE ORDER BY s.phone, s.line ON CONFLICT DO NOTHING`, []any{acc, camp}})
 	}
 	for i, st := range steps {
 		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
@@ -335,13 +332,14 @@ func (r *importRun) classify(ctx context.Context) error {
 		existing = lit(callsheet.OutcomeReset)
 	}
 	// A customer new to the campaign needs a name; an existing one keeps its own.
+	const other = "line IN (SELECT line FROM import_others)"
 	cases := "WHEN existing_id IS NOT NULL THEN " + existing
 	if r.opts.Unique == callsheet.UniqueOnlyNew {
-		cases += " WHEN other_campaign THEN " + lit(callsheet.OutcomeSkippedOtherCampaign)
+		cases += " WHEN " + other + " THEN " + lit(callsheet.OutcomeSkippedOtherCampaign)
 	}
 	cases += " WHEN name = '' THEN " + lit(callsheet.OutcomeInvalid)
 	if r.opts.Unique == callsheet.UniqueMove {
-		cases += " WHEN other_campaign THEN " + lit(callsheet.OutcomeMoved)
+		cases += " WHEN " + other + " THEN " + lit(callsheet.OutcomeMoved)
 	}
 	if _, err := tx.exec(ctx, `UPDATE import_stage SET outcome = CASE `+cases+` ELSE `+lit(callsheet.OutcomeAdded)+` END WHERE outcome IS NULL`); err != nil {
 		return err
