@@ -219,8 +219,12 @@ func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("action") == "encoding" {
-		enc := r.PostFormValue("encoding")
-		if _, err := s.Imports.UpdateImport(r.Context(), job.ID, callsheet.ImportJobUpdate{Encoding: &enc}); err != nil {
+		enc, sheet := r.PostFormValue("encoding"), r.PostFormValue("sheet")
+		upd := callsheet.ImportJobUpdate{Encoding: &enc}
+		if sheet != "" {
+			upd.Sheet = &sheet
+		}
+		if _, err := s.Imports.UpdateImport(r.Context(), job.ID, upd); err != nil {
 			s.renderError(w, r, err)
 			return
 		}
