@@ -31,6 +31,13 @@ type dialect interface {
 	// table in the transaction.
 	createStage(ctx context.Context, tx *Tx) error
 	dropStage(ctx context.Context, tx *Tx) error
+	// updateInPlace reports whether classifying an import should update
+	// the staged rows (cheap in SQLite) rather than copy them with their
+	// outcomes (PostgreSQL writes a new version of each updated row).
+	updateInPlace() bool
+	// analyze returns a statement that gathers the table's statistics, or
+	// a statement that does nothing where the engine needs none.
+	analyze(table string) string
 	// beginBulk and endBulk bracket bulk writes in a transaction.
 	beginBulk(ctx context.Context, tx *Tx) error
 	endBulk(ctx context.Context, tx *Tx) error
@@ -151,8 +158,7 @@ func (postgresDialect) mergeJSON(a, b string) string {
 
 func (postgresDialect) concurrentWriters() bool { return true }
 
-// stageTable is the staging table of an import. Only its first twelve
-// columns come from the rows; the rest are worked out by classification.
+// stageTable is the staging table of an import: the rows as read.
 const stageTable = `(
 	line         BIGINT PRIMARY KEY,
 	phone        TEXT NOT NULL,
@@ -165,39 +171,49 @@ const stageTable = `(
 	agent_id     BIGINT,
 	follow_up_at BIGINT,
 	created_at   BIGINT,
-	custom       TEXT NOT NULL,
+	custom       TEXT NOT NULL
+)`
+
+// rowsTable is the staged rows with their outcomes, worked out by
+// classification.
+var rowsTable = strings.TrimSuffix(stageTable, "\n)") + `,
 	outcome          TEXT,
+	dup_of           BIGINT,
 	existing_id      BIGINT,
 	existing_allowed BIGINT,
 	dnc_at           BIGINT,
-	dup_of           BIGINT,
+	other_campaign   BOOLEAN NOT NULL DEFAULT FALSE,
 	blocked          BOOLEAN NOT NULL DEFAULT FALSE
 )`
 
 // othersTable holds the customers of other campaigns that share a phone
 // with a staged row, found in one pass and used by the move.
 const othersTable = `(
-	customer_id BIGINT PRIMARY KEY,
-	line        BIGINT NOT NULL
+	line        BIGINT NOT NULL,
+	customer_id BIGINT NOT NULL,
+	PRIMARY KEY (line, customer_id)
 )`
+
+// tempTables are the temporary tables of an import, with their columns.
+var tempTables = []struct{ name, cols string }{
+	{"import_stage", stageTable}, {"import_rows", rowsTable}, {"import_others", othersTable},
+}
 
 func (sqliteDialect) createStage(ctx context.Context, tx *Tx) error {
 	if err := (sqliteDialect{}).beginBulk(ctx, tx); err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS temp.import_stage`); err != nil {
-		return err
+	for _, t := range tempTables {
+		if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS temp.`+t.name); err != nil {
+			return err
+		}
+		// INTEGER PRIMARY KEY, not BIGINT: only that spelling makes the
+		// line the table's rowid instead of an extra index.
+		if _, err := tx.exec(ctx, `CREATE TEMP TABLE `+t.name+` `+strings.Replace(t.cols, "BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY", 1)); err != nil {
+			return err
+		}
 	}
-	// INTEGER PRIMARY KEY, not BIGINT: only that spelling makes the line
-	// the table's rowid instead of an extra index.
-	if _, err := tx.exec(ctx, `CREATE TEMP TABLE import_stage `+strings.Replace(stageTable, "BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY", 1)); err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS temp.import_others`); err != nil {
-		return err
-	}
-	_, err := tx.exec(ctx, `CREATE TEMP TABLE import_others `+strings.Replace(othersTable, "BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY", 1))
-	return err
+	return nil
 }
 
 // beginBulk shrinks the page caches for a bulk write (an import, a file
@@ -219,33 +235,48 @@ func (sqliteDialect) endBulk(ctx context.Context, tx *Tx) error {
 	return err
 }
 
-func (postgresDialect) beginBulk(context.Context, *Tx) error { return nil }
+// beginBulk gives the transaction's sorts and hashes room to stay in
+// memory: an import sorts and joins its million rows a few times.
+func (postgresDialect) beginBulk(ctx context.Context, tx *Tx) error {
+	_, err := tx.exec(ctx, `SET LOCAL work_mem = '64MB'`)
+	return err
+}
 func (postgresDialect) endBulk(context.Context, *Tx) error   { return nil }
 
 func (sqliteDialect) dropStage(ctx context.Context, tx *Tx) error {
 	if err := (sqliteDialect{}).endBulk(ctx, tx); err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, `DROP TABLE temp.import_others`); err != nil {
-		return err
+	for _, t := range tempTables {
+		if _, err := tx.exec(ctx, `DROP TABLE temp.`+t.name); err != nil {
+			return err
+		}
 	}
-	_, err := tx.exec(ctx, `DROP TABLE temp.import_stage`)
-	return err
+	return nil
 }
 
 func (postgresDialect) createStage(ctx context.Context, tx *Tx) error {
-	if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS pg_temp.import_stage`); err != nil {
+	if err := (postgresDialect{}).beginBulk(ctx, tx); err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, `CREATE TEMP TABLE import_stage `+stageTable+` ON COMMIT DROP`); err != nil {
-		return err
+	for _, t := range tempTables {
+		if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS pg_temp.`+t.name); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `CREATE TEMP TABLE `+t.name+` `+t.cols+` ON COMMIT DROP`); err != nil {
+			return err
+		}
 	}
-	if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS pg_temp.import_others`); err != nil {
-		return err
-	}
-	_, err := tx.exec(ctx, `CREATE TEMP TABLE import_others `+othersTable+` ON COMMIT DROP`)
-	return err
+	return nil
 }
 
 // The table goes with the commit.
 func (postgresDialect) dropStage(context.Context, *Tx) error { return nil }
+
+// SQLite plans the staging tables well without statistics.
+func (sqliteDialect) analyze(string) string { return `SELECT 1` }
+
+func (postgresDialect) analyze(table string) string { return `ANALYZE ` + table }
+
+func (sqliteDialect) updateInPlace() bool   { return true }
+func (postgresDialect) updateInPlace() bool { return false }

@@ -109,7 +109,10 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 		return nil, s.db.translate(err)
 	}
 	defer tx.Rollback()
-	run := &importRun{s: s, tx: tx, a: a, job: job, opts: opts, collect: collect}
+	run := &importRun{s: s, tx: tx, a: a, job: job, opts: opts, collect: collect, stageTable: "import_stage"}
+	if s.db.dialect.updateInPlace() {
+		run.stageTable = "import_rows"
+	}
 	res, err := run.run(ctx, src)
 	if err != nil {
 		return nil, err
@@ -133,6 +136,7 @@ type importRun struct {
 
 	statusKind callsheet.StatusKind
 	lap        time.Time
+	stageTable string // the table rows are staged in
 	counts     callsheet.ImportCounts
 	invalid    []callsheet.RowResult // collected invalid rows, for the API
 }
@@ -226,7 +230,7 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 // stage reads every row: valid ones into the staging table, invalid ones
 // straight into the job's problems.
 func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error {
-	stage := newBatchInserter(r.tx, `INSERT INTO import_stage (`+stageColumns+`) VALUES `, stageWidth, stageBatch)
+	stage := newBatchInserter(r.tx, `INSERT INTO `+r.stageTable+` (`+stageColumns+`) VALUES `, stageWidth, stageBatch)
 	defer stage.close()
 	probs := newBatchInserter(r.tx, `INSERT INTO import_problems (job_id, line, outcome, field, column_name, message) VALUES `, problemWidth, 200)
 	defer probs.close()
@@ -283,40 +287,43 @@ var inCampaign = "(" + strings.Join([]string{lit(callsheet.OutcomeAdded), lit(ca
 var written = "(" + strings.Join([]string{lit(callsheet.OutcomeAdded), lit(callsheet.OutcomeMoved), lit(callsheet.OutcomeUpdated),
 	lit(callsheet.OutcomeReset)}, ", ") + ")"
 
-// resetApplies is true for the staged rows that get the upload's status.
-func (r *importRun) resetApplies() string {
-	if r.opts.Reset {
-		return "outcome IN (" + lit(callsheet.OutcomeAdded) + ", " + lit(callsheet.OutcomeMoved) + ", " + lit(callsheet.OutcomeReset) + ", " + lit(callsheet.OutcomeUpdated) + ")"
+// resetApplies is true for the classified rows (of alias p, or unaliased)
+// that get the upload's status.
+func (r *importRun) resetApplies(p string) string {
+	if p != "" {
+		p += "."
 	}
-	return "outcome IN (" + lit(callsheet.OutcomeAdded) + ", " + lit(callsheet.OutcomeMoved) + ")"
+	if r.opts.Reset {
+		return p + "outcome IN (" + lit(callsheet.OutcomeAdded) + ", " + lit(callsheet.OutcomeMoved) + ", " + lit(callsheet.OutcomeReset) + ", " + lit(callsheet.OutcomeUpdated) + ")"
+	}
+	return p + "outcome IN (" + lit(callsheet.OutcomeAdded) + ", " + lit(callsheet.OutcomeMoved) + ")"
 }
 
-// classify gives every staged row its outcome, in a few statements.
+// classify gives every staged row its outcome, in import_rows. SQLite
+// updates the staged rows in place, a few set-based passes in the order of
+// the phones; PostgreSQL would write a new version of every updated row, so
+// there the rows are copied once, with their outcomes, into a new table.
 func (r *importRun) classify(ctx context.Context) error {
 	tx, acc, camp := r.tx, r.a.AccountID, r.job.CampaignID
+	// Covering the steps below, which then walk the phones in order: the
+	// customers' phone indexes are read in order too.
 	steps := []struct {
 		q    string
 		args []any
 	}{
-		// Covering the steps below, which then walk the phones in order:
-		// the customers' phone indexes are read in order too.
-		{`CREATE INDEX import_stage_phone ON import_stage (phone, line)`, nil},
-		// The first row of a phone counts; later ones are duplicates of it.
-		{`UPDATE import_stage SET outcome = ` + lit(callsheet.OutcomeDuplicate) + `, dup_of = d.first
-			FROM (SELECT phone, min(line) AS first FROM import_stage GROUP BY phone HAVING count(*) > 1) d
-			WHERE import_stage.phone = d.phone AND import_stage.line > d.first`, nil},
-		{`UPDATE import_stage SET existing_id = c.id, existing_allowed = c.contact_allowed_at
-			FROM customers c WHERE c.campaign_id = ? AND c.phone = import_stage.phone AND import_stage.outcome IS NULL`, []any{camp}},
-		{`UPDATE import_stage SET dnc_at = d.requested_at
-			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_stage.phone AND import_stage.outcome IS NULL`, []any{acc}},
+		{`CREATE INDEX ` + r.stageTable + `_phone ON ` + r.stageTable + ` (phone, line)`, nil},
+		{r.s.db.dialect.analyze(r.stageTable), nil},
 	}
 	if r.opts.Unique != callsheet.UniqueAny {
 		steps = append(steps, struct {
 			q    string
 			args []any
-		}{`INSERT INTO import_others (customer_id, line)
-			SELECT c.id, s.line FROM import_stage s JOIN customers c ON c.account_id = ? AND c.phone = s.phone AND c.campaign_id <> ?
-			WHERE TRUE ORDER BY s.phone, s.line ON CONFLICT DO NOTHING`, []any{acc, camp}})
+		}{`INSERT INTO import_others (line, customer_id)
+			SELECT s.line, c.id FROM ` + r.stageTable + ` s JOIN customers c ON c.account_id = ? AND c.phone = s.phone AND c.campaign_id <> ?
+			WHERE TRUE ORDER BY s.phone, s.line ON CONFLICT DO NOTHING`, []any{acc, camp}}, struct {
+			q    string
+			args []any
+		}{r.s.db.dialect.analyze("import_others"), nil})
 	}
 	for i, st := range steps {
 		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
@@ -331,20 +338,17 @@ func (r *importRun) classify(ctx context.Context) error {
 	} else if r.opts.Reset {
 		existing = lit(callsheet.OutcomeReset)
 	}
-	// A customer new to the campaign needs a name; an existing one keeps its own.
-	const other = "line IN (SELECT line FROM import_others)"
+	// A customer new to the campaign needs a name; an existing one keeps
+	// its own. Duplicates are decided before these cases.
 	cases := "WHEN existing_id IS NOT NULL THEN " + existing
 	if r.opts.Unique == callsheet.UniqueOnlyNew {
-		cases += " WHEN " + other + " THEN " + lit(callsheet.OutcomeSkippedOtherCampaign)
+		cases += " WHEN other_campaign THEN " + lit(callsheet.OutcomeSkippedOtherCampaign)
 	}
 	cases += " WHEN name = '' THEN " + lit(callsheet.OutcomeInvalid)
 	if r.opts.Unique == callsheet.UniqueMove {
-		cases += " WHEN " + other + " THEN " + lit(callsheet.OutcomeMoved)
+		cases += " WHEN other_campaign THEN " + lit(callsheet.OutcomeMoved)
 	}
-	if _, err := tx.exec(ctx, `UPDATE import_stage SET outcome = CASE `+cases+` ELSE `+lit(callsheet.OutcomeAdded)+` END WHERE outcome IS NULL`); err != nil {
-		return err
-	}
-
+	cases += " ELSE " + lit(callsheet.OutcomeAdded)
 	// Blocked: the phone's do-not-call request is newer than the contact-
 	// allowed date the customer will have, or the upload's own status is
 	// do-not-call and the row gets it now.
@@ -352,16 +356,24 @@ func (r *importRun) classify(ctx context.Context) error {
 	if r.opts.UpdateContactAllowed {
 		allowed = fmt.Sprint(micros(tx.now))
 	}
-	blocked := `dnc_at IS NOT NULL AND dnc_at > COALESCE(` + allowed + `, -1)`
+	blocked := `outcome IN ` + written + ` AND (dnc_at IS NOT NULL AND dnc_at > COALESCE(` + allowed + `, -1)`
 	if r.statusKind == callsheet.StatusDoNotCall && !r.opts.UpdateContactAllowed {
-		blocked = `(` + blocked + `) OR ` + r.resetApplies()
+		blocked += ` OR ` + r.resetApplies("")
 	}
-	if _, err := tx.exec(ctx, `UPDATE import_stage SET blocked = TRUE WHERE outcome IN `+written+` AND (`+blocked+`)`); err != nil {
+	blocked += `)`
+
+	var err error
+	if r.s.db.dialect.updateInPlace() {
+		err = r.classifyInPlace(ctx, cases, blocked)
+	} else {
+		err = r.classifyByCopy(ctx, cases, blocked)
+	}
+	if err != nil {
 		return err
 	}
 	r.phase("classify outcomes")
 
-	rows, err := tx.query(ctx, `SELECT outcome, count(*), sum(CASE WHEN blocked THEN 1 ELSE 0 END) FROM import_stage GROUP BY outcome`)
+	rows, err := tx.query(ctx, `SELECT outcome, count(*), sum(CASE WHEN blocked THEN 1 ELSE 0 END) FROM import_rows GROUP BY outcome`)
 	if err != nil {
 		return err
 	}
@@ -376,6 +388,60 @@ func (r *importRun) classify(ctx context.Context) error {
 		r.counts.Blocked += b
 	}
 	return rows.Err()
+}
+
+// classifyInPlace fills the outcome columns of the staged rows (SQLite,
+// where rows are staged in import_rows).
+func (r *importRun) classifyInPlace(ctx context.Context, cases, blocked string) error {
+	tx, acc, camp := r.tx, r.a.AccountID, r.job.CampaignID
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		// The first row of a phone counts; later ones are duplicates of it.
+		{`UPDATE import_rows SET outcome = ` + lit(callsheet.OutcomeDuplicate) + `, dup_of = d.first
+			FROM (SELECT phone, min(line) AS first FROM import_rows GROUP BY phone HAVING count(*) > 1) d
+			WHERE import_rows.phone = d.phone AND import_rows.line > d.first`, nil},
+		{`UPDATE import_rows SET existing_id = c.id, existing_allowed = c.contact_allowed_at
+			FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone AND import_rows.outcome IS NULL`, []any{camp}},
+		{`UPDATE import_rows SET dnc_at = d.requested_at
+			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.outcome IS NULL`, []any{acc}},
+		{`UPDATE import_rows SET other_campaign = TRUE FROM import_others o WHERE o.line = import_rows.line AND import_rows.outcome IS NULL`, nil},
+		{`UPDATE import_rows SET outcome = CASE ` + cases + ` END WHERE outcome IS NULL`, nil},
+		{`UPDATE import_rows SET blocked = TRUE WHERE ` + blocked, nil},
+	} {
+		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// classifyByCopy copies the staged rows with their outcomes into
+// import_rows in one pass (PostgreSQL).
+func (r *importRun) classifyByCopy(ctx context.Context, cases, blocked string) error {
+	tx, acc, camp := r.tx, r.a.AccountID, r.job.CampaignID
+	if _, err := tx.exec(ctx, `INSERT INTO import_rows (`+stageColumns+`, outcome, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, blocked)
+		SELECT `+stageColumns+`, outcome, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, CASE WHEN `+blocked+` THEN TRUE ELSE FALSE END
+		FROM (SELECT `+stageColumns+`, dup_of, existing_id, existing_allowed, dnc_at, other_campaign,
+				CASE WHEN dup_of IS NOT NULL THEN `+lit(callsheet.OutcomeDuplicate)+` `+cases+` END AS outcome
+			FROM (SELECT `+prefixed("s.", stageColumns)+`,
+					CASE WHEN s.line > f.first THEN f.first END AS dup_of,
+					CASE WHEN s.line > f.first THEN NULL ELSE c.id END AS existing_id,
+					c.contact_allowed_at AS existing_allowed, d.requested_at AS dnc_at, o.line IS NOT NULL AS other_campaign
+				FROM import_stage s
+				JOIN (SELECT phone, min(line) AS first FROM import_stage GROUP BY phone) f ON f.phone = s.phone
+				LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone
+				LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
+				LEFT JOIN (SELECT line FROM import_others GROUP BY line) o ON o.line = s.line) x) y`, camp, acc); err != nil {
+		return err
+	}
+	for _, q := range []string{`TRUNCATE import_stage`, `CREATE INDEX import_rows_phone ON import_rows (phone, line)`, r.s.db.dialect.analyze("import_rows")} {
+		if _, err := tx.exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // customerCopy lists the customer columns an undo record keeps.
@@ -399,7 +465,7 @@ func (r *importRun) apply(ctx context.Context) error {
 	if r.opts.Unique == callsheet.UniqueMove {
 		if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
 			SELECT ?, 'removed', o.line, c.id, `+prefixed("c.", customerCopy)+`
-			FROM import_others o JOIN customers c ON c.id = o.customer_id JOIN import_stage s ON s.line = o.line
+			FROM import_others o JOIN customers c ON c.id = o.customer_id JOIN import_rows s ON s.line = o.line
 			WHERE s.outcome IN `+inCampaign+` ORDER BY c.id`, jobID); err != nil {
 			return err
 		}
@@ -413,7 +479,7 @@ func (r *importRun) apply(ctx context.Context) error {
 	updating := lit(callsheet.OutcomeUpdated) + ", " + lit(callsheet.OutcomeReset)
 	if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
 		SELECT ?, 'updated', s.line, c.id, `+prefixed("c.", customerCopy)+`
-		FROM import_stage s JOIN customers c ON c.id = s.existing_id WHERE s.outcome IN (`+updating+`)`, jobID); err != nil {
+		FROM import_rows s JOIN customers c ON c.id = s.existing_id WHERE s.outcome IN (`+updating+`)`, jobID); err != nil {
 		return err
 	}
 	var set []string
@@ -446,7 +512,7 @@ func (r *importRun) apply(ctx context.Context) error {
 	if len(set) > 0 {
 		set = append(set, fmt.Sprintf("updated_at = %d", now), "version = customers.version + 1")
 		if _, err := tx.exec(ctx, `UPDATE customers SET `+strings.Join(set, ", ")+`
-			FROM import_stage s WHERE customers.id = s.existing_id AND s.outcome IN (`+updating+`)`); err != nil {
+			FROM import_rows s WHERE customers.id = s.existing_id AND s.outcome IN (`+updating+`)`); err != nil {
 			return err
 		}
 	}
@@ -458,8 +524,9 @@ func (r *importRun) apply(ctx context.Context) error {
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO customers (account_id, campaign_id, name, last_name, phone, email, source, note, external_id,
 			status_id, agent_id, follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id)
-		SELECT ?, ?, name, last_name, phone, email, source, note, external_id, ?, agent_id, follow_up_at, COALESCE(created_at, ?), `+allowed+`,
-			custom, ?, 1, ? FROM import_stage WHERE outcome IN (`+lit(callsheet.OutcomeAdded)+`, `+lit(callsheet.OutcomeMoved)+`) ORDER BY phone`,
+		SELECT ?, ?, s.name, s.last_name, s.phone, s.email, s.source, s.note, s.external_id, ?, s.agent_id, s.follow_up_at, COALESCE(s.created_at, ?), `+allowed+`,
+			s.custom, ?, 1, ? FROM import_rows s
+			WHERE s.outcome IN (`+lit(callsheet.OutcomeAdded)+`, `+lit(callsheet.OutcomeMoved)+`) ORDER BY s.phone`,
 		acc, camp, r.opts.StatusID, now, now, jobID); err != nil {
 		return err
 	}
@@ -469,8 +536,8 @@ func (r *importRun) apply(ctx context.Context) error {
 		// Keep what the register held, for undo, then record the requests.
 		if _, err := tx.exec(ctx, `INSERT INTO import_dnc_changes (job_id, phone, had_entry, requested_at, reason)
 			SELECT ?, s.phone, d.phone IS NOT NULL, d.requested_at, COALESCE(d.reason, '')
-			FROM import_stage s LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
-			WHERE s.`+r.resetApplies(), jobID, acc); err != nil {
+			FROM import_rows s LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
+			WHERE `+r.resetApplies("s"), jobID, acc); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO do_not_call (account_id, phone, requested_at, reason)
@@ -518,14 +585,14 @@ func (r *importRun) recordProblems(ctx context.Context) error {
 	_, err := r.tx.exec(ctx, `INSERT INTO import_problems (job_id, line, outcome, blocked, duplicate_of, customer_id, field, column_name, message)
 		SELECT ?, line, outcome, blocked, dup_of, existing_id, CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN 'name' ELSE '' END,
 			CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN ? ELSE '' END, `+r.problemMessage()+`
-		FROM import_stage WHERE outcome NOT IN `+written+` OR blocked`, r.job.ID, r.job.Mapping[callsheet.FieldName])
+		FROM import_rows WHERE outcome NOT IN `+written+` OR blocked`, r.job.ID, r.job.Mapping[callsheet.FieldName])
 	return err
 }
 
 // results returns every row's result, for callers that asked (the API).
 func (r *importRun) results(ctx context.Context, applied bool) ([]callsheet.RowResult, error) {
 	q := `SELECT s.line, s.outcome, s.blocked, COALESCE(s.dup_of, 0), COALESCE(s.existing_id, c.id, 0), ` + r.problemMessage() + `
-		FROM import_stage s LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone AND s.outcome IN (` +
+		FROM import_rows s LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone AND s.outcome IN (` +
 		lit(callsheet.OutcomeAdded) + `, ` + lit(callsheet.OutcomeMoved) + `) ORDER BY s.line`
 	rows, err := r.tx.query(ctx, q, r.job.CampaignID)
 	if err != nil {
