@@ -180,7 +180,11 @@ func (s *Server) apiAuth(h apiHandler) http.HandlerFunc {
 			s.apiFail(w, r, err)
 			return
 		}
-		if err := h(w, r.WithContext(ctx)); err != nil {
+		r = r.WithContext(ctx)
+		// The server removes the files of the request it made, not of
+		// this copy, which is the one an upload is parsed into.
+		defer removeUpload(r)
+		if err := h(w, r); err != nil {
 			s.apiFail(w, r, err)
 		}
 	}

@@ -39,7 +39,6 @@ func (s *Server) handleAPICreateImport(w http.ResponseWriter, r *http.Request) e
 	if err := s.parseUpload(w, r); err != nil {
 		return err
 	}
-	defer removeUpload(r)
 	form := r.MultipartForm
 	fields := map[string]string{}
 	for k := range form.Value {
