@@ -18,11 +18,12 @@ const IdempotencyLease = 10 * time.Minute
 const MaxIdempotencyKeyLength = 255
 
 // StoredResponse is the first answer to a request that carried an
-// idempotency key, kept so that retries get it again.
+// idempotency key, kept so that retries get it again. Header holds the
+// headers that belong to the answer, such as Content-Type and Location.
 type StoredResponse struct {
-	Status      int
-	ContentType string
-	Body        []byte
+	Status int
+	Header map[string]string
+	Body   []byte
 }
 
 // IdempotencyService remembers requests by their Idempotency-Key, per

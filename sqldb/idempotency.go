@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -72,13 +73,13 @@ func (s *IdempotencyService) BeginRequest(ctx context.Context, key, fingerprint 
 			return nil
 		}
 		var (
-			storedFP, state, ctype string
-			status                 int
-			body                   []byte
-			created                int64
+			storedFP, state, headers string
+			status                   int
+			body                     []byte
+			created                  int64
 		)
-		err = tx.queryRow(ctx, `SELECT fingerprint, state, status, content_type, body, created_at FROM idempotency_keys
-			WHERE account_id = ? AND scope = ? AND idem_key = ?`, a.AccountID, scope, key).Scan(&storedFP, &state, &status, &ctype, &body, &created)
+		err = tx.queryRow(ctx, `SELECT fingerprint, state, status, headers, body, created_at FROM idempotency_keys
+			WHERE account_id = ? AND scope = ? AND idem_key = ?`, a.AccountID, scope, key).Scan(&storedFP, &state, &status, &headers, &body, &created)
 		if err == sql.ErrNoRows {
 			// Abandoned between our insert and this read.
 			return running
@@ -90,7 +91,7 @@ func (s *IdempotencyService) BeginRequest(ctx context.Context, key, fingerprint 
 		if expired || stale {
 			// Compare and swap on the old claim time, so that only one of
 			// several retries takes the key over.
-			r, err := tx.exec(ctx, `UPDATE idempotency_keys SET fingerprint = ?, state = 'pending', status = 0, content_type = '', body = NULL,
+			r, err := tx.exec(ctx, `UPDATE idempotency_keys SET fingerprint = ?, state = 'pending', status = 0, headers = '{}', body = NULL,
 				created_at = ?, finished_at = NULL WHERE account_id = ? AND scope = ? AND idem_key = ? AND created_at = ?`,
 				fingerprint, micros(tx.now), a.AccountID, scope, key, created)
 			if err != nil {
@@ -108,8 +109,8 @@ func (s *IdempotencyService) BeginRequest(ctx context.Context, key, fingerprint 
 		if state == "pending" {
 			return running
 		}
-		out = &callsheet.StoredResponse{Status: status, ContentType: ctype, Body: body}
-		return nil
+		out = &callsheet.StoredResponse{Status: status, Body: body}
+		return json.Unmarshal([]byte(headers), &out.Header)
 	})
 	if err != nil {
 		return nil, err
@@ -127,10 +128,14 @@ func (s *IdempotencyService) FinishRequest(ctx context.Context, key string, resp
 	if body == nil {
 		body = []byte{}
 	}
+	header := resp.Header
+	if header == nil {
+		header = map[string]string{}
+	}
 	return s.db.withTx(ctx, func(tx *Tx) error {
-		r, err := tx.exec(ctx, `UPDATE idempotency_keys SET state = 'done', status = ?, content_type = ?, body = ?, finished_at = ?
+		r, err := tx.exec(ctx, `UPDATE idempotency_keys SET state = 'done', status = ?, headers = ?, body = ?, finished_at = ?
 			WHERE account_id = ? AND scope = ? AND idem_key = ? AND state = 'pending'`,
-			resp.Status, resp.ContentType, body, micros(tx.now), a.AccountID, idempotencyScope(a), key)
+			resp.Status, mustJSON(header), body, micros(tx.now), a.AccountID, idempotencyScope(a), key)
 		if err != nil {
 			return err
 		}

@@ -296,10 +296,12 @@ func testAPIIdempotency(t *testing.T) {
 		t.Fatal("the uploads share a boundary")
 	}
 	var j1, j2 map[string]any
-	e.do(call{Method: "POST", Path: "/api/imports", Body: u1, ContentType: ct1, Header: withKey("file-1")}).want(t, http.StatusAccepted).decode(t, &j1)
-	e.do(call{Method: "POST", Path: "/api/imports", Body: u2, ContentType: ct2, Header: withKey("file-1")}).want(t, http.StatusAccepted).decode(t, &j2)
-	if j1["id"] != j2["id"] {
-		t.Fatalf("the retried upload made a second job: %v %v", j1["id"], j2["id"])
+	f1 := e.do(call{Method: "POST", Path: "/api/imports", Body: u1, ContentType: ct1, Header: withKey("file-1")}).want(t, http.StatusAccepted)
+	f1.decode(t, &j1)
+	f2 := e.do(call{Method: "POST", Path: "/api/imports", Body: u2, ContentType: ct2, Header: withKey("file-1")}).want(t, http.StatusAccepted)
+	f2.decode(t, &j2)
+	if j1["id"] != j2["id"] || f2.Header.Get("Location") != f1.Header.Get("Location") || f2.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the retried upload: %v %v, %v", j1["id"], j2["id"], f2.Header)
 	}
 	u3, ct3 := upload(t, "leads.csv", "Name,Phone\nRina,054-765-4322\n", fields)
 	e.do(call{Method: "POST", Path: "/api/imports", Body: u3, ContentType: ct3, Header: withKey("file-1")}).wantError(t, http.StatusUnprocessableEntity, "invalid")

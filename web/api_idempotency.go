@@ -22,6 +22,10 @@ const (
 	replayedHeader    = "Idempotent-Replayed"
 )
 
+// replayedHeaders are the headers of an answer that a replay gives again;
+// the rest (dates, security headers) belong to each response.
+var replayedHeaders = []string{"Content-Type", "Location"}
+
 // fingerprintFunc reads a request far enough to tell it apart from
 // another, and returns a hash of what it reads. It must leave the request
 // readable by the handler.
@@ -60,8 +64,8 @@ func (s *Server) runIdempotent(w http.ResponseWriter, r *http.Request, key, sum 
 		return err
 	}
 	if stored != nil {
-		if stored.ContentType != "" {
-			w.Header().Set("Content-Type", stored.ContentType)
+		for k, v := range stored.Header {
+			w.Header().Set(k, v)
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set(replayedHeader, "true")
@@ -94,7 +98,12 @@ func (s *Server) runIdempotent(w http.ResponseWriter, r *http.Request, key, sum 
 		}
 		return nil
 	}
-	resp := &callsheet.StoredResponse{Status: rec.status, ContentType: rec.Header().Get("Content-Type"), Body: rec.body.Bytes()}
+	resp := &callsheet.StoredResponse{Status: rec.status, Header: map[string]string{}, Body: rec.body.Bytes()}
+	for _, k := range replayedHeaders {
+		if v := rec.Header().Get(k); v != "" {
+			resp.Header[k] = v
+		}
+	}
 	if err := s.api.idem.FinishRequest(keep, key, resp); err != nil {
 		s.Logger.Error("store idempotent answer", "path", r.URL.Path, "err", err)
 	}

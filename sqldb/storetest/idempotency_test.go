@@ -3,6 +3,7 @@ package storetest_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -35,12 +36,12 @@ func TestIdempotency(t *testing.T) {
 			wantCode(t, err, callsheet.ECONFLICT)
 			_, err = s.BeginRequest(tok1, "k1", "fp-b")
 			wantCode(t, err, callsheet.EINVALID)
-			want := &callsheet.StoredResponse{Status: 201, ContentType: "application/json", Body: []byte(`{"id":1}`)}
+			want := &callsheet.StoredResponse{Status: 201, Header: map[string]string{"Content-Type": "application/json", "Location": "/x/1"}, Body: []byte(`{"id":1}`)}
 			must(t, s.FinishRequest(tok1, "k1", want))
 			for i := 0; i < 2; i++ {
 				got, err = s.BeginRequest(tok1, "k1", "fp-a")
 				must(t, err)
-				if got == nil || got.Status != want.Status || got.ContentType != want.ContentType || !bytes.Equal(got.Body, want.Body) {
+				if got == nil || got.Status != want.Status || fmt.Sprint(got.Header) != fmt.Sprint(want.Header) || !bytes.Equal(got.Body, want.Body) {
 					t.Fatalf("replay %d: %+v", i, got)
 				}
 			}

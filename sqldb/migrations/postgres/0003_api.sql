@@ -1,7 +1,8 @@
 -- Idempotency keys of API requests: the first answer to each key, kept for
 -- a day so that a retry gets it again. scope is the token (token:<id>) or
 -- the user (user:<id>) that sent the key; keys of different tokens never
--- meet. state is pending while the first request runs.
+-- meet. state is pending while the first request runs; headers are the
+-- answer's own (Content-Type, Location) as a JSON object.
 
 CREATE TABLE idempotency_keys (
 	account_id   BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
@@ -10,7 +11,7 @@ CREATE TABLE idempotency_keys (
 	fingerprint  TEXT NOT NULL,
 	state        TEXT NOT NULL CHECK (state IN ('pending', 'done')),
 	status       BIGINT NOT NULL DEFAULT 0,
-	content_type TEXT NOT NULL DEFAULT '',
+	headers      TEXT NOT NULL DEFAULT '{}',
 	body         BYTEA,
 	created_at   BIGINT NOT NULL,
 	finished_at  BIGINT,
