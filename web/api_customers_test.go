@@ -167,6 +167,12 @@ func testAPIImports(t *testing.T) {
 		t.Fatalf("stored %v", e.customers(other.ID))
 	}
 
+	// A mapping that does not fit the file fails the import, saying why.
+	post(csv, map[string]string{"campaign_id": fmt.Sprint(other.ID), "mapping": `{"name": "Name", "phone": "Telephone"}`}, nil).want(t, http.StatusAccepted).decode(t, &job)
+	if job = e.waitImport(id(job["id"])); job["state"] != "failed" || job["error"] == "" || job["error"] == nil {
+		t.Fatalf("bad mapping: %v", job)
+	}
+
 	var list struct {
 		Items []map[string]any
 		Total int
