@@ -31,6 +31,7 @@ type Services struct {
 	Sessions     callsheet.SessionService
 	Audit        callsheet.AuditService
 	Imports      callsheet.ImportService
+	Idempotency  callsheet.IdempotencyService
 }
 
 // Server is Callsheet's HTTP server.

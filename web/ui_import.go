@@ -65,8 +65,8 @@ func (s *Server) renderImportForm(w http.ResponseWriter, r *http.Request, status
 	s.render(w, r, status, "import_form", p)
 }
 
-// formOptions reads the upload options of the wizard's first step.
-func formOptions(r *http.Request) callsheet.ImportOptions {
+// wizardOptions reads the upload options of the wizard's first step.
+func wizardOptions(r *http.Request) callsheet.ImportOptions {
 	o := callsheet.ImportOptions{
 		International:        r.FormValue("international") == "on",
 		Override:             r.FormValue("override") == "on",
@@ -85,7 +85,7 @@ func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	opts := formOptions(r)
+	opts := wizardOptions(r)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
 		p := formPage("", r, callsheet.FieldErrors(map[string]string{"file": "Choose a CSV, TSV or XLSX file."}))

@@ -24,6 +24,7 @@ func Services(db *sqldb.DB, logger *slog.Logger) web.Services {
 		Tokens:       sqldb.NewAPITokenService(db),
 		Sessions:     sqldb.NewSessionService(db),
 		Audit:        sqldb.NewAuditService(db),
+		Idempotency:  sqldb.NewIdempotencyService(db),
 	}
 	imp := importer.NewService(sqldb.NewImportStore(db), logger)
 	imp.Accounts, imp.Users, imp.CustomFields, imp.Customers, imp.Statuses = s.Accounts, s.Users, s.CustomFields, s.Customers, s.Statuses
