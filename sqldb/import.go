@@ -443,7 +443,7 @@ func (s *ImportStore) CancelImportJob(ctx context.Context, id int64) (*callsheet
 			return err
 		}
 		switch callsheet.ImportState(state) {
-		case callsheet.ImportQueued:
+		case callsheet.ImportQueued, callsheet.ImportDraft:
 			if _, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'cancelled', finished_at = ?, error = 'Cancelled before it started.' WHERE id = ?`, micros(tx.now), id); err != nil {
 				return err
 			}

@@ -209,7 +209,7 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 		return nil, err
 	}
 	if _, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'done', counts = ?, applied = ?, finished_at = ?, worker = '', lease_until = NULL,
-		error = '' WHERE id = ? AND account_id = ?`, mustJSON(r.counts), applied, micros(tx.now), job.ID, r.a.AccountID); err != nil {
+		error = '', rows_read = ?, bytes_read = file_size WHERE id = ? AND account_id = ?`, mustJSON(r.counts), applied, micros(tx.now), r.counts.Total, job.ID, r.a.AccountID); err != nil {
 		return nil, err
 	}
 	if applied && job.Source == "file" && len(job.Mapping) > 0 {

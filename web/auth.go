@@ -86,11 +86,12 @@ func (s *Server) user(h http.HandlerFunc) http.HandlerFunc {
 		r = r.WithContext(ctx)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-				r.Body = http.MaxBytesReader(w, r.Body, MaxUpload+1<<20)
+				maxUpload := s.api.limits.MaxUpload
+				r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
 				if err := r.ParseMultipartForm(32 << 20); err != nil {
 					var tooBig *http.MaxBytesError
 					if errors.As(err, &tooBig) {
-						s.renderError(w, r, callsheet.Errorf(callsheet.ETOOLARGE, "The file is larger than %d MB. Split it into smaller files.", MaxUpload>>20))
+						s.renderError(w, r, callsheet.Errorf(callsheet.ETOOLARGE, "The file is larger than %d MB. Split it into smaller files.", maxUpload>>20))
 						return
 					}
 					s.renderError(w, r, callsheet.Errorf(callsheet.EBADREQUEST, "The upload could not be read. Try again."))

@@ -10,9 +10,6 @@ import (
 	"github.com/callsheet/callsheet"
 )
 
-// MaxUpload is the largest customer file the wizard takes.
-const MaxUpload = 256 << 20
-
 // uniqueChoices are the three ways of "Make customers unique".
 var uniqueChoices = []struct{ Value, Label, Hint string }{
 	{"any", "Add regardless of other campaigns", "Customers already in another campaign are added here too."},

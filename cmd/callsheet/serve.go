@@ -25,6 +25,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	country := fs.String("country", "IL", "country of the first account, on a first start")
 	tz := fs.String("timezone", "Asia/Jerusalem", "time zone of the first account, on a first start")
 	workers := fs.Int("import-workers", envInt("CALLSHEET_IMPORT_WORKERS", 1), "imports this server runs at once (env CALLSHEET_IMPORT_WORKERS)")
+	apiRate := fs.Int("api-rate", envInt("CALLSHEET_API_RATE", web.DefaultAPILimits.RequestsPerMinute), "API requests per minute per token (env CALLSHEET_API_RATE)")
+	maxUploadMB := fs.Int("max-upload-mb", envInt("CALLSHEET_MAX_UPLOAD_MB", int(web.DefaultAPILimits.MaxUpload>>20)), "largest customer file, in MB (env CALLSHEET_MAX_UPLOAD_MB)")
 	logJSON := fs.Bool("log-json", os.Getenv("CALLSHEET_LOG_JSON") != "", "log JSON lines instead of text (env CALLSHEET_LOG_JSON)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -52,6 +54,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	srv := web.NewServer(svc, logger)
 	srv.Addr = *addr
+	srv.SetAPILimits(web.APILimits{RequestsPerMinute: *apiRate, MaxUpload: int64(*maxUploadMB) << 20})
 	if err := srv.Open(); err != nil {
 		return err
 	}
