@@ -241,7 +241,7 @@ func (postgresDialect) beginBulk(ctx context.Context, tx *Tx) error {
 	_, err := tx.exec(ctx, `SET LOCAL work_mem = '64MB'`)
 	return err
 }
-func (postgresDialect) endBulk(context.Context, *Tx) error   { return nil }
+func (postgresDialect) endBulk(context.Context, *Tx) error { return nil }
 
 func (sqliteDialect) dropStage(ctx context.Context, tx *Tx) error {
 	if err := (sqliteDialect{}).endBulk(ctx, tx); err != nil {
