@@ -287,3 +287,19 @@ func (p pager) Link(n int) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// pathCampaign finds the campaign of the path's id, or renders the error
+// (not found, for a campaign of another account or an agent's other one).
+func (s *Server) pathCampaign(w http.ResponseWriter, r *http.Request) (*callsheet.Campaign, bool) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.renderError(w, r, err)
+		return nil, false
+	}
+	c, err := s.Campaigns.FindCampaignByID(r.Context(), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return nil, false
+	}
+	return c, true
+}

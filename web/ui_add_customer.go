@@ -31,14 +31,8 @@ func (s *Server) handleAddCustomerForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderAddCustomer(w http.ResponseWriter, r *http.Request, status int, p *page, existing int64) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	c, err := s.Campaigns.FindCampaignByID(r.Context(), id)
-	if err != nil {
-		s.renderError(w, r, err)
+	c, ok := s.pathCampaign(w, r)
+	if !ok {
 		return
 	}
 	l, err := s.loadLookups(r)

@@ -96,16 +96,11 @@ const customersPerPage = 50
 
 func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.renderError(w, r, err)
+	c, ok := s.pathCampaign(w, r)
+	if !ok {
 		return
 	}
-	c, err := s.Campaigns.FindCampaignByID(ctx, id)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
+	id := c.ID
 	l, err := s.loadLookups(r)
 	if err != nil {
 		s.renderError(w, r, err)

@@ -49,14 +49,8 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleCampaignEdit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	c, err := s.Campaigns.FindCampaignByID(r.Context(), id)
-	if err != nil {
-		s.renderError(w, r, err)
+	c, ok := s.pathCampaign(w, r)
+	if !ok {
 		return
 	}
 	s.render(w, r, http.StatusOK, "campaign_edit", &page{Title: "Edit " + c.Name, Nav: "campaigns", Data: c})

@@ -38,14 +38,8 @@ func (s *Server) handleImportForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderImportForm(w http.ResponseWriter, r *http.Request, status int, p *page, job *callsheet.ImportJob) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	c, err := s.Campaigns.FindCampaignByID(r.Context(), id)
-	if err != nil {
-		s.renderError(w, r, err)
+	c, ok := s.pathCampaign(w, r)
+	if !ok {
 		return
 	}
 	sts, _, err := s.Statuses.FindStatuses(r.Context(), callsheet.StatusFilter{})
@@ -415,16 +409,11 @@ func (s *Server) handleImportProblemsCSV(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) handleCampaignExport(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.renderError(w, r, err)
+	c, ok := s.pathCampaign(w, r)
+	if !ok {
 		return
 	}
-	c, err := s.Campaigns.FindCampaignByID(r.Context(), id)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
+	id := c.ID
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+downloadName(c.Name)+`.csv"`)
 	w.Write([]byte("\ufeff"))

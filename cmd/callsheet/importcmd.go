@@ -67,16 +67,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *file == "" {
 		return callsheet.Errorf(callsheet.EINVALID, "--file is required.")
 	}
-	db, err := openDB(ctx, *dsn)
+	db, svc, actx, err := openAccount(ctx, *dsn, *account)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	svc := services(db)
-	actx, err := accountContext(ctx, svc, *account)
-	if err != nil {
-		return err
-	}
 	camp, err := findCampaign(actx, svc.Campaigns, *campaign)
 	if err != nil {
 		return err
@@ -289,16 +284,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn)
+	db, svc, actx, err := openAccount(ctx, *dsn, *account)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	svc := services(db)
-	actx, err := accountContext(ctx, svc, *account)
-	if err != nil {
-		return err
-	}
 	camp, err := findCampaign(actx, svc.Campaigns, *campaign)
 	if err != nil {
 		return err

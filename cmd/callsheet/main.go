@@ -107,6 +107,21 @@ func defaultDB() string {
 	return "callsheet.db"
 }
 
+// openAccount opens the database and returns its services and a context
+// acting as an admin of the named account, for the operator's commands.
+// The caller closes db.
+func openAccount(ctx context.Context, dsn, account string) (db *sqldb.DB, svc web.Services, actx context.Context, err error) {
+	if db, err = openDB(ctx, dsn); err != nil {
+		return nil, svc, nil, err
+	}
+	svc = services(db)
+	if actx, err = accountContext(ctx, svc, account); err != nil {
+		db.Close()
+		return nil, svc, nil, err
+	}
+	return db, svc, actx, nil
+}
+
 // openDB opens and migrates the database.
 func openDB(ctx context.Context, dsn string) (*sqldb.DB, error) {
 	db := sqldb.NewDB(dsn)
