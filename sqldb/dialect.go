@@ -35,6 +35,10 @@ type dialect interface {
 	// the staged rows (cheap in SQLite) rather than copy them with their
 	// outcomes (PostgreSQL writes a new version of each updated row).
 	updateInPlace() bool
+	// lockImports makes the account's imports run one at a time, until
+	// the transaction ends: two imports of one campaign would otherwise
+	// both find a phone new and both add it.
+	lockImports(ctx context.Context, tx *Tx, accountID int64) error
 	// analyze returns a statement that gathers the table's statistics, or
 	// a statement that does nothing where the engine needs none.
 	analyze(table string) string
@@ -280,3 +284,14 @@ func (postgresDialect) analyze(table string) string { return `ANALYZE ` + table 
 
 func (sqliteDialect) updateInPlace() bool   { return true }
 func (postgresDialect) updateInPlace() bool { return false }
+
+// SQLite runs one writing transaction at a time anyway.
+func (sqliteDialect) lockImports(context.Context, *Tx, int64) error { return nil }
+
+// importLockSpace is the first key of the advisory locks of imports.
+const importLockSpace = 0x696d70
+
+func (postgresDialect) lockImports(ctx context.Context, tx *Tx, accountID int64) error {
+	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?, ?)`, importLockSpace, int32(accountID))
+	return err
+}

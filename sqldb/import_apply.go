@@ -153,6 +153,9 @@ func (r *importRun) phase(name string) {
 func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*callsheet.ImportResult, error) {
 	tx, job := r.tx, r.job
 	r.lap = time.Now()
+	if err := r.s.db.dialect.lockImports(ctx, tx, r.a.AccountID); err != nil {
+		return nil, err
+	}
 	if err := checkImporter(ctx, tx, r.a, job.CampaignID); err != nil {
 		return nil, err
 	}

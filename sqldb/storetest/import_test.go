@@ -472,3 +472,54 @@ func TestImportByAgent(t *testing.T) {
 		wantCode(t, err, callsheet.EFORBIDDEN)
 	})
 }
+
+// TestConcurrentImports runs two imports of the same phones into one
+// campaign at once: they take turns, so the second finds the first's
+// customers already there, and nothing fails or doubles.
+func TestConcurrentImports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := storetest.NewFixture(t, db, "concurrent")
+		camp := f.Campaign(t, "Both")
+		s := sqldb.NewImportStore(db)
+		var rows []*callsheet.ImportRow
+		for i := 0; i < 2000; i++ {
+			rows = append(rows, &callsheet.ImportRow{Line: i + 2, Name: "Lead", Phone: fmt.Sprintf("+97253%07d", 2000000+i)})
+		}
+		results := make(chan *callsheet.ImportResult, 2)
+		errs := make(chan error, 2)
+		for n := 0; n < 2; n++ {
+			go func() {
+				job := &callsheet.ImportJob{CampaignID: camp.ID, Source: "file", State: callsheet.ImportRunning,
+					Mapping: map[string]string{"name": "Name", "phone": "Phone"}}
+				if err := s.CreateImportJob(f.AdminCtx, job, nil); err != nil {
+					errs <- err
+					return
+				}
+				res, err := s.RunImport(f.AdminCtx, job, &rowsSource{rows: rows}, false)
+				if err != nil {
+					errs <- err
+					return
+				}
+				results <- res
+			}()
+		}
+		var added, skipped int
+		for n := 0; n < 2; n++ {
+			select {
+			case err := <-errs:
+				t.Fatal(err)
+			case res := <-results:
+				added += res.Counts.Added
+				skipped += res.Counts.SkippedExisting
+			}
+		}
+		if added != 2000 || skipped != 2000 {
+			t.Fatalf("added %d, skipped %d; want 2000 each", added, skipped)
+		}
+		_, n, err := sqldb.NewCustomerService(db).FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID, Limit: 1})
+		must(t, err)
+		if n != 2000 {
+			t.Fatalf("%d customers, want 2000", n)
+		}
+	})
+}
