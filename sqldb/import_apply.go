@@ -114,7 +114,11 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 		run.stageTable = "import_rows"
 	}
 	res, err := run.run(ctx, src)
-	if err != nil {
+	if callsheet.ErrorCode(err) == callsheet.ECONFLICT && callsheet.ErrorFields(err) == nil {
+		// Only a customer added to the campaign by someone else while the
+		// import ran can collide with it.
+		return nil, callsheet.Errorf(callsheet.ECONFLICT, "A customer with one of the file's phones was added to the campaign while the import ran. Run the import again.")
+	} else if err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
