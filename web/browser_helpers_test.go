@@ -152,14 +152,3 @@ func (a *browserApp) login(ctx context.Context, login, password string) {
 		chromedp.WaitVisible(chromedp.CSS(`.who`)),
 	)
 }
-
-// text returns the text of the first element matching sel.
-func (a *browserApp) text(ctx context.Context, sel string) string {
-	a.t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		a.shot(ctx, "failed-read")
-		a.t.Fatalf("read %s: %v", sel, err)
-	}
-	return s
-}

@@ -102,11 +102,20 @@ func TestBrowserImportWizard(t *testing.T) {
 		t.Fatalf("the preview wrote %d customers", n)
 	}
 
-	// Step 4: import, loading the valid rows; the job waits in the queue
-	// (workers held) so the progress page is seen, then runs.
+	// Back to the matching, to ask for the valid rows to be loaded.
+	a.run(ctx, "back", chromedp.Click(chromedp.CSS(`form[action$="/back"] button`)), chromedp.WaitVisible(chromedp.CSS(`#mapping`)),
+		chromedp.Click(chromedp.CSS(`#mapping details summary`)), chromedp.Click(chromedp.CSS(`#mapping input[name=load_valid]`)),
+		chromedp.Submit(chromedp.CSS(`#map_phone`)))
+	a.waitText(ctx, `#counts`, "Invalid")
+	a.waitText(ctx, `main`, "load the valid rows")
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#load-valid").length`)); n != 0 {
+		t.Fatal("the preview still offers to load the valid rows")
+	}
+
+	// Step 4: import; the job waits in the queue (workers held) so the
+	// progress page is seen, then runs.
 	a.stopWorkers()
-	a.run(ctx, "import", chromedp.Click(chromedp.CSS(`#load-valid`)), chromedp.Click(chromedp.CSS(`#import-now`)),
-		chromedp.WaitVisible(chromedp.CSS(`#progress`)))
+	a.run(ctx, "import", chromedp.Click(chromedp.CSS(`#import-now`)), chromedp.WaitVisible(chromedp.CSS(`#progress`)))
 	a.waitText(ctx, `#progress`, "Waiting to start")
 	a.shot(ctx, "4-progress")
 	a.startWorkers()

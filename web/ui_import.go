@@ -24,13 +24,30 @@ var encodingChoices = []struct{ Value, Label string }{
 }
 
 type importFormPage struct {
-	Campaign  *callsheet.Campaign
-	Statuses  []*callsheet.Status
-	Unique    any
-	Encodings any
-	Options   callsheet.ImportOptions
-	Encoding  string
-	Job       *callsheet.ImportJob // when going back from a later step
+	Campaign    *callsheet.Campaign
+	Encodings   any
+	Encoding    string
+	OptionsView importOptionsView
+}
+
+// importOptionsView is what the options of an upload are shown with.
+type importOptionsView struct {
+	Statuses []*callsheet.Status
+	Options  callsheet.ImportOptions
+	Unique   any
+	Country  string
+}
+
+// optionsView prepares the options block of the wizard.
+func (s *Server) optionsView(r *http.Request, opts callsheet.ImportOptions) (importOptionsView, error) {
+	sts, _, err := s.Statuses.FindStatuses(r.Context(), callsheet.StatusFilter{})
+	if err != nil {
+		return importOptionsView{}, err
+	}
+	if opts.Unique == "" {
+		opts.Unique = callsheet.UniqueAny
+	}
+	return importOptionsView{Statuses: sts, Options: opts, Unique: uniqueChoices, Country: sessionFrom(r).Account.Country}, nil
 }
 
 func (s *Server) handleImportForm(w http.ResponseWriter, r *http.Request) {
@@ -42,15 +59,15 @@ func (s *Server) renderImportForm(w http.ResponseWriter, r *http.Request, status
 	if !ok {
 		return
 	}
-	sts, _, err := s.Statuses.FindStatuses(r.Context(), callsheet.StatusFilter{})
-	if err != nil {
+	d := &importFormPage{Campaign: c, Encodings: encodingChoices, Encoding: "auto"}
+	opts := callsheet.ImportOptions{Unique: callsheet.UniqueAny}
+	if job != nil {
+		opts, d.Encoding = job.Options, job.Encoding
+	}
+	var err error
+	if d.OptionsView, err = s.optionsView(r, opts); err != nil {
 		s.renderError(w, r, err)
 		return
-	}
-	d := &importFormPage{Campaign: c, Statuses: sts, Unique: uniqueChoices, Encodings: encodingChoices, Encoding: "auto",
-		Options: callsheet.ImportOptions{Unique: callsheet.UniqueAny}}
-	if job != nil {
-		d.Options, d.Encoding, d.Job = job.Options, job.Encoding, job
 	}
 	p.Title, p.Nav, p.Data = "Add customers to "+c.Name, "campaigns", d
 	s.render(w, r, status, "import_form", p)
@@ -105,7 +122,9 @@ type mappingField struct {
 }
 
 type mappingPage struct {
-	Job       *callsheet.ImportJob
+	OptionsView importOptionsView
+	StatusName  string
+	Job         *callsheet.ImportJob
 	Campaign  *callsheet.Campaign
 	Preview   *callsheet.FilePreview
 	Fields    []mappingField
@@ -186,6 +205,15 @@ func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status in
 		pick = preview.Suggested
 	}
 	d := &mappingPage{Job: job, Campaign: camp, Preview: preview, Encodings: encodingChoices, Samples: map[string][]string{}, Source: source}
+	if d.OptionsView, err = s.optionsView(r, job.Options); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	for _, st := range d.OptionsView.Statuses {
+		if st.ID == job.Options.StatusID {
+			d.StatusName = st.Name
+		}
+	}
 	for _, f := range callsheet.SystemFields {
 		d.Fields = append(d.Fields, mappingField{Key: f, Label: callsheet.SystemFieldLabels[f], Column: pick[f], Required: f == callsheet.FieldPhone})
 	}
@@ -229,6 +257,9 @@ func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	opts := job.Options
+	if r.PostForm.Has("unique") {
+		opts = wizardOptions(r)
+	}
 	opts.DryRun = true
 	if _, err := s.Imports.UpdateImport(r.Context(), job.ID, callsheet.ImportJobUpdate{Mapping: mapping, Options: &opts, Queue: true}); err != nil {
 		if callsheet.ErrorCode(err) == callsheet.EINVALID {
