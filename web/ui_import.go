@@ -125,12 +125,12 @@ type mappingPage struct {
 	OptionsView importOptionsView
 	StatusName  string
 	Job         *callsheet.ImportJob
-	Campaign  *callsheet.Campaign
-	Preview   *callsheet.FilePreview
-	Fields    []mappingField
-	Encodings any
-	Samples   map[string][]string // column -> first values
-	Source    string              // where the preselection came from
+	Campaign    *callsheet.Campaign
+	Preview     *callsheet.FilePreview
+	Fields      []mappingField
+	Encodings   any
+	Samples     map[string][]string // column -> first values
+	Source      string              // where the preselection came from
 }
 
 // SamplesJSON gives the page's script the sample values by column.
