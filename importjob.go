@@ -360,6 +360,10 @@ type ImportService interface {
 	// those are updated.
 	AddCustomers(ctx context.Context, campaignID int64, opts ImportOptions, items []CustomerInput, source string) (*ImportJob, *ImportResult, error)
 
+	// NormalizePhone reads a phone as imports do, in the account's country
+	// unless international, and returns it in E.164. Returns EINVALID.
+	NormalizePhone(ctx context.Context, phone string, international bool) (string, error)
+
 	// Export writes a campaign's customers as csv or jsonl.
 	Export(ctx context.Context, campaignID int64, format string, w io.Writer) error
 }

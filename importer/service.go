@@ -667,3 +667,20 @@ func (s *itemSource) Next() (*callsheet.ImportRow, error) {
 	s.i++
 	return row, nil
 }
+
+// NormalizePhone implements callsheet.ImportService.
+func (s *Service) NormalizePhone(ctx context.Context, phone string, international bool) (string, error) {
+	a := callsheet.ActorFromContext(ctx)
+	if a == nil {
+		return "", callsheet.Errorf(callsheet.EUNAUTHORIZED, "You must log in.")
+	}
+	acc, err := s.Accounts.FindAccountByID(ctx, a.AccountID)
+	if err != nil {
+		return "", err
+	}
+	e164, err := NewPhoneNormalizer(acc.Country, international).Normalize(phone)
+	if err != nil {
+		return "", &callsheet.Error{Code: callsheet.EINVALID, Message: err.Error(), Fields: map[string]string{callsheet.FieldPhone: err.Error()}}
+	}
+	return e164, nil
+}

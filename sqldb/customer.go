@@ -328,7 +328,7 @@ func (s *CustomerService) CreateCustomer(ctx context.Context, c *callsheet.Custo
 		}
 		c.ID, c.UpdatedAt, c.Version = id, tx.now, 1
 		if kind == callsheet.StatusDoNotCall {
-			if err := recordDoNotCall(ctx, tx, a.AccountID, c.Phone, "status", tx.now); err != nil {
+			if err := recordDoNotCall(ctx, tx, a.AccountID, c.Phone, "Given a do-not-call status", tx.now); err != nil {
 				return err
 			}
 		}
@@ -413,7 +413,7 @@ func (s *CustomerService) UpdateCustomer(ctx context.Context, id int64, upd call
 			return phoneConflict(err, c.Phone)
 		}
 		if kind == callsheet.StatusDoNotCall && oldStatus != c.StatusID {
-			if err := recordDoNotCall(ctx, tx, a.AccountID, c.Phone, "status", tx.now); err != nil {
+			if err := recordDoNotCall(ctx, tx, a.AccountID, c.Phone, "Given a do-not-call status", tx.now); err != nil {
 				return err
 			}
 		}

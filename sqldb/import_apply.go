@@ -548,7 +548,7 @@ func (r *importRun) apply(ctx context.Context) error {
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO do_not_call (account_id, phone, requested_at, reason)
-			SELECT ?, phone, ?, 'import' FROM import_dnc_changes WHERE job_id = ?
+			SELECT ?, phone, ?, 'Imported with a do-not-call status' FROM import_dnc_changes WHERE job_id = ?
 			ON CONFLICT (account_id, phone) DO UPDATE SET requested_at = excluded.requested_at, reason = excluded.reason`, acc, now, jobID); err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 )
 
 // adminPages are every admin-only page, as GET paths and POST actions.
-var adminGets = []string{"/admin/users", "/admin/statuses", "/admin/fields", "/admin/tokens", "/admin/settings", "/admin/audit"}
+var adminGets = []string{"/admin/users", "/admin/statuses", "/admin/fields", "/admin/tokens", "/admin/settings", "/admin/audit", "/admin/dnc"}
 
 func TestAgentAccess(t *testing.T) {
 	ts, db := mustServer(t)
@@ -199,6 +199,28 @@ func TestAdminPages(t *testing.T) {
 		_, body = c.get("/admin/tokens")
 		if strings.Contains(body, `id="secret"`) {
 			t.Fatal("the secret is shown again")
+		}
+	})
+	t.Run("do not call", func(t *testing.T) {
+		cust := f.Customer(t, camp.ID, "Caller", "+972526234567")
+		admin := newClient(t, ts.URL)
+		admin.login(f.Admin.Login, storetest.Password)
+		admin.get("/admin/dnc")
+		code, body, _ := admin.post("/admin/dnc", url.Values{"phone": {"050-123-4567"}})
+		if code != http.StatusUnprocessableEntity {
+			t.Fatalf("invalid phone: %d", code)
+		}
+		contains(t, body, "is not a valid number for IL")
+		code, _, resp := admin.post("/admin/dnc", url.Values{"phone": {"052-623-4567"}, "reason": {"asked on the phone"}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("add: %d", code)
+		}
+		_, body = admin.get(resp.Header.Get("Location"))
+		contains(t, body, "+972526234567")
+		contains(t, body, "asked on the phone")
+		got, err := sqldb.NewCustomerService(db).FindCustomerByID(f.AdminCtx, cust.ID)
+		if err != nil || !got.Blocked {
+			t.Fatalf("the customer with the phone is not blocked: %+v %v", got, err)
 		}
 	})
 	t.Run("settings show how a date is read", func(t *testing.T) {

@@ -36,7 +36,7 @@ func TestBrowserTour(t *testing.T) {
 	adminPages := []string{"/campaigns", fmt.Sprintf("/campaigns/%d", camp.ID), fmt.Sprintf("/campaigns/%d/edit", camp.ID),
 		fmt.Sprintf("/campaigns/%d/import", camp.ID), fmt.Sprintf("/campaigns/%d/customers/new", camp.ID), fmt.Sprintf("/customers/%d", c.ID),
 		"/work", "/me", "/admin/users", fmt.Sprintf("/admin/users/%d", agent.ID), "/admin/statuses", fmt.Sprintf("/admin/statuses/%d", f.Initial.ID),
-		"/admin/fields", "/admin/tokens", "/admin/settings", "/admin/audit"}
+		"/admin/fields", "/admin/tokens", "/admin/settings", "/admin/audit", "/admin/dnc"}
 	agentPages := []string{"/campaigns", fmt.Sprintf("/campaigns/%d", camp.ID), fmt.Sprintf("/campaigns/%d/customers/new", camp.ID),
 		fmt.Sprintf("/customers/%d", c.ID), "/work", "/me"}
 

@@ -176,6 +176,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /admin/settings", s.admin(s.handleSettingsSave))
 
 	m.HandleFunc("GET /admin/audit", s.admin(s.handleAudit))
+	m.HandleFunc("GET /admin/dnc", s.admin(s.handleDoNotCall))
+	m.HandleFunc("POST /admin/dnc", s.admin(s.handleDoNotCallAdd))
 
 	s.apiRoutes()
 

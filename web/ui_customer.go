@@ -12,6 +12,7 @@ import (
 type customerPage struct {
 	Customer *callsheet.Customer
 	Campaign *callsheet.Campaign
+	History  []*callsheet.AuditEvent // for admins
 	*lookups
 }
 
@@ -56,7 +57,12 @@ func (s *Server) renderCustomer(w http.ResponseWriter, r *http.Request, status i
 	}
 	p.Title = strings.TrimSpace(c.Name + " " + c.LastName)
 	p.Nav = "campaigns"
-	p.Data = &customerPage{Customer: c, Campaign: camp, lookups: l}
+	d := &customerPage{Customer: c, Campaign: camp, lookups: l}
+	if sessionFrom(r).User.Role == callsheet.RoleAdmin {
+		kind := "customer"
+		d.History, _, _ = s.Audit.FindAuditEvents(r.Context(), callsheet.AuditFilter{ObjectType: &kind, ObjectID: &c.ID, Limit: 20})
+	}
+	p.Data = d
 	s.render(w, r, status, "customer", p)
 }
 
