@@ -301,6 +301,11 @@ type ImportStore interface {
 	// ECONFLICT (not undoable).
 	UndoImportJob(ctx context.Context, id int64) (*UndoResult, error)
 
+	// PurgeImportFiles deletes the stored files of jobs that finished before
+	// the time, and cancels drafts left since before it. The jobs, their
+	// counts and problem rows stay. Operator only.
+	PurgeImportFiles(ctx context.Context, before time.Time) (int, error)
+
 	// SetCampaignMapping saves the mapping a campaign's import used.
 	SetCampaignMapping(ctx context.Context, campaignID int64, mapping map[string]string) error
 }

@@ -34,6 +34,9 @@ type Service struct {
 	Lease time.Duration
 	// Poll is how often idle workers look for queued jobs.
 	Poll time.Duration
+	// KeepFiles is how long the files of finished imports are kept (for
+	// their reports); zero keeps them for ever.
+	KeepFiles time.Duration
 
 	worker string
 	wake   chan struct{}
@@ -90,6 +93,28 @@ func (s *Service) Start(ctx context.Context) {
 	}
 	for i := 0; i < max(1, s.Workers); i++ {
 		go s.work(ctx)
+	}
+	if s.KeepFiles > 0 {
+		go s.purge(ctx)
+	}
+}
+
+// purge deletes old imports' files, now and then every hour.
+func (s *Service) purge(ctx context.Context) {
+	op := callsheet.NewOperatorContext(ctx)
+	for {
+		if n, err := s.Store.PurgeImportFiles(op, time.Now().Add(-s.KeepFiles)); err != nil {
+			if ctx.Err() == nil {
+				s.Logger.Warn("purge import files", "err", err)
+			}
+		} else if n > 0 {
+			s.Logger.Info("purged the files of old imports", "chunks", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
 	}
 }
 

@@ -501,3 +501,27 @@ func (s *ImportStore) SetCampaignMapping(ctx context.Context, campaignID int64, 
 	_, err = s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE campaigns SET last_mapping = ? WHERE id = ? AND account_id = ?`), mustJSON(mapping), campaignID, a.AccountID)
 	return s.db.translate(err)
 }
+
+// PurgeImportFiles implements callsheet.ImportStore.
+func (s *ImportStore) PurgeImportFiles(ctx context.Context, before time.Time) (int, error) {
+	if !callsheet.IsOperator(ctx) {
+		return 0, callsheet.Errorf(callsheet.EFORBIDDEN, "Only the operator may purge files.")
+	}
+	var n int64
+	err := s.db.withTx(ctx, func(tx *Tx) error {
+		cut := micros(before)
+		r, err := tx.exec(ctx, `DELETE FROM import_files WHERE job_id IN (SELECT id FROM import_jobs
+			WHERE (state IN ('done', 'failed', 'cancelled', 'undone') AND COALESCE(finished_at, created_at) < ?)
+				OR (state = 'draft' AND created_at < ?))`, cut, cut)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'cancelled', finished_at = ?, error = 'Left unfinished in the wizard.'
+			WHERE state = 'draft' AND created_at < ?`, micros(tx.now), cut); err != nil {
+			return err
+		}
+		n, _ = r.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}

@@ -24,6 +24,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", envOr("CALLSHEET_ADDR", "127.0.0.1:8080"), "address to listen on (env CALLSHEET_ADDR)")
 	country := fs.String("country", "IL", "country of the first account, on a first start")
 	tz := fs.String("timezone", "Asia/Jerusalem", "time zone of the first account, on a first start")
+	keepDays := fs.Int("keep-files-days", envInt("CALLSHEET_KEEP_FILES_DAYS", 30), "days to keep the files of finished imports, for their reports; 0 keeps them (env CALLSHEET_KEEP_FILES_DAYS)")
 	workers := fs.Int("import-workers", envInt("CALLSHEET_IMPORT_WORKERS", 1), "imports this server runs at once (env CALLSHEET_IMPORT_WORKERS)")
 	apiRate := fs.Int("api-rate", envInt("CALLSHEET_API_RATE", web.DefaultAPILimits.RequestsPerMinute), "API requests per minute per token (env CALLSHEET_API_RATE)")
 	maxUploadMB := fs.Int("max-upload-mb", envInt("CALLSHEET_MAX_UPLOAD_MB", int(web.DefaultAPILimits.MaxUpload>>20)), "largest customer file, in MB (env CALLSHEET_MAX_UPLOAD_MB)")
@@ -46,6 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	svc := app.Services(db, logger)
 	imp := app.Importer(svc)
 	imp.Workers = *workers
+	imp.KeepFiles = time.Duration(*keepDays) * 24 * time.Hour
 
 	first, err := firstStart(ctx, svc, *country, *tz)
 	if err != nil {
@@ -75,7 +77,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v >= 0 {
 		return v
 	}
 	return def

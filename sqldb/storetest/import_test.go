@@ -523,3 +523,54 @@ func TestConcurrentImports(t *testing.T) {
 		}
 	})
 }
+
+// TestPurgeImportFiles: old finished imports lose their files (and old
+// drafts are given up), while their jobs and problems stay.
+func TestPurgeImportFiles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := storetest.NewFixture(t, db, "purge")
+		camp := f.Campaign(t, "Files")
+		s := sqldb.NewImportStore(db)
+		op := callsheet.NewOperatorContext(context.Background())
+		old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return old }
+		defer func() { db.Now = time.Now }()
+		mk := func(state callsheet.ImportState) *callsheet.ImportJob {
+			j := &callsheet.ImportJob{CampaignID: camp.ID, Source: "file", FileName: "f.csv", State: state, Mapping: map[string]string{"phone": "Phone"}}
+			must(t, s.CreateImportJob(f.AdminCtx, j, strings.NewReader("Name,Phone\nA,052-623-4567\n")))
+			return j
+		}
+		finished, draft, queued := mk(callsheet.ImportRunning), mk(callsheet.ImportDraft), mk(callsheet.ImportQueued)
+		_, err := s.RunImport(f.AdminCtx, finished, &rowsSource{rows: []*callsheet.ImportRow{{Line: 2, Name: "A", Phone: "+972526234567"}}}, false)
+		must(t, err)
+		db.Now = time.Now
+		recent := mk(callsheet.ImportDraft)
+
+		n, err := s.PurgeImportFiles(op, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+		must(t, err)
+		if n == 0 {
+			t.Fatal("nothing purged")
+		}
+		size := func(j *callsheet.ImportJob) int {
+			rc, err := s.OpenImportFile(f.AdminCtx, j.ID)
+			must(t, err)
+			b, _ := io.ReadAll(rc)
+			return len(b)
+		}
+		if size(finished) != 0 || size(draft) != 0 {
+			t.Error("old files kept")
+		}
+		if size(queued) == 0 || size(recent) == 0 {
+			t.Error("a queued or recent file was purged")
+		}
+		for _, j := range []*callsheet.ImportJob{finished, draft} {
+			got, err := s.FindImportJobByID(f.AdminCtx, j.ID)
+			must(t, err)
+			if !got.State.Finished() {
+				t.Errorf("job %d is %s", j.ID, got.State)
+			}
+		}
+		_, err = s.PurgeImportFiles(f.AdminCtx, time.Now())
+		wantCode(t, err, callsheet.EFORBIDDEN)
+	})
+}
