@@ -13,6 +13,7 @@ const DateFormat = "DD-MM-YYYY HH:MM"
 // DateError says why a date was refused.
 type DateError struct{ Message string }
 
+// Error returns the message, written for a user.
 func (e *DateError) Error() string { return e.Message }
 
 // ParseDate reads a file date in loc. It accepts DD-MM-YYYY, DD/MM/YYYY and

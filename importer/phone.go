@@ -56,6 +56,7 @@ func NewPhoneNormalizer(region string, international bool) *PhoneNormalizer {
 // PhoneError says why a phone number was refused.
 type PhoneError struct{ Message string }
 
+// Error returns the message, written for a user.
 func (e *PhoneError) Error() string { return e.Message }
 
 // Normalize returns the number in E.164, or a *PhoneError.
