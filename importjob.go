@@ -134,11 +134,14 @@ type ImportRow struct {
 	Problem    *RowProblem
 }
 
-// RowProblem says what is wrong with a row, naming its column.
+// RowProblem says what is wrong with a row, naming its column. Field,
+// Column and Message are of the first cell at fault, with the messages of
+// the others appended; Fields has each field's own message.
 type RowProblem struct {
-	Field   string `json:"field,omitempty"`  // the system field, or custom_field_<id>
-	Column  string `json:"column,omitempty"` // the column of the file
-	Message string `json:"message"`
+	Field   string            `json:"field,omitempty"`  // the system field, or custom_field_<id>
+	Column  string            `json:"column,omitempty"` // the column of the file
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
 }
 
 // RowResult is the outcome of one row.
@@ -151,6 +154,9 @@ type RowResult struct {
 	Field       string  `json:"field,omitempty"`
 	Column      string  `json:"column,omitempty"`
 	Message     string  `json:"message,omitempty"`
+	// Errors has every field's message, for an invalid row whose result
+	// was asked for (the API); stored problems keep the first field only.
+	Errors map[string]string `json:"errors,omitempty"`
 }
 
 // ImportState is where a job is in its life.

@@ -193,8 +193,14 @@ func (m *RowMapper) Map(rec Record) *callsheet.ImportRow {
 	}
 	if len(problems) > 0 {
 		p := problems[0]
-		for _, q := range problems[1:] {
-			p.Message += " " + q.Message
+		p.Fields = map[string]string{}
+		for i, q := range problems {
+			if i > 0 {
+				p.Message += " " + q.Message
+			}
+			if _, ok := p.Fields[q.Field]; !ok {
+				p.Fields[q.Field] = q.Message
+			}
 		}
 		row.Problem = &p
 	}

@@ -260,7 +260,7 @@ func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error
 			}
 			if r.collect {
 				r.invalid = append(r.invalid, callsheet.RowResult{Line: row.Line, Outcome: callsheet.OutcomeInvalid,
-					Field: row.Problem.Field, Column: row.Problem.Column, Message: row.Problem.Message})
+					Field: row.Problem.Field, Column: row.Problem.Column, Message: row.Problem.Message, Errors: row.Problem.Fields})
 			}
 			continue
 		}

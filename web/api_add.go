@@ -168,14 +168,20 @@ func rowResult(rr callsheet.RowResult, rename map[string]string) apiRowResult {
 	res := apiRowResult{Index: rr.Line, Outcome: rr.Outcome, CustomerID: rr.CustomerID, Blocked: rr.Blocked, Message: rr.Message}
 	switch rr.Outcome {
 	case callsheet.OutcomeInvalid:
-		field := rr.Field
-		if field == "" {
-			field = "customer"
+		errs := rr.Errors
+		if len(errs) == 0 {
+			errs = map[string]string{rr.Field: rr.Message}
 		}
-		if n, ok := rename[field]; ok {
-			field = n
+		res.Errors = map[string]string{}
+		for field, msg := range errs {
+			if field == "" {
+				field = "customer"
+			}
+			if n, ok := rename[field]; ok {
+				field = n
+			}
+			res.Errors[field] = msg
 		}
-		res.Errors = map[string]string{field: rr.Message}
 	case callsheet.OutcomeDuplicate:
 		first := rr.DuplicateOf
 		res.DuplicateOf = &first

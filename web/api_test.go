@@ -305,7 +305,7 @@ func testAPIAddBatch(t *testing.T) {
 	customers := []map[string]any{
 		{"name": "Noa", "phone": "052-623-4567"},
 		{"name": "Avi", "phone": "050-711-2222", "email": "avi@example.com"},
-		{"name": "Bad", "phone": "052-123-4567"},
+		{"name": "Bad", "phone": "052-123-4567", "email": "not an address"},
 		{"name": "Noa again", "phone": "0526234567"},
 		{"name": "Rina", "phone": "054-765-4321", "note": nil},
 	}
@@ -331,7 +331,9 @@ func testAPIAddBatch(t *testing.T) {
 	if r := res.Results[0]; r.Outcome != "added" || r.CustomerID != stored["+972526234567"].ID {
 		t.Fatalf("row 0: %+v", r)
 	}
-	if r := res.Results[2]; r.Outcome != "invalid" || r.Errors["phone"] == "" || r.CustomerID != 0 {
+	// Every field at fault is named, each with its own message.
+	if r := res.Results[2]; r.Outcome != "invalid" || !strings.Contains(r.Errors["phone"], "052-123-4567") ||
+		!strings.Contains(r.Errors["email"], "not a valid address") || r.CustomerID != 0 {
 		t.Fatalf("row 2: %+v", r)
 	}
 	if r := res.Results[3]; r.Outcome != "duplicate_in_file" || r.DuplicateOf == nil || *r.DuplicateOf != 0 {

@@ -90,11 +90,11 @@ func (s *Server) handleAddCustomer(w http.ResponseWriter, r *http.Request) {
 	row := res.Rows[0]
 	switch {
 	case row.Outcome == callsheet.OutcomeInvalid:
-		field := row.Field
-		if field == "" {
-			field = callsheet.FieldPhone
+		fields := row.Errors
+		if len(fields) == 0 {
+			fields = map[string]string{row.Field: row.Message}
 		}
-		err := &callsheet.Error{Code: callsheet.EINVALID, Message: row.Message, Fields: map[string]string{field: row.Message}}
+		err := &callsheet.Error{Code: callsheet.EINVALID, Message: row.Message, Fields: fields}
 		s.renderAddCustomer(w, r, http.StatusUnprocessableEntity, formPage("", r, err), 0)
 	case row.Outcome == callsheet.OutcomeSkippedExisting:
 		p := formPage("", r, nil)
