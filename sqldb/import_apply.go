@@ -83,6 +83,28 @@ func (b *batchInserter) close() {
 	}
 }
 
+// rowStager writes rows to the staging table, a batch at a time.
+type rowStager interface {
+	add(ctx context.Context, row *callsheet.ImportRow) error
+	flush(ctx context.Context) error
+	close()
+}
+
+// valuesStager stages with multi-row INSERT ... VALUES.
+type valuesStager struct{ b *batchInserter }
+
+func newValuesStager(tx *Tx, table string) rowStager {
+	return &valuesStager{newBatchInserter(tx, `INSERT INTO `+table+` (`+stageColumns+`) VALUES `, stageWidth, stageBatch)}
+}
+
+func (v *valuesStager) add(ctx context.Context, row *callsheet.ImportRow) error {
+	return v.b.add(ctx, row.Line, row.Phone, row.Name, row.LastName, row.Email, row.Source, row.Note, row.ExternalID,
+		nullInt(row.AgentID), nullMicros(row.FollowUpAt), nullMicros(row.CreatedAt), encodeCustom(row.Custom, false))
+}
+
+func (v *valuesStager) flush(ctx context.Context) error { return v.b.flush(ctx) }
+func (v *valuesStager) close()                          { v.b.close() }
+
 // nullInt stores zero as NULL.
 func nullInt(v int64) any {
 	if v == 0 {
@@ -237,7 +259,7 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 // stage reads every row: valid ones into the staging table, invalid ones
 // straight into the job's problems.
 func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error {
-	stage := newBatchInserter(r.tx, `INSERT INTO `+r.stageTable+` (`+stageColumns+`) VALUES `, stageWidth, stageBatch)
+	stage := r.s.db.dialect.newStager(r.tx, r.stageTable)
 	defer stage.close()
 	probs := newBatchInserter(r.tx, `INSERT INTO import_problems (job_id, line, outcome, field, column_name, message) VALUES `, problemWidth, 200)
 	defer probs.close()
@@ -264,8 +286,7 @@ func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error
 			}
 			continue
 		}
-		if err := stage.add(ctx, row.Line, row.Phone, row.Name, row.LastName, row.Email, row.Source, row.Note, row.ExternalID,
-			nullInt(row.AgentID), nullMicros(row.FollowUpAt), nullMicros(row.CreatedAt), encodeCustom(row.Custom, false)); err != nil {
+		if err := stage.add(ctx, row); err != nil {
 			return r.lineError(err, row.Line)
 		}
 	}
