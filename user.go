@@ -131,7 +131,8 @@ type UserService interface {
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
 
 	// ChangePassword changes the acting user's own password after checking
-	// the current one. Returns EINVALID, EUNAUTHORIZED.
+	// the current one, and ends all the user's sessions. Returns EINVALID,
+	// EUNAUTHORIZED.
 	ChangePassword(ctx context.Context, current, next string) error
 
 	// Authenticate checks a login and password across accounts and returns

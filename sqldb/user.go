@@ -321,6 +321,11 @@ func (s *UserService) ChangePassword(ctx context.Context, current, next string) 
 		if _, err := tx.exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, newHash, micros(tx.now), a.UserID); err != nil {
 			return err
 		}
+		// Every session ends: one opened with the old password is not to
+		// outlive it. The caller starts a new one for the user.
+		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, a.UserID); err != nil {
+			return err
+		}
 		return tx.audit(ctx, a, "user.password", "user", a.UserID, nil)
 	})
 }

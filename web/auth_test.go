@@ -100,3 +100,33 @@ func TestLogin(t *testing.T) {
 		}
 	})
 }
+
+func TestChangePassword(t *testing.T) {
+	ts, db := mustServer(t)
+	f := storetest.NewFixture(t, db, "acme")
+	other := newClient(t, ts.URL)
+	other.login(f.Admin.Login, storetest.Password)
+	c := newClient(t, ts.URL)
+	c.login(f.Admin.Login, storetest.Password)
+	c.get("/me")
+	code, body, _ := c.post("/me", url.Values{"current": {"wrong password"}, "new": {"a new password"}, "confirm": {"a new password"}})
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("wrong current password: %d", code)
+	}
+	contains(t, body, "The current password is wrong.")
+	code, _, resp := c.post("/me", url.Values{"current": {storetest.Password}, "new": {"a new password"}, "confirm": {"a new password"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("change: %d", code)
+	}
+	// This browser goes on, with a new session; the other one is logged out.
+	if code, _ := c.get(resp.Header.Get("Location")); code != http.StatusOK {
+		t.Fatalf("after the change: %d", code)
+	}
+	r, _ := other.http.Get(ts.URL + "/campaigns")
+	r.Body.Close()
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the other session still works: %d", r.StatusCode)
+	}
+	fresh := newClient(t, ts.URL)
+	fresh.login(f.Admin.Login, "a new password")
+}

@@ -25,5 +25,12 @@ func (s *Server) handleMeSave(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, statusOf(err), "me", p)
 		return
 	}
-	redirect(w, r, "/me", "Your password has been changed.")
+	// The change ended every session, this one too: start a fresh one.
+	_, secret, err := s.Sessions.CreateSession(r.Context(), sessionFrom(r).User.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	setCookie(w, r, sessionCookie, secret, 0)
+	redirect(w, r, "/me", "Your password has been changed. Other devices were logged out.")
 }
