@@ -86,7 +86,7 @@ type Customer struct {
 const (
 	MaxNameLength  = 200
 	MaxEmailLength = 254
-	MaxNoteLength  = 5000
+	MaxNoteLength  = 20000
 	MaxTextLength  = 500 // source, external id, custom values
 )
 

@@ -255,10 +255,45 @@ func TestBrowserAgentAddCustomer(t *testing.T) {
 		a.run(ctx, "my customers", chromedp.Navigate(a.url+"/work"))
 		a.waitText(ctx, `main`, "נועה פרץ")
 		a.shot(ctx, "6-my-customers")
+
+		// Work the customer: a follow-up status and date, and notes.
+		sts, _, err := a.services.Statuses.FindStatuses(f.AdminCtx, callsheet.StatusFilter{Kind: ptr(callsheet.StatusFollowUp)})
+		if err != nil || len(sts) == 0 {
+			t.Fatal(sts, err)
+		}
+		for i, note := range []string{"לא ענתה", "Call back on Sunday"} {
+			a.run(ctx, "work the customer",
+				chromedp.Click(chromedp.CSS(`main table a[href^="/customers/"]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#add_note`)),
+				chromedp.SetValue(chromedp.CSS(`#status`), fmt.Sprint(sts[0].ID)),
+				setValue(`#follow_up_at`, "2026-12-27T10:30"),
+				chromedp.SendKeys(chromedp.CSS(`#add_note`), note),
+				chromedp.Submit(chromedp.CSS(`#add_note`)),
+				chromedp.WaitVisible(chromedp.CSS(`.alert.ok`)),
+			)
+			a.waitText(ctx, `#notes`, note)
+			if i == 0 {
+				a.run(ctx, "back to my customers", chromedp.Navigate(a.url+"/work"))
+			}
+		}
+		a.shot(ctx, "7-worked")
+		got := cs[0]
+		got, err = a.services.Customers.FindCustomerByID(f.AdminCtx, got.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jlm, _ := time.LoadLocation("Asia/Jerusalem")
+		if got.StatusID != sts[0].ID || got.FollowUpAt == nil || !got.FollowUpAt.Equal(time.Date(2026, 12, 27, 10, 30, 0, 0, jlm)) {
+			t.Fatalf("worked customer: status %d, follow-up %v", got.StatusID, got.FollowUpAt)
+		}
+		if !strings.Contains(got.Note, "רונית: Call back on Sunday\n") || !strings.Contains(got.Note, "רונית: לא ענתה") ||
+			strings.Index(got.Note, "Call back") > strings.Index(got.Note, "לא ענתה") {
+			t.Fatalf("notes: %q", got.Note)
+		}
 		// At phone width the pages reflow: nothing is wider than the screen.
 		a.run(ctx, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(campURL+"/customers/new"),
 			chromedp.WaitVisible(chromedp.CSS(`#add-customer`)))
-		a.shot(ctx, "7-phone-width")
+		a.shot(ctx, "8-phone-width")
 		wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
 		if err != nil || wide {
 			t.Fatalf("the form is wider than a phone (%v)", err)

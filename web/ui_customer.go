@@ -78,8 +78,23 @@ func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) {
 	if v, err := strconv.ParseInt(r.PostFormValue("status"), 10, 64); err == nil {
 		upd.StatusID = &v
 	}
-	note := r.PostFormValue("note")
-	upd.Note = &note
+	// A note is added on top of the earlier ones, with when and by whom.
+	if add := strings.TrimSpace(r.PostFormValue("add_note")); add != "" {
+		c, err := s.Customers.FindCustomerByID(r.Context(), id)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		note := time.Now().In(sess.Account.Location()).Format(DateTimeLayout) + " " + sess.User.Name + ": " + add
+		if c.Note != "" {
+			note += "\n" + c.Note
+		}
+		// The oldest notes give way when they no longer fit.
+		if r := []rune(note); len(r) > callsheet.MaxNoteLength {
+			note = string(r[:callsheet.MaxNoteLength-1]) + "…"
+		}
+		upd.Note = &note
+	}
 	if fu := strings.TrimSpace(r.PostFormValue("follow_up_at")); fu != "" {
 		t, err := time.ParseInLocation(localInputLayout, fu, sess.Account.Location())
 		if err != nil {
