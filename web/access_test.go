@@ -238,3 +238,44 @@ func TestAdminPages(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestCustomerCard: an admin corrects a customer's details, with the phone
+// read as imports read it; an agent's form cannot change them.
+func TestCustomerCard(t *testing.T) {
+	ts, db := mustServer(t)
+	f := storetest.NewFixture(t, db, "acme")
+	camp := f.Campaign(t, "Spring")
+	agent := f.Agent(t, "Worker", false, camp.ID)
+	c := f.Customer(t, camp.ID, "Typo", "+972526234567")
+	path := fmt.Sprintf("/customers/%d", c.ID)
+	status := fmt.Sprint(f.Initial.ID)
+
+	admin := newClient(t, ts.URL)
+	admin.login(f.Admin.Login, storetest.Password)
+	admin.get(path)
+	code, body, _ := admin.post(path, url.Values{"status": {status}, "name": {"Fixed"}, "phone": {"050-123-4567"}})
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid phone: %d", code)
+	}
+	contains(t, body, "is not a valid number for IL")
+	code, _, _ = admin.post(path, url.Values{"status": {status}, "name": {"Fixed"}, "phone": {"054-765-4321"}, "email": {"fixed@example.com"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("save: %d", code)
+	}
+	got, _ := sqldb.NewCustomerService(db).FindCustomerByID(f.AdminCtx, c.ID)
+	if got.Name != "Fixed" || got.Phone != "+972547654321" || got.Email != "fixed@example.com" {
+		t.Fatalf("after the admin's save: %+v", got)
+	}
+
+	ag := newClient(t, ts.URL)
+	ag.login(agent.Login, storetest.Password)
+	ag.get(path)
+	code, _, _ = ag.post(path, url.Values{"status": {status}, "name": {"Agent was here"}, "add_note": {"called"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("agent save: %d", code)
+	}
+	got, _ = sqldb.NewCustomerService(db).FindCustomerByID(f.AdminCtx, c.ID)
+	if got.Name != "Fixed" || !strings.Contains(got.Note, "Worker: called") {
+		t.Fatalf("after the agent's save: %+v", got)
+	}
+}

@@ -111,6 +111,22 @@ func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) {
 				upd.AgentID = &v
 			}
 		}
+		// Admins also correct the customer's details.
+		for name, dst := range map[string]**string{callsheet.FieldName: &upd.Name, callsheet.FieldLastName: &upd.LastName,
+			callsheet.FieldEmail: &upd.Email, callsheet.FieldSource: &upd.Source, callsheet.FieldExternalID: &upd.ExternalID} {
+			if _, ok := r.PostForm[name]; ok {
+				v := r.PostFormValue(name)
+				*dst = &v
+			}
+		}
+		if p := strings.TrimSpace(r.PostFormValue(callsheet.FieldPhone)); p != "" {
+			e164, err := s.Imports.NormalizePhone(r.Context(), p, false)
+			if err != nil {
+				fields[callsheet.FieldPhone] = callsheet.ErrorMessage(err)
+			} else {
+				upd.Phone = &e164
+			}
+		}
 	}
 	if len(fields) > 0 {
 		s.renderCustomer(w, r, http.StatusUnprocessableEntity, formPage("", r, callsheet.FieldErrors(fields)))
