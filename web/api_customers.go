@@ -103,7 +103,7 @@ func (s *Server) handleAPIDeleteCustomer(w http.ResponseWriter, r *http.Request)
 }
 
 // patchFields are the fields a PATCH may carry.
-var patchFields = map[string]bool{"name": true, "last_name": true, "email": true, "source": true, "note": true, "external_id": true,
+var patchFields = map[string]bool{"name": true, "last_name": true, "phone": true, "email": true, "source": true, "note": true, "external_id": true,
 	"status_id": true, "agent_id": true, "follow_up_at": true, "contact_allowed_at": true, "custom": true}
 
 // agentEditable are the fields an agent may change, as on the customer
@@ -122,6 +122,14 @@ func (s *Server) handleAPIUpdateCustomer(w http.ResponseWriter, r *http.Request)
 	upd, err := customerUpdate(body, callsheet.ActorFromContext(r.Context()))
 	if err != nil {
 		return err
+	}
+	if upd.Phone != nil {
+		// The phone is read as imports read it: national or international.
+		e164, err := s.Imports.NormalizePhone(r.Context(), *upd.Phone, false)
+		if err != nil {
+			return err
+		}
+		upd.Phone = &e164
 	}
 	c, err := s.Customers.UpdateCustomer(r.Context(), id, upd)
 	if err != nil {
@@ -205,7 +213,7 @@ func customerUpdate(body map[string]json.RawMessage, a *callsheet.Actor) (callsh
 			}
 			upd.Custom = custom
 		case "phone":
-			fields[k] = "The phone is the customer's key in its campaign and cannot be changed; delete the customer and add it again."
+			text(k, &upd.Phone)
 		default:
 			fields[k] = "Unknown field."
 		}

@@ -103,11 +103,17 @@ func testAPICustomers(t *testing.T) {
 		t.Fatalf("cleared %+v", c)
 	}
 	for _, body := range []map[string]any{
-		{"email": "nope"}, {"name": ""}, {"phone": "+972526234568"}, {"colour": "red"}, {"status_id": "open"},
+		{"email": "nope"}, {"name": ""}, {"phone": "050-123-4567"}, {"phone": 972526234568}, {"colour": "red"}, {"status_id": "open"},
 		{"follow_up_at": "05-03-2025 14:30"}, {"custom": map[string]any{"budget": "1"}}, {"agent_id": -1}, {"name": 5},
 	} {
 		e.patch(path, body).wantError(t, http.StatusUnprocessableEntity, "invalid")
 	}
+	// A new phone is read as imports read it.
+	e.patch(path, map[string]any{"phone": "058-499-8888"}).want(t, http.StatusOK).decode(t, &c)
+	if c.Phone != "+972584998888" {
+		t.Fatalf("phone patched to %q", c.Phone)
+	}
+	e.patch(path, map[string]any{"phone": "050-711-2222"}).wantError(t, http.StatusConflict, "conflict")
 	e.patch(path, map[string]any{"status_id": 999999}).wantError(t, http.StatusNotFound, "not_found")
 	e.patch(path, `{"name": "x"`).wantError(t, http.StatusBadRequest, "bad_request")
 	e.patch("/api/customers/999999", map[string]any{"note": "x"}).wantError(t, http.StatusNotFound, "not_found")
