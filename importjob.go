@@ -303,6 +303,12 @@ type ImportStore interface {
 	// updated (and those left blocked), by line, and their total.
 	FindImportProblems(ctx context.Context, jobID int64, offset, limit int) ([]RowResult, int, error)
 
+	// FindImportRows returns every row's outcome of a finished job, by
+	// line, and their total: the problem rows as stored, and the customers
+	// the import added, moved or changed, as the customers are now (a
+	// customer since deleted, or an undone import's, is no longer listed).
+	FindImportRows(ctx context.Context, jobID int64, offset, limit int) ([]RowResult, int, error)
+
 	// UndoImportJob undoes a finished, applied import. Returns ENOTFOUND,
 	// ECONFLICT (not undoable).
 	UndoImportJob(ctx context.Context, id int64) (*UndoResult, error)
@@ -354,6 +360,9 @@ type ImportService interface {
 
 	// FindImportProblems lists the rows not added or updated.
 	FindImportProblems(ctx context.Context, id int64, offset, limit int) ([]RowResult, int, error)
+
+	// FindImportRows lists every row's outcome (see ImportStore).
+	FindImportRows(ctx context.Context, id int64, offset, limit int) ([]RowResult, int, error)
 
 	// WriteProblemReport writes the rows not added or updated as CSV, in
 	// the file's own columns, with line and reason first.

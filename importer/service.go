@@ -564,6 +564,11 @@ func (s *Service) FindImportProblems(ctx context.Context, id int64, offset, limi
 	return s.Store.FindImportProblems(ctx, id, offset, limit)
 }
 
+// FindImportRows implements callsheet.ImportService.
+func (s *Service) FindImportRows(ctx context.Context, id int64, offset, limit int) ([]callsheet.RowResult, int, error) {
+	return s.Store.FindImportRows(ctx, id, offset, limit)
+}
+
 // CancelImport implements callsheet.ImportService. A job running in this
 // process stops at once; one running elsewhere when its worker next renews
 // its lease.

@@ -525,3 +525,49 @@ func (s *ImportStore) PurgeImportFiles(ctx context.Context, before time.Time) (i
 	})
 	return int(n), err
 }
+
+// importRowsQuery unites a job's problem rows with the rows whose customers
+// it added, moved or changed, which the customers and the undo records
+// tell. Parameters: job id four times, then the campaign id.
+const importRowsQuery = `
+	SELECT line, outcome, blocked, COALESCE(duplicate_of, 0) AS duplicate_of, COALESCE(customer_id, 0) AS customer_id, field, column_name, message
+		FROM import_problems WHERE job_id = ?
+	UNION ALL
+	SELECT ch.line, ch.kind, FALSE, 0, ch.customer_id, '', '', '' FROM import_changes ch
+		WHERE ch.job_id = ? AND ch.kind IN ('updated', 'reset')
+		AND NOT EXISTS (SELECT 1 FROM import_problems p WHERE p.job_id = ch.job_id AND p.line = ch.line)
+	UNION ALL
+	SELECT c.import_line,
+		CASE WHEN EXISTS (SELECT 1 FROM import_changes ch WHERE ch.job_id = c.import_id AND ch.kind = 'removed' AND ch.line = c.import_line)
+			THEN 'moved' ELSE 'added' END,
+		FALSE, 0, c.id, '', '', '' FROM customers c
+		WHERE c.import_id = ? AND c.campaign_id = (SELECT campaign_id FROM import_jobs WHERE id = ?)
+		AND NOT EXISTS (SELECT 1 FROM import_problems p WHERE p.job_id = c.import_id AND p.line = c.import_line)`
+
+// FindImportRows implements callsheet.ImportStore.
+func (s *ImportStore) FindImportRows(ctx context.Context, jobID int64, offset, limit int) ([]callsheet.RowResult, int, error) {
+	if _, err := s.FindImportJobByID(ctx, jobID); err != nil {
+		return nil, 0, err
+	}
+	args := []any{jobID, jobID, jobID, jobID}
+	var total int
+	if err := s.db.queryRow(ctx, `SELECT count(*) FROM (`+importRowsQuery+`) x`, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.db.query(ctx, `SELECT * FROM (`+importRowsQuery+`) x ORDER BY line`+limitOffset(limit, offset), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []callsheet.RowResult{}
+	for rows.Next() {
+		var r callsheet.RowResult
+		var outcome string
+		if err := rows.Scan(&r.Line, &outcome, &r.Blocked, &r.DuplicateOf, &r.CustomerID, &r.Field, &r.Column, &r.Message); err != nil {
+			return nil, 0, err
+		}
+		r.Outcome = callsheet.Outcome(outcome)
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}

@@ -474,7 +474,7 @@ func (r *importRun) classifyByCopy(ctx context.Context, cases, blocked string) e
 
 // customerCopy lists the customer columns an undo record keeps.
 const customerCopy = `campaign_id, name, last_name, phone, email, source, note, external_id, status_id, agent_id,
-	follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id`
+	follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id, import_line`
 
 // overridable maps system fields to the customer column an override sets.
 var overridable = map[string]string{
@@ -506,7 +506,7 @@ func (r *importRun) apply(ctx context.Context) error {
 
 	updating := lit(callsheet.OutcomeUpdated) + ", " + lit(callsheet.OutcomeReset)
 	if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
-		SELECT ?, 'updated', s.line, c.id, `+prefixed("c.", customerCopy)+`
+		SELECT ?, s.outcome, s.line, c.id, `+prefixed("c.", customerCopy)+`
 		FROM import_rows s JOIN customers c ON c.id = s.existing_id WHERE s.outcome IN (`+updating+`)`, jobID); err != nil {
 		return err
 	}
@@ -551,9 +551,9 @@ func (r *importRun) apply(ctx context.Context) error {
 		allowed = fmt.Sprint(now)
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO customers (account_id, campaign_id, name, last_name, phone, email, source, note, external_id,
-			status_id, agent_id, follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id)
+			status_id, agent_id, follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id, import_line)
 		SELECT ?, ?, s.name, s.last_name, s.phone, s.email, s.source, s.note, s.external_id, ?, s.agent_id, s.follow_up_at, COALESCE(s.created_at, ?), `+allowed+`,
-			s.custom, ?, 1, ? FROM import_rows s
+			s.custom, ?, 1, ?, s.line FROM import_rows s
 			WHERE s.outcome IN (`+lit(callsheet.OutcomeAdded)+`, `+lit(callsheet.OutcomeMoved)+`) ORDER BY s.phone`,
 		acc, camp, r.opts.StatusID, now, now, jobID); err != nil {
 		return err
@@ -611,9 +611,12 @@ func (r *importRun) problemMessage() string {
 // blocked, for the report.
 func (r *importRun) recordProblems(ctx context.Context) error {
 	_, err := r.tx.exec(ctx, `INSERT INTO import_problems (job_id, line, outcome, blocked, duplicate_of, customer_id, field, column_name, message)
-		SELECT ?, line, outcome, blocked, dup_of, existing_id, CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN 'name' ELSE '' END,
+		SELECT ?, line, outcome, blocked, dup_of,
+			CASE WHEN outcome IN (`+lit(callsheet.OutcomeAdded)+`, `+lit(callsheet.OutcomeMoved)+`)
+				THEN (SELECT c.id FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone) ELSE existing_id END,
+			CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN 'name' ELSE '' END,
 			CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN ? ELSE '' END, `+r.problemMessage()+`
-		FROM import_rows WHERE outcome NOT IN `+written+` OR blocked`, r.job.ID, r.job.Mapping[callsheet.FieldName])
+		FROM import_rows WHERE outcome NOT IN `+written+` OR blocked`, r.job.ID, r.job.CampaignID, r.job.Mapping[callsheet.FieldName])
 	return err
 }
 

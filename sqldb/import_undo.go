@@ -52,7 +52,7 @@ func (s *ImportStore) UndoImportJob(ctx context.Context, id int64) (*callsheet.U
 		// Overwritten customers, unless changed since (the import bumped
 		// the version by one).
 		kept, err = collectIDs(ctx, tx, `SELECT c.id FROM import_changes ch JOIN customers c ON c.id = ch.customer_id
-			WHERE ch.job_id = ? AND ch.kind = 'updated' AND c.version <> ch.version + 1 ORDER BY c.id`, id)
+			WHERE ch.job_id = ? AND ch.kind IN ('updated', 'reset') AND c.version <> ch.version + 1 ORDER BY c.id`, id)
 		if err != nil {
 			return err
 		}
@@ -61,7 +61,7 @@ func (s *ImportStore) UndoImportJob(ctx context.Context, id int64) (*callsheet.U
 				note = ch.note, external_id = ch.external_id, status_id = ch.status_id, agent_id = ch.agent_id, follow_up_at = ch.follow_up_at,
 				created_at = ch.created_at, contact_allowed_at = ch.contact_allowed_at, custom = ch.custom,
 				updated_at = ?, version = customers.version + 1
-			FROM import_changes ch WHERE ch.job_id = ? AND ch.kind = 'updated' AND customers.id = ch.customer_id AND customers.version = ch.version + 1`,
+			FROM import_changes ch WHERE ch.job_id = ? AND ch.kind IN ('updated', 'reset') AND customers.id = ch.customer_id AND customers.version = ch.version + 1`,
 			now, id)
 		if err != nil {
 			return err

@@ -227,6 +227,23 @@ func (s *Server) handleAPIImportProblems(w http.ResponseWriter, r *http.Request)
 	return nil
 }
 
+func (s *Server) handleAPIImportRows(w http.ResponseWriter, r *http.Request) error {
+	id, err := apiPathID(r)
+	if err != nil {
+		return err
+	}
+	limit, offset, err := paging(r)
+	if err != nil {
+		return err
+	}
+	rows, total, err := s.Imports.FindImportRows(r.Context(), id, offset, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listPage[callsheet.RowResult]{Items: rows, Total: total, Limit: limit, Offset: offset})
+	return nil
+}
+
 func (s *Server) handleAPIImportProblemsCSV(w http.ResponseWriter, r *http.Request) error {
 	id, err := apiPathID(r)
 	if err != nil {

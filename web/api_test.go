@@ -356,6 +356,20 @@ func testAPIAddBatch(t *testing.T) {
 	if problems.Total != 2 {
 		t.Fatalf("problems %+v", problems)
 	}
+	// Every row's outcome can be read again later, as the answer gave it.
+	var rows struct {
+		Items []callsheet.RowResult
+		Total int
+	}
+	e.get(fmt.Sprintf("/api/imports/%d/rows", res.JobID)).want(t, http.StatusOK).decode(t, &rows)
+	if rows.Total != len(res.Results) {
+		t.Fatalf("%d rows, want %d", rows.Total, len(res.Results))
+	}
+	for i, r := range rows.Items {
+		if r.Line != res.Results[i].Index || string(r.Outcome) != res.Results[i].Outcome || r.CustomerID != res.Results[i].CustomerID {
+			t.Errorf("row %+v, the answer said %+v", r, res.Results[i])
+		}
+	}
 	res = batch(map[string]any{"dry_run": true, "override": true})
 	if res.Applied || !res.DryRun || res.Counts.Updated != 3 {
 		t.Fatalf("dry run: %+v", res)

@@ -241,6 +241,19 @@ func TestImportOptions(t *testing.T) {
 					t.Errorf("nameless P6 was added")
 				}
 
+				// Every row's outcome can be read back from the store.
+				stored, n, err := w.store.FindImportRows(w.f.AdminCtx, job.ID, 0, 100)
+				must(t, err)
+				if n != len(res.Rows) || len(stored) != n {
+					t.Fatalf("%d stored rows, want %d", n, len(res.Rows))
+				}
+				for i, got := range stored {
+					want := res.Rows[i]
+					if got.Line != want.Line || got.Outcome != want.Outcome || got.Blocked != want.Blocked || got.CustomerID != want.CustomerID {
+						t.Errorf("stored row %+v, the import said %+v", got, want)
+					}
+				}
+
 				// The report keeps the rows not added or updated, and the blocked.
 				probs, n, err := w.store.FindImportProblems(w.f.AdminCtx, job.ID, 0, 100)
 				must(t, err)

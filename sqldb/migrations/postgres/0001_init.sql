@@ -80,7 +80,8 @@ CREATE TABLE customers (
 	custom             TEXT NOT NULL DEFAULT '{}', -- JSON object: custom field id to value
 	updated_at         BIGINT NOT NULL,
 	version            BIGINT NOT NULL DEFAULT 1, -- bumped by every change; undo compares it
-	import_id          BIGINT                     -- the import that added it
+	import_id          BIGINT,                    -- the import that added it
+	import_line        BIGINT                     -- and the line of its file
 );
 CREATE UNIQUE INDEX customers_campaign_phone ON customers (campaign_id, phone);
 -- A campaign's customers newest first, a page at a time, without a sort.

@@ -55,11 +55,11 @@ CREATE TABLE import_problems (
 	PRIMARY KEY (job_id, line)
 );
 
--- Customers an import changed (kind updated) or deleted from other
--- campaigns (kind removed), as they were before it.
+-- Customers an import changed (kind updated or reset, the row's outcome)
+-- or deleted from other campaigns (kind removed), as they were before it.
 CREATE TABLE import_changes (
 	job_id             INTEGER NOT NULL REFERENCES import_jobs (id) ON DELETE CASCADE,
-	kind               TEXT NOT NULL CHECK (kind IN ('updated', 'removed')),
+	kind               TEXT NOT NULL CHECK (kind IN ('updated', 'reset', 'removed')),
 	line               INTEGER NOT NULL,
 	customer_id        INTEGER NOT NULL,
 	campaign_id        INTEGER NOT NULL,
@@ -78,7 +78,8 @@ CREATE TABLE import_changes (
 	custom             TEXT NOT NULL,
 	updated_at         INTEGER NOT NULL,
 	version            INTEGER NOT NULL,
-	import_id          INTEGER
+	import_id          INTEGER,
+	import_line        INTEGER
 );
 CREATE INDEX import_changes_job ON import_changes (job_id, kind);
 
