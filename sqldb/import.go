@@ -469,12 +469,20 @@ func (s *ImportStore) FindImportProblems(ctx context.Context, jobID int64, offse
 			return nil, 0, err
 		}
 	}
+	return s.pageRowResults(ctx, problemsQuery, []any{jobID}, offset, limit)
+}
+
+// problemsQuery is a job's problem rows, in the columns of a RowResult.
+const problemsQuery = `SELECT line, outcome, blocked, COALESCE(duplicate_of, 0) AS duplicate_of, COALESCE(customer_id, 0) AS customer_id,
+	field, column_name, message FROM import_problems WHERE job_id = ?`
+
+// pageRowResults reads a page of row results, by line, and their total.
+func (s *ImportStore) pageRowResults(ctx context.Context, q string, args []any, offset, limit int) ([]callsheet.RowResult, int, error) {
 	var total int
-	if err := s.db.queryRow(ctx, `SELECT count(*) FROM import_problems WHERE job_id = ?`, jobID).Scan(&total); err != nil {
+	if err := s.db.queryRow(ctx, `SELECT count(*) FROM (`+q+`) x`, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.db.query(ctx, `SELECT line, outcome, blocked, COALESCE(duplicate_of, 0), COALESCE(customer_id, 0), field, column_name, message
-		FROM import_problems WHERE job_id = ? ORDER BY line`+limitOffset(limit, offset), jobID)
+	rows, err := s.db.query(ctx, `SELECT * FROM (`+q+`) x ORDER BY line`+limitOffset(limit, offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -529,9 +537,7 @@ func (s *ImportStore) PurgeImportFiles(ctx context.Context, before time.Time) (i
 // importRowsQuery unites a job's problem rows with the rows whose customers
 // it added, moved or changed, which the customers and the undo records
 // tell. Parameters: job id four times, then the campaign id.
-const importRowsQuery = `
-	SELECT line, outcome, blocked, COALESCE(duplicate_of, 0) AS duplicate_of, COALESCE(customer_id, 0) AS customer_id, field, column_name, message
-		FROM import_problems WHERE job_id = ?
+const importRowsQuery = problemsQuery + `
 	UNION ALL
 	SELECT ch.line, ch.kind, FALSE, 0, ch.customer_id, '', '', '' FROM import_changes ch
 		WHERE ch.job_id = ? AND ch.kind IN ('updated', 'reset')
@@ -549,25 +555,5 @@ func (s *ImportStore) FindImportRows(ctx context.Context, jobID int64, offset, l
 	if _, err := s.FindImportJobByID(ctx, jobID); err != nil {
 		return nil, 0, err
 	}
-	args := []any{jobID, jobID, jobID, jobID}
-	var total int
-	if err := s.db.queryRow(ctx, `SELECT count(*) FROM (`+importRowsQuery+`) x`, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	rows, err := s.db.query(ctx, `SELECT * FROM (`+importRowsQuery+`) x ORDER BY line`+limitOffset(limit, offset), args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	out := []callsheet.RowResult{}
-	for rows.Next() {
-		var r callsheet.RowResult
-		var outcome string
-		if err := rows.Scan(&r.Line, &outcome, &r.Blocked, &r.DuplicateOf, &r.CustomerID, &r.Field, &r.Column, &r.Message); err != nil {
-			return nil, 0, err
-		}
-		r.Outcome = callsheet.Outcome(outcome)
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	return s.pageRowResults(ctx, importRowsQuery, []any{jobID, jobID, jobID, jobID}, offset, limit)
 }

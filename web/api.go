@@ -120,9 +120,9 @@ func (s *Server) apiRoutes() {
 	m.HandleFunc("GET /api/imports", s.apiAuth(s.handleAPIImports))
 	m.HandleFunc("POST /api/imports", s.apiAuth(s.idempotent(s.uploadFingerprint, s.handleAPICreateImport)))
 	m.HandleFunc("GET /api/imports/{id}", s.apiAuth(s.handleAPIImport))
-	m.HandleFunc("GET /api/imports/{id}/problems", s.apiAuth(s.handleAPIImportProblems))
+	m.HandleFunc("GET /api/imports/{id}/problems", s.apiAuth(s.importRowList(callsheet.ImportService.FindImportProblems)))
 	m.HandleFunc("GET /api/imports/{id}/problems.csv", s.apiAuth(s.handleAPIImportProblemsCSV))
-	m.HandleFunc("GET /api/imports/{id}/rows", s.apiAuth(s.handleAPIImportRows))
+	m.HandleFunc("GET /api/imports/{id}/rows", s.apiAuth(s.importRowList(callsheet.ImportService.FindImportRows)))
 	m.HandleFunc("POST /api/imports/{id}/cancel", s.apiAuth(s.idempotent(s.bodyFingerprint, s.handleAPICancelImport)))
 	m.HandleFunc("POST /api/imports/{id}/undo", s.apiAuth(s.idempotent(s.bodyFingerprint, s.handleAPIUndoImport)))
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -207,41 +208,28 @@ func (s *Server) handleAPIImport(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) handleAPIImportProblems(w http.ResponseWriter, r *http.Request) error {
-	id, err := apiPathID(r)
-	if err != nil {
-		return err
+// importRowList answers a page of an import's rows, as the import
+// service's method find lists them.
+func (s *Server) importRowList(find func(callsheet.ImportService, context.Context, int64, int, int) ([]callsheet.RowResult, int, error)) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := apiPathID(r)
+		if err != nil {
+			return err
+		}
+		limit, offset, err := paging(r)
+		if err != nil {
+			return err
+		}
+		rows, total, err := find(s.Imports, r.Context(), id, offset, limit)
+		if err != nil {
+			return err
+		}
+		if rows == nil {
+			rows = []callsheet.RowResult{}
+		}
+		writeJSON(w, http.StatusOK, listPage[callsheet.RowResult]{Items: rows, Total: total, Limit: limit, Offset: offset})
+		return nil
 	}
-	limit, offset, err := paging(r)
-	if err != nil {
-		return err
-	}
-	rows, total, err := s.Imports.FindImportProblems(r.Context(), id, offset, limit)
-	if err != nil {
-		return err
-	}
-	if rows == nil {
-		rows = []callsheet.RowResult{}
-	}
-	writeJSON(w, http.StatusOK, listPage[callsheet.RowResult]{Items: rows, Total: total, Limit: limit, Offset: offset})
-	return nil
-}
-
-func (s *Server) handleAPIImportRows(w http.ResponseWriter, r *http.Request) error {
-	id, err := apiPathID(r)
-	if err != nil {
-		return err
-	}
-	limit, offset, err := paging(r)
-	if err != nil {
-		return err
-	}
-	rows, total, err := s.Imports.FindImportRows(r.Context(), id, offset, limit)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listPage[callsheet.RowResult]{Items: rows, Total: total, Limit: limit, Offset: offset})
-	return nil
 }
 
 func (s *Server) handleAPIImportProblemsCSV(w http.ResponseWriter, r *http.Request) error {
