@@ -3,6 +3,7 @@ package importer
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -107,7 +108,7 @@ func cleanPhone(raw string) (digits string, plus bool, ok bool) {
 		case c >= 0x80:
 			// Invisible direction marks and no-break spaces that spreadsheets
 			// put around numbers in right-to-left text.
-			r, size := decodeRune(raw[i:])
+			r, size := utf8.DecodeRuneInString(raw[i:])
 			if r != 0x200E && r != 0x200F && r != 0x00A0 && r != 0x202A && r != 0x202B && r != 0x202C && r != 0x202D && r != 0x202E && r != 0x2066 && r != 0x2067 && r != 0x2068 && r != 0x2069 && r != 0xFEFF && r != 0x2007 && r != 0x202F {
 				return "", false, false
 			}

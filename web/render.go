@@ -64,12 +64,8 @@ type templates struct {
 }
 
 var funcs = template.FuncMap{
-	"fieldLabel": func(f string) string { return callsheet.SystemFieldLabels[f] },
-	"join":       strings.Join,
-	"inc":        func(i int) int { return i + 1 },
-	"add":        func(a, b int) int { return a + b },
-	"sub":        func(a, b int) int { return a - b },
-	"int64":      func(i int) int64 { return int64(i) },
+	"add": func(a, b int) int { return a + b },
+	"sub": func(a, b int) int { return a - b },
 	"contains": func(list []int64, v int64) bool {
 		for _, x := range list {
 			if x == v {
@@ -77,13 +73,6 @@ var funcs = template.FuncMap{
 			}
 		}
 		return false
-	},
-	"dict": func(kv ...any) map[string]any {
-		m := map[string]any{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[fmt.Sprint(kv[i])] = kv[i+1]
-		}
-		return m
 	},
 	"number": func(n any) string {
 		s := fmt.Sprint(n)

@@ -87,9 +87,9 @@ type campaignPage struct {
 }
 
 type campaignFilter struct {
-	Q, Sort          string
-	Status, Agent    int64
-	HasAgent, Active bool
+	Q, Sort       string
+	Status, Agent int64
+	HasAgent      bool
 }
 
 const customersPerPage = 50

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -477,6 +476,5 @@ func (s *Server) importHistory(r *http.Request, campaignID int64) []*callsheet.I
 	if err != nil {
 		return nil
 	}
-	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].ID > jobs[j].ID })
-	return jobs
+	return jobs // newest first, as the store lists them
 }
