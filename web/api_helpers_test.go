@@ -47,7 +47,13 @@ type apiEnv struct {
 // queued file imports in the background, as the serve command does.
 func newAPIEnv(t *testing.T, workers bool) *apiEnv {
 	t.Helper()
-	db := storetest.MustOpenDB(t, "sqlite")
+	return newAPIEnvOn(t, storetest.MustOpenDB(t, "sqlite"), workers)
+}
+
+// newAPIEnvOn starts the server on a database of the caller's choosing,
+// for the tests that run on both engines.
+func newAPIEnvOn(t *testing.T, db *sqldb.DB, workers bool) *apiEnv {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := app.Services(db, logger)
 	srv := web.NewServer(svc, logger)

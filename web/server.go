@@ -76,7 +76,7 @@ func NewServer(s Services, logger *slog.Logger) *Server {
 
 // Handler returns the server's handler with its middleware.
 func (s *Server) Handler() http.Handler {
-	return s.recoverPanics(s.securityHeaders(s.logRequests(s.mux)))
+	return s.recoverPanics(s.securityHeaders(s.logRequests(s.boundQuery(s.mux))))
 }
 
 // Open starts listening and serving in the background.
