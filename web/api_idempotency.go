@@ -228,6 +228,9 @@ func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request) error {
 		if err == http.ErrNotMultipart || err == http.ErrMissingBoundary {
 			return callsheet.Errorf(callsheet.EBADREQUEST, "Send the file as multipart/form-data.")
 		}
+		if isTooLarge(err) {
+			return uploadTooLarge(s.api.limits.MaxUpload) // not the read's limit, which has room for the fields
+		}
 		if e := requestError(err); callsheet.ErrorCode(e) != callsheet.EINTERNAL {
 			return e
 		}

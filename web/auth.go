@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -69,9 +68,16 @@ func actorContext(ctx context.Context, u *callsheet.User) context.Context {
 }
 
 // user wraps a handler that needs a logged-in user: it loads the session,
-// sets the actor on the context, and checks the CSRF token of every
-// state-changing request.
+// sets the actor on the context, and checks that every state-changing
+// request comes from Callsheet's own pages before reading a byte of its
+// body, so that a forged upload of hundreds of megabytes costs nothing.
+// First the origin: http.CrossOriginProtection refuses what the browser
+// marks as sent by another site (Sec-Fetch-Site, or an Origin that is not
+// this host). Then the session's CSRF token: an upload carries it in its
+// first field (see readUpload), a plain form in its body, which Go reads
+// within its own bound of 10 MB.
 func (s *Server) user(h http.HandlerFunc) http.HandlerFunc {
+	origin := http.NewCrossOriginProtection()
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.loadSession(r)
 		if err != nil {
@@ -85,21 +91,21 @@ func (s *Server) user(h http.HandlerFunc) http.HandlerFunc {
 		ctx := context.WithValue(actorContext(r.Context(), sess.User), sessionKey{}, sess)
 		r = r.WithContext(ctx)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if err := origin.Check(r); err != nil {
+				s.renderError(w, r, errForged)
+				return
+			}
 			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-				maxUpload := s.api.limits.MaxUpload
-				r.Body = http.MaxBytesReader(w, r.Body, maxUpload+1<<20)
-				if err := r.ParseMultipartForm(32 << 20); err != nil {
-					var tooBig *http.MaxBytesError
-					if errors.As(err, &tooBig) {
-						s.renderError(w, r, callsheet.Errorf(callsheet.ETOOLARGE, "The file is larger than %d MB. Split it into smaller files.", maxUpload>>20))
-						return
-					}
-					s.renderError(w, r, callsheet.Errorf(callsheet.EBADREQUEST, "The upload could not be read. Try again."))
+				err := s.readUpload(w, r, sess.CSRF)
+				// The server removes the files of the request it made,
+				// not of this copy, which is the one the upload is in.
+				defer removeUpload(r)
+				if err != nil {
+					s.renderError(w, r, err)
 					return
 				}
-			}
-			if !validCSRF(r, sess.CSRF) {
-				s.renderError(w, r, callsheet.Errorf(callsheet.EFORBIDDEN, "The form has expired or did not come from Callsheet. Go back, reload the page and try again."))
+			} else if !validCSRF(r, sess.CSRF) {
+				s.renderError(w, r, errForged)
 				return
 			}
 		}
