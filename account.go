@@ -28,6 +28,7 @@ func (a *Account) Validate() error {
 	} else if utf8.RuneCountInString(a.Name) > 200 {
 		f["name"] = "Account name is longer than 200 characters."
 	}
+	checkText(f, "name", "Account name", a.Name, false)
 	if !ValidCountry(a.Country) {
 		f["country"] = "Country must be a two-letter ISO 3166 code with a telephone region, such as IL or US."
 	}

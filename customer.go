@@ -123,6 +123,17 @@ func (c *Customer) Validate() error {
 	c.Source = strings.TrimSpace(c.Source)
 	c.ExternalID = strings.TrimSpace(c.ExternalID)
 	c.Note = strings.TrimSpace(c.Note)
+	for _, t := range []struct {
+		field, v  string
+		multiline bool
+	}{{FieldName, c.Name, false}, {FieldLastName, c.LastName, false}, {FieldEmail, c.Email, false},
+		{FieldSource, c.Source, false}, {FieldExternalID, c.ExternalID, false}, {FieldNote, c.Note, true}} {
+		checkText(f, t.field, SystemFieldLabels[t.field], t.v, t.multiline)
+	}
+	for id, v := range c.Custom {
+		key := "custom_field_" + strconv.FormatInt(id, 10)
+		checkText(f, key, "Custom field "+strconv.FormatInt(id, 10), v, true)
+	}
 	if c.Name == "" {
 		f[FieldName] = "Name is required."
 	}
@@ -131,7 +142,7 @@ func (c *Customer) Validate() error {
 	if !ValidE164(c.Phone) {
 		f[FieldPhone] = "Phone must be a valid number."
 	}
-	if c.Email != "" && !ValidEmail(c.Email) {
+	if _, bad := f[FieldEmail]; !bad && c.Email != "" && !ValidEmail(c.Email) {
 		f[FieldEmail] = "Email " + c.Email + " is not a valid address."
 	}
 	checkLen(f, FieldSource, c.Source, MaxTextLength)

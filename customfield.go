@@ -45,6 +45,7 @@ func (f *CustomField) Validate() error {
 	} else if IsSystemField(strings.ToLower(f.Label)) {
 		m["label"] = "Label " + f.Label + " is the name of a built-in field."
 	}
+	checkText(m, "label", "Label", f.Label, false)
 	if !f.Type.Valid() {
 		m["type"] = "Type must be text, number or date."
 	}

@@ -56,6 +56,7 @@ func (s *Status) Validate() error {
 	} else if utf8.RuneCountInString(s.Name) > 100 {
 		f["name"] = "Status name is longer than 100 characters."
 	}
+	checkText(f, "name", "Status name", s.Name, false)
 	if !s.Kind.Valid() {
 		f["kind"] = "Kind must be one of initial, open, follow_up, do_not_call, closed."
 	}

@@ -24,7 +24,9 @@ func (t *APIToken) Validate() error {
 	if t.Name == "" {
 		return FieldErrors(map[string]string{"name": "Token name is required."})
 	}
-	return nil
+	f := map[string]string{}
+	checkText(f, "name", "Token name", t.Name, false)
+	return FieldErrors(f)
 }
 
 // APITokenService manages API tokens.

@@ -66,6 +66,7 @@ func (u *User) Validate() error {
 	} else if utf8.RuneCountInString(u.Name) > 200 {
 		f["name"] = "Name is longer than 200 characters."
 	}
+	checkText(f, "name", "Name", u.Name, false)
 	if u.Login == "" {
 		f["login"] = "Login is required."
 	} else if strings.ContainsAny(u.Login, " \t\r\n") {
@@ -73,6 +74,7 @@ func (u *User) Validate() error {
 	} else if utf8.RuneCountInString(u.Login) > 200 {
 		f["login"] = "Login is longer than 200 characters."
 	}
+	checkText(f, "login", "Login", u.Login, false)
 	if !u.Role.Valid() {
 		f["role"] = "Role must be admin or agent."
 	}

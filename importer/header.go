@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/callsheet/callsheet"
 )
 
 // cleanHeader trims the header names and makes every one non-empty and
@@ -18,7 +20,9 @@ func cleanHeader(names []string) []string {
 		if i == 0 {
 			n = strings.TrimPrefix(n, "\uFEFF")
 		}
-		n = strings.TrimSpace(n)
+		// A header is a label, not data: control characters and broken
+		// UTF-8 in it are replaced, so it can be stored and shown.
+		n = callsheet.CleanLabel(n, 200)
 		if n == "" {
 			n = "Column " + strconv.Itoa(i+1)
 		}

@@ -37,6 +37,23 @@ type mappedColumn struct {
 	custom *callsheet.CustomField
 }
 
+// label is the field's name for messages.
+func (c mappedColumn) label() string {
+	if c.custom != nil {
+		return c.custom.Label
+	}
+	return callsheet.SystemFieldLabels[c.field]
+}
+
+// multiline reports whether the field's text may hold tabs and line breaks:
+// notes and text custom fields.
+func (c mappedColumn) multiline() bool {
+	if c.custom != nil {
+		return c.custom.Type == callsheet.FieldText
+	}
+	return c.field == callsheet.FieldNote
+}
+
 // CustomFieldKey names a custom field in mappings and the API.
 func CustomFieldKey(id int64) string { return "custom_field_" + strconv.FormatInt(id, 10) }
 
@@ -123,6 +140,12 @@ func (m *RowMapper) Map(rec Record) *callsheet.ImportRow {
 	}
 	for _, c := range m.cols {
 		v := strings.TrimSpace(rec.Fields[c.index])
+		// Control characters and broken UTF-8 make the row invalid, the
+		// same on every engine (see callsheet.TextProblem).
+		if p := callsheet.TextProblem(v, c.multiline()); p != "" {
+			fail(c, c.label()+" "+p)
+			continue
+		}
 		if c.custom != nil {
 			if v == "" {
 				continue

@@ -243,6 +243,8 @@ func (db *DB) translate(err error) error {
 		return &callsheet.Error{Code: callsheet.ECONFLICT, Message: "It already exists."}
 	case errForeignKey:
 		return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "A referenced object does not exist."}
+	case errBadText:
+		return &callsheet.Error{Code: callsheet.EINVALID, Message: "A value contains a control character (such as NUL) or bytes that are not UTF-8 text, which cannot be stored."}
 	}
 	return err
 }

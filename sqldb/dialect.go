@@ -57,6 +57,7 @@ const (
 	errOther errKind = iota
 	errUnique
 	errForeignKey
+	errBadText
 )
 
 type sqliteDialect struct{}
@@ -143,6 +144,11 @@ func (postgresDialect) classify(err error) errKind {
 			return errUnique
 		case "23503":
 			return errForeignKey
+		case "22021", "22P05":
+			// A NUL or a byte sequence that is not UTF-8 in a parameter.
+			// The domain refuses such text first; this keeps any path it
+			// missed a clear refusal rather than an internal error.
+			return errBadText
 		}
 	}
 	return errOther

@@ -61,6 +61,9 @@ func (s *DoNotCallService) AddDoNotCall(ctx context.Context, phone, reason strin
 	if !callsheet.ValidE164(phone) {
 		return nil, &callsheet.Error{Code: callsheet.EINVALID, Message: "Phone must be a valid number.", Fields: map[string]string{"phone": "Phone must be a valid number."}}
 	}
+	if p := callsheet.TextProblem(reason, false); p != "" {
+		return nil, &callsheet.Error{Code: callsheet.EINVALID, Message: "Reason " + p, Fields: map[string]string{"reason": "Reason " + p}}
+	}
 	var d *callsheet.DoNotCall
 	err = s.db.withTx(ctx, func(tx *Tx) error {
 		if err := recordDoNotCall(ctx, tx, a.AccountID, phone, reason, tx.now); err != nil {

@@ -77,6 +77,9 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 		return err
 	}
 	job.AccountID, job.UserID, job.TokenID = a.AccountID, a.UserID, a.TokenID
+	// A file's name comes from the client: it is kept only as a label.
+	job.FileName = callsheet.CleanLabel(job.FileName, 255)
+	job.Sheet = callsheet.CleanLabel(job.Sheet, 255)
 	if job.CreatedBy == "" {
 		job.CreatedBy = a.Name
 	}

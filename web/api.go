@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callsheet/callsheet"
 )
@@ -243,7 +245,14 @@ func (s *Server) apiRateLimit(w http.ResponseWriter, who string) error {
 // API does not know are refused, so that a misspelt option is not
 // silently ignored.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.api.limits.MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.api.limits.MaxBody))
+	if err != nil {
+		return jsonError(err)
+	}
+	if err := checkUTF8(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
@@ -253,6 +262,24 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 		return callsheet.Errorf(callsheet.EBADREQUEST, "The body must hold one JSON value and nothing after it.")
 	}
 	return nil
+}
+
+// checkUTF8 refuses a body that is not UTF-8. The JSON decoder would
+// otherwise replace each stray byte with U+FFFD and store text the client
+// never sent.
+func checkUTF8(body []byte) error {
+	if utf8.Valid(body) {
+		return nil
+	}
+	at := 0
+	for at < len(body) {
+		r, n := utf8.DecodeRune(body[at:])
+		if r == utf8.RuneError && n == 1 {
+			break
+		}
+		at += n
+	}
+	return callsheet.Errorf(callsheet.EBADREQUEST, "The body is not valid UTF-8 text: a stray byte 0x%02X at byte %d.", body[at], at)
 }
 
 // jsonError explains why a body could not be decoded: unreadable JSON is a

@@ -242,6 +242,10 @@ func (s *Server) handleCompatV1(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
+	if err := checkUTF8(body); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
 	var req compatV1Request
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
