@@ -71,6 +71,12 @@ func TestAgentAccess(t *testing.T) {
 		if code, _ := c.get(fmt.Sprintf("/customers/%d", hidden.ID)); code != http.StatusNotFound {
 			t.Fatalf("other campaign's customer: %d", code)
 		}
+		if code, _ := c.get(fmt.Sprintf("/work?campaign=%d", theirs.ID)); code != http.StatusNotFound {
+			t.Fatalf("my customers of another campaign: %d", code)
+		}
+		if code, _ := c.get(fmt.Sprintf("/work?campaign=%d", mine.ID)); code != http.StatusOK {
+			t.Fatalf("my customers of my campaign: %d", code)
+		}
 		code, body := c.get(fmt.Sprintf("/campaigns/%d", mine.ID))
 		if code != http.StatusOK {
 			t.Fatalf("my campaign: %d", code)
@@ -106,7 +112,11 @@ func TestCrossAccountWeb(t *testing.T) {
 
 	c := newClient(t, ts.URL)
 	c.login(a.Admin.Login, storetest.Password)
+	aCamp := a.Campaign(t, "Alpha campaign")
 	gets := []string{
+		fmt.Sprintf("/campaigns/%d?status=%d", aCamp.ID, b.Initial.ID),
+		fmt.Sprintf("/campaigns/%d?agent=%d", aCamp.ID, bAgent.ID),
+		fmt.Sprintf("/work?campaign=%d", bCamp.ID),
 		fmt.Sprintf("/campaigns/%d", bCamp.ID),
 		fmt.Sprintf("/campaigns/%d/edit", bCamp.ID),
 		fmt.Sprintf("/customers/%d", bCust.ID),

@@ -85,6 +85,45 @@ func testAPIAuth(t *testing.T) {
 	agentDo("POST", "/api/customers/batch", map[string]any{"campaign_id": e.camp.ID, "customers": []any{map[string]any{"name": "A", "phone": "050-711-2222"}}}).
 		wantError(t, http.StatusForbidden, "forbidden")
 	agentDo("GET", "/api/imports", nil).wantError(t, http.StatusForbidden, "forbidden")
+
+	// A filter by a campaign the agent does not work is not found, as
+	// the campaign is; one the agent works answers.
+	agentDo("GET", fmt.Sprintf("/api/customers?campaign=%d", theirs.ID), nil).wantError(t, http.StatusNotFound, "not_found")
+	agentDo("GET", fmt.Sprintf("/api/users?campaign=%d", theirs.ID), nil).wantError(t, http.StatusNotFound, "not_found")
+	agentDo("GET", fmt.Sprintf("/api/customers?campaign=%d&agent=%d&status=%d", e.camp.ID, agent.ID, e.f.Initial.ID), nil).want(t, http.StatusOK)
+
+	// Agents see other users' names, never their logins; admins see them.
+	var users struct {
+		Total int
+		Items []map[string]any
+	}
+	for _, path := range []string{"/api/users", fmt.Sprintf("/api/users?campaign=%d", e.camp.ID)} {
+		r := agentDo("GET", path, nil).want(t, http.StatusOK)
+		r.decode(t, &users)
+		if users.Total < 1 || len(users.Items) != users.Total {
+			t.Fatalf("%s: %s", path, r.Body)
+		}
+		for _, u := range users.Items {
+			if len(u) != 2 || u["name"] == nil || u["id"] == nil {
+				t.Fatalf("%s: an agent sees %v", path, u)
+			}
+		}
+		if strings.Contains(string(r.Body), e.f.Admin.Login) || strings.Contains(string(r.Body), agent.Login) {
+			t.Fatalf("%s: an agent sees a login: %s", path, r.Body)
+		}
+	}
+	r = agentDo("GET", fmt.Sprintf("/api/users/%d", e.f.Admin.ID), nil).want(t, http.StatusOK)
+	if strings.Contains(string(r.Body), "login") || !strings.Contains(string(r.Body), e.f.Admin.Name) {
+		t.Fatalf("an agent sees the admin as %s", r.Body)
+	}
+	r = e.do(call{Method: "GET", Path: "/api/users", Header: asAdmin, Client: admin.http}).want(t, http.StatusOK)
+	if !strings.Contains(string(r.Body), `"login":"`+agent.Login+`"`) {
+		t.Fatalf("an admin does not see logins: %s", r.Body)
+	}
+	r = e.get(fmt.Sprintf("/api/users/%d", agent.ID)).want(t, http.StatusOK)
+	if !strings.Contains(string(r.Body), `"login":"`+agent.Login+`"`) {
+		t.Fatalf("a token does not see the login: %s", r.Body)
+	}
 }
 
 // testAPICrossAccount shows that a token of one account never reaches
@@ -130,11 +169,26 @@ func testAPICrossAccount(t *testing.T) {
 	e.post("/api/v1/customers", map[string]any{"token": e.token, "campaign": bCamp.ID, "customers": []any{map[string]any{"name": "X", "number": "054-765-4321"}}}).
 		wantError(t, http.StatusNotFound, "not_found")
 
+	// A filter by an id of B is not found, as B's object is, naming the
+	// parameter.
+	for _, c := range []struct{ param, path string }{
+		{"campaign", fmt.Sprintf("/api/customers?campaign=%d", bCamp.ID)},
+		{"status", fmt.Sprintf("/api/customers?status=%d", b.Initial.ID)},
+		{"agent", fmt.Sprintf("/api/customers?agent=%d&campaign=%d", bAgent.ID, e.camp.ID)},
+		{"campaign", fmt.Sprintf("/api/users?campaign=%d", bCamp.ID)},
+		{"campaign", fmt.Sprintf("/api/imports?campaign=%d", bCamp.ID)},
+	} {
+		er := e.get(c.path).wantError(t, http.StatusNotFound, "not_found")
+		if er.Error.Fields[c.param] == "" {
+			t.Errorf("%s: the error does not name %s: %+v", c.path, c.param, er)
+		}
+	}
+
 	// Lists hold only the caller's account. A's one import is its own
 	// refused add of B's agent above.
 	var l struct{ Total int }
 	for path, want := range map[string]int{"/api/campaigns": 1, "/api/users": 1, "/api/custom-fields": 0, "/api/customers": 0, "/api/imports": 1,
-		fmt.Sprintf("/api/customers?campaign=%d", bCamp.ID): 0, "/api/customers?phone=%2B972526234567": 0} {
+		fmt.Sprintf("/api/customers?campaign=%d&agent=0&status=%d", e.camp.ID, e.f.Initial.ID): 0, "/api/customers?phone=%2B972526234567": 0} {
 		e.get(path).want(t, http.StatusOK).decode(t, &l)
 		if l.Total != want {
 			t.Errorf("%s: total %d, want %d", path, l.Total, want)

@@ -37,6 +37,10 @@ func (s *Server) handleAPICustomers(w http.ResponseWriter, r *http.Request) erro
 	if f.Blocked, err = queryBool(r, "blocked"); err != nil {
 		return err
 	}
+	err = checkFilters(r.Context(), s.campaignFilter("campaign", f.CampaignID), s.statusFilter("status", f.StatusID), s.userFilter("agent", f.AgentID))
+	if err != nil {
+		return err
+	}
 	order, ok := customerSorts[q.Get("sort")]
 	if !ok {
 		return badParam("sort", "The sort parameter must be newest, oldest, name, follow_up or updated.")

@@ -176,6 +176,9 @@ func (s *Server) handleAPIImports(w http.ResponseWriter, r *http.Request) error 
 	if f.CampaignID, err = queryID(r, "campaign", false); err != nil {
 		return err
 	}
+	if err := checkFilters(r.Context(), s.campaignFilter("campaign", f.CampaignID)); err != nil {
+		return err
+	}
 	if v := r.URL.Query().Get("state"); v != "" {
 		st := callsheet.ImportState(v)
 		f.State = &st

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/callsheet/callsheet"
@@ -69,13 +71,78 @@ func (s *Server) handleAPIStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 // apiUser is a user as the API shows it: campaign_ids is always a list.
-func apiUser(u *callsheet.User) *callsheet.User {
+// An agent is shown other users' names and ids only: a name is what an
+// agent needs (to read who has a customer), and a login is half of what
+// it takes to log in as someone.
+func apiUser(u *callsheet.User, viewer *callsheet.Actor) any {
+	if !viewer.IsAdmin() {
+		return userName{ID: u.ID, Name: u.Name}
+	}
 	if u.CampaignIDs == nil {
 		c := *u
 		c.CampaignIDs = []int64{}
 		return &c
 	}
 	return u
+}
+
+// userName is a user as agents see one.
+type userName struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// filterRef is a query parameter that filters a list by an object's id,
+// and how to find that object.
+type filterRef struct {
+	param, what string
+	id          *int64
+	find        func(ctx context.Context, id int64) error
+}
+
+// checkFilters answers not found for a filter's id that is not the
+// caller's to see: another account's, or a campaign an agent does not
+// work. Every id of another account is not found, by every endpoint; a
+// filter that answered an empty list instead would differ from the docs
+// and from the object's own endpoint. Zero (an agent filter's
+// "unassigned") names no object and is not looked up.
+func checkFilters(ctx context.Context, refs ...filterRef) error {
+	for _, f := range refs {
+		if f.id == nil || *f.id == 0 {
+			continue
+		}
+		if err := f.find(ctx, *f.id); err != nil {
+			if callsheet.ErrorCode(err) != callsheet.ENOTFOUND {
+				return err
+			}
+			msg := fmt.Sprintf("The %s parameter names no %s of this account: %d.", f.param, f.what, *f.id)
+			return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: msg, Fields: map[string]string{f.param: msg}}
+		}
+	}
+	return nil
+}
+
+// campaignFilter, statusFilter and userFilter are the filters by id the
+// lists take.
+func (s *Server) campaignFilter(param string, id *int64) filterRef {
+	return filterRef{param, "campaign", id, func(ctx context.Context, id int64) error {
+		_, err := s.Campaigns.FindCampaignByID(ctx, id)
+		return err
+	}}
+}
+
+func (s *Server) statusFilter(param string, id *int64) filterRef {
+	return filterRef{param, "status", id, func(ctx context.Context, id int64) error {
+		_, err := s.Statuses.FindStatusByID(ctx, id)
+		return err
+	}}
+}
+
+func (s *Server) userFilter(param string, id *int64) filterRef {
+	return filterRef{param, "user", id, func(ctx context.Context, id int64) error {
+		_, err := s.Users.FindUserByID(ctx, id)
+		return err
+	}}
 }
 
 func (s *Server) handleAPIUsers(w http.ResponseWriter, r *http.Request) error {
@@ -97,15 +164,19 @@ func (s *Server) handleAPIUsers(w http.ResponseWriter, r *http.Request) error {
 	if f.Active, err = queryBool(r, "active"); err != nil {
 		return err
 	}
+	if err := checkFilters(r.Context(), s.campaignFilter("campaign", f.CampaignID)); err != nil {
+		return err
+	}
 	list, total, err := s.Users.FindUsers(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	out := make([]*callsheet.User, len(list))
+	viewer := callsheet.ActorFromContext(r.Context())
+	out := make([]any, len(list))
 	for i, u := range list {
-		out[i] = apiUser(u)
+		out[i] = apiUser(u, viewer)
 	}
-	writeJSON(w, http.StatusOK, listPage[*callsheet.User]{Items: out, Total: total, Limit: limit, Offset: offset})
+	writeJSON(w, http.StatusOK, listPage[any]{Items: out, Total: total, Limit: limit, Offset: offset})
 	return nil
 }
 
@@ -118,7 +189,7 @@ func (s *Server) handleAPIUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, apiUser(u))
+	writeJSON(w, http.StatusOK, apiUser(u, callsheet.ActorFromContext(r.Context())))
 	return nil
 }
 

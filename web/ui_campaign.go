@@ -120,6 +120,16 @@ func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) {
 			cf.Agent, cf.HasAgent, f.AgentID = v, true, &v
 		}
 	}
+	// A filter by a status or user of another account is not found, as
+	// the API answers it, rather than an empty list.
+	if f.StatusID != nil && l.status[*f.StatusID] == nil {
+		s.renderError(w, r, callsheet.Errorf(callsheet.ENOTFOUND, "There is no status %d in this account.", *f.StatusID))
+		return
+	}
+	if f.AgentID != nil && *f.AgentID != 0 && l.user[*f.AgentID] == nil {
+		s.renderError(w, r, callsheet.Errorf(callsheet.ENOTFOUND, "There is no user %d in this account.", *f.AgentID))
+		return
+	}
 	f.Offset = (pageOf(r) - 1) * customersPerPage
 	list, total, err := s.Customers.FindCustomers(ctx, f)
 	if err != nil {

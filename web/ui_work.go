@@ -47,6 +47,11 @@ func (s *Server) handleWork(w http.ResponseWriter, r *http.Request) {
 		Offset: (pageOf(r) - 1) * customersPerPage}
 	d := &workPage{Campaigns: camps, lookups: l}
 	if v, err := strconv.ParseInt(r.URL.Query().Get("campaign"), 10, 64); err == nil && v > 0 {
+		// A campaign the user may not see is not found, not empty.
+		if _, err := s.Campaigns.FindCampaignByID(ctx, v); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 		d.Campaign, f.CampaignID = v, &v
 	}
 	if d.Customers, d.Total, err = s.Customers.FindCustomers(ctx, f); err != nil {
