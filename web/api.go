@@ -69,14 +69,16 @@ const (
 
 // apiState is what the JSON API keeps between requests.
 type apiState struct {
-	limits  APILimits
-	limiter *RateLimiter
-	idem    callsheet.IdempotencyService
+	limits APILimits
+	rate   callsheet.RateLimit // of each token's (or user's) requests
+	idem   callsheet.IdempotencyService
 }
 
 func newAPIState() *apiState {
-	return &apiState{limits: DefaultAPILimits, limiter: NewRateLimiter(DefaultAPILimits.RequestsPerMinute, time.Minute)}
+	return &apiState{limits: DefaultAPILimits, rate: perMinute(DefaultAPILimits.RequestsPerMinute)}
 }
+
+func perMinute(n int) callsheet.RateLimit { return callsheet.RateLimit{Events: n, Window: time.Minute} }
 
 // SetAPILimits changes the limits of the JSON API; call it before serving.
 func (s *Server) SetAPILimits(l APILimits) {
@@ -94,7 +96,7 @@ func (s *Server) SetAPILimits(l APILimits) {
 		l.MaxBatch = d.MaxBatch
 	}
 	s.api.limits = l
-	s.api.limiter = NewRateLimiter(l.RequestsPerMinute, time.Minute)
+	s.api.rate = perMinute(l.RequestsPerMinute)
 }
 
 // apiRoutes registers the JSON API under /api/.
@@ -179,7 +181,7 @@ func (s *Server) apiAuth(h apiHandler) http.HandlerFunc {
 			s.apiFail(w, r, err)
 			return
 		}
-		if err := s.apiRateLimit(w, who); err != nil {
+		if err := s.apiRateLimit(r.Context(), w, who); err != nil {
 			s.apiFail(w, r, err)
 			return
 		}
@@ -231,14 +233,22 @@ func (s *Server) tokenActor(ctx context.Context, secret string) (context.Context
 	return ctx, "token:" + strconv.FormatInt(tok.ID, 10), nil
 }
 
-// apiRateLimit counts a request against its caller's limit.
-func (s *Server) apiRateLimit(w http.ResponseWriter, who string) error {
-	ok, wait := s.api.limiter.Allow(who)
-	if ok {
+// apiRateLimit counts a request against its caller's limit; who names
+// the token or user. A count that cannot be taken fails the request: the
+// count lives in the database the request needs anyway, and letting
+// requests through uncounted would lift the limit just when that database
+// is struggling.
+func (s *Server) apiRateLimit(ctx context.Context, w http.ResponseWriter, who string) error {
+	res, err := s.RateLimits.ReserveEvent(ctx, "api:"+who, s.api.rate)
+	if err != nil {
+		return err
+	}
+	if res.OK {
 		return nil
 	}
-	w.Header().Set("Retry-After", retryAfter(wait))
-	return callsheet.Errorf(callsheet.ERATELIMIT, "Too many requests: at most %d a minute. Retry after %s seconds.", s.api.limiter.Limit, retryAfter(wait))
+	s.refused(RateLimitAPI)
+	w.Header().Set("Retry-After", retryAfter(res.RetryAfter))
+	return callsheet.Errorf(callsheet.ERATELIMIT, "Too many requests: at most %d a minute. Retry after %s seconds.", s.api.rate.Events, retryAfter(res.RetryAfter))
 }
 
 // decodeJSON reads a JSON body into v, within the body limit. Fields the

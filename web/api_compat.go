@@ -111,7 +111,7 @@ func (s *Server) compatCall(w http.ResponseWriter, r *http.Request, token string
 	if err != nil {
 		return err
 	}
-	if err := s.apiRateLimit(w, who); err != nil {
+	if err := s.apiRateLimit(r.Context(), w, who); err != nil {
 		return err
 	}
 	r = r.WithContext(ctx)

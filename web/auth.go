@@ -185,26 +185,42 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		setCookie(w, r, loginCSRFCookie, token, 3600)
 		s.render(w, r, status, "login", &page{Title: "Log in", CSRF: token, Error: msg, Data: loginData{Next: next, Login: login}})
 	}
-	ipKey, loginKey := clientIP(r), strings.ToLower(login)
-	blockedIP, wait := s.LoginIPLimit.Blocked(ipKey)
-	blockedLogin, wait2 := s.LoginLimit.Blocked(loginKey)
-	if blockedIP || blockedLogin {
-		if wait2 > wait {
-			wait = wait2
-		}
-		w.Header().Set("Retry-After", retryAfter(wait))
+	// The attempt is reserved against both limits before the password is
+	// checked: counting a failure only after the slow hash would let
+	// attempts sent at once all pass the check before any is counted.
+	ctx := r.Context()
+	addrRes, loginRes, kind, err := s.reserveLogin(ctx, addressLimitKey(r), loginLimitKey(login))
+	if err != nil {
+		// Fail closed: without the count there is no limit, and the
+		// limit is what stands between a guesser and the passwords.
+		s.Logger.Error("login rate limit", "err", err)
+		w.Header().Set("Retry-After", "30")
+		fail(http.StatusServiceUnavailable, "Logging in is not possible just now. Try again in a minute.")
+		return
+	}
+	if kind != "" {
+		s.refused(kind)
+		w.Header().Set("Retry-After", retryAfter(max(addrRes.RetryAfter, loginRes.RetryAfter)))
 		fail(http.StatusTooManyRequests, "Too many failed logins. Wait a few minutes and try again.")
 		return
 	}
-	u, err := s.Users.Authenticate(r.Context(), login, r.PostFormValue("password"))
+	u, err := s.Users.Authenticate(ctx, login, r.PostFormValue("password"))
 	if err != nil {
-		s.LoginIPLimit.Record(ipKey)
-		s.LoginLimit.Record(loginKey)
+		// The reservations stay: they are the record of this failure.
 		fail(http.StatusUnauthorized, callsheet.ErrorMessage(err))
 		return
 	}
-	s.LoginLimit.Reset(loginKey)
-	_, secret, err := s.Sessions.CreateSession(r.Context(), u.ID)
+	// A login that works forgets its name's failures, and does not count
+	// against its address, which a whole office may share. The request
+	// may be gone by now; the counts are put right all the same.
+	keep := context.WithoutCancel(ctx)
+	if err := s.RateLimits.ResetEvents(keep, loginRes.Key); err != nil {
+		s.Logger.Warn("login rate limit: forget failures", "err", err)
+	}
+	if err := s.RateLimits.ReleaseEvent(keep, addrRes); err != nil {
+		s.Logger.Warn("login rate limit: release", "err", err)
+	}
+	_, secret, err := s.Sessions.CreateSession(ctx, u.ID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -212,6 +228,30 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	setCookie(w, r, sessionCookie, secret, 0)
 	setCookie(w, r, loginCSRFCookie, "", -1)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// reserveLogin reserves a login attempt from an address for a login
+// name. When either limit is reached it returns that limit's kind, and
+// nothing stays reserved: an attempt that is refused is not a failure.
+func (s *Server) reserveLogin(ctx context.Context, addrKey, loginKey string) (addr, login *callsheet.RateLimitReservation, refused string, err error) {
+	addr, err = s.RateLimits.ReserveEvent(ctx, addrKey, s.LoginIPLimit)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if !addr.OK {
+		return addr, &callsheet.RateLimitReservation{Key: loginKey}, RateLimitLoginIP, nil
+	}
+	login, err = s.RateLimits.ReserveEvent(ctx, loginKey, s.LoginLimit)
+	if err != nil || !login.OK {
+		if rerr := s.RateLimits.ReleaseEvent(context.WithoutCancel(ctx), addr); rerr != nil {
+			s.Logger.Warn("login rate limit: release", "err", rerr)
+		}
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return addr, login, RateLimitLogin, nil
+	}
+	return addr, login, "", nil
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {

@@ -1,91 +1,153 @@
 package web
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/callsheet/callsheet"
 )
 
-// RateLimiter allows up to Limit events per key in a sliding Window. It is
-// kept in the memory of one server: with several app servers each counts
-// its own share, which still bounds guessing.
-type RateLimiter struct {
-	Limit  int
-	Window time.Duration
-	Now    func() time.Time
+// The limits of failed logins a server starts with: per login name, and
+// per client address, higher, since an office shares one address.
+var (
+	DefaultLoginLimit   = callsheet.RateLimit{Events: 10, Window: 5 * time.Minute}
+	DefaultLoginIPLimit = callsheet.RateLimit{Events: 100, Window: 5 * time.Minute}
+)
 
-	mu     sync.Mutex
-	events map[string][]time.Time
+// The kinds of limit passed to Server.OnRateLimit.
+const (
+	RateLimitLogin   = "login"    // failed logins of one login name
+	RateLimitLoginIP = "login_ip" // failed logins from one client address
+	RateLimitAPI     = "api"      // API requests of one token or user
+)
+
+// MemoryRateLimits implements callsheet.RateLimitService in the memory of
+// one process, keeping the time of each event, so a limit holds over a
+// true sliding window. It suits a server that serves alone, as one on
+// SQLite does: several servers would each count their own share.
+type MemoryRateLimits struct {
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	mu        sync.Mutex
+	events    map[string][]time.Time // oldest first
+	maxWindow time.Duration          // the longest window seen, for sweeping
 }
 
-// NewRateLimiter returns a limiter of limit events per window.
-func NewRateLimiter(limit int, window time.Duration) *RateLimiter {
-	return &RateLimiter{Limit: limit, Window: window, Now: time.Now, events: map[string][]time.Time{}}
+// NewMemoryRateLimits returns empty counters.
+func NewMemoryRateLimits() *MemoryRateLimits {
+	return &MemoryRateLimits{Now: time.Now, events: map[string][]time.Time{}}
 }
 
-// Allow records an event for key and reports whether it is within the
-// limit; when it is not, it also returns how long until it will be.
-func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
+var _ callsheet.RateLimitService = (*MemoryRateLimits)(nil)
+
+// memorySweepAt is the number of keys past which a reservation drops the
+// keys whose events are all too old to count.
+const memorySweepAt = 100000
+
+// ReserveEvent implements callsheet.RateLimitService. Checking and
+// counting happen under one lock, so parallel reservations cannot all see
+// the same last free event.
+func (l *MemoryRateLimits) ReserveEvent(_ context.Context, key string, limit callsheet.RateLimit) (*callsheet.RateLimitReservation, error) {
+	if limit.Events < 1 || limit.Window <= 0 {
+		return nil, callsheet.Errorf(callsheet.EINVALID, "A rate limit allows at least one event in a window longer than zero.")
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.Now()
-	cut := now.Add(-l.Window)
+	cut := now.Add(-limit.Window)
 	ev := l.events[key]
 	i := 0
 	for i < len(ev) && !ev[i].After(cut) {
 		i++
 	}
 	ev = ev[i:]
-	if len(ev) >= l.Limit {
+	if len(ev) >= limit.Events {
 		l.events[key] = ev
-		return false, ev[0].Sub(cut)
+		// The oldest event that keeps the key full leaves the window
+		// first.
+		return &callsheet.RateLimitReservation{Key: key, RetryAfter: ev[len(ev)-limit.Events].Sub(cut)}, nil
 	}
 	l.events[key] = append(ev, now)
-	if len(l.events) > 100000 {
-		l.sweep(cut)
+	if limit.Window > l.maxWindow {
+		l.maxWindow = limit.Window
 	}
-	return true, 0
+	if len(l.events) > memorySweepAt {
+		l.sweep(now.Add(-l.maxWindow))
+	}
+	return &callsheet.RateLimitReservation{Key: key, OK: true, At: now}, nil
 }
 
-// Blocked reports, without recording anything, whether key has used up
-// its events, and how long until one is free again.
-func (l *RateLimiter) Blocked(key string) (bool, time.Duration) {
+// ReleaseEvent implements callsheet.RateLimitService.
+func (l *MemoryRateLimits) ReleaseEvent(_ context.Context, r *callsheet.RateLimitReservation) error {
+	if r == nil || !r.OK {
+		return nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	cut := l.Now().Add(-l.Window)
-	n := 0
-	var oldest time.Time
-	for _, t := range l.events[key] {
-		if t.After(cut) {
-			if n == 0 {
-				oldest = t
-			}
-			n++
+	ev := l.events[r.Key]
+	for i := len(ev) - 1; i >= 0; i-- {
+		if ev[i].Equal(r.At) {
+			l.events[r.Key] = append(ev[:i:i], ev[i+1:]...)
+			break
 		}
 	}
-	if n >= l.Limit {
-		return true, oldest.Sub(cut)
-	}
-	return false, 0
+	return nil
 }
 
-// Record records an event for key without checking the limit.
-func (l *RateLimiter) Record(key string) {
-	l.mu.Lock()
-	l.events[key] = append(l.events[key], l.Now())
-	l.mu.Unlock()
-}
-
-// Reset forgets a key's events, after a successful login.
-func (l *RateLimiter) Reset(key string) {
+// ResetEvents implements callsheet.RateLimitService.
+func (l *MemoryRateLimits) ResetEvents(_ context.Context, key string) error {
 	l.mu.Lock()
 	delete(l.events, key)
 	l.mu.Unlock()
+	return nil
 }
 
-func (l *RateLimiter) sweep(cut time.Time) {
+func (l *MemoryRateLimits) sweep(cut time.Time) {
 	for k, ev := range l.events {
 		if len(ev) == 0 || !ev[len(ev)-1].After(cut) {
 			delete(l.events, k)
 		}
 	}
+}
+
+// refused tells OnRateLimit that a request was refused for a limit.
+func (s *Server) refused(kind string) {
+	if s.OnRateLimit != nil {
+		s.OnRateLimit(kind)
+	}
+}
+
+// loginLimitKey is the counter of a login name's failed logins. Names
+// are compared without case, as users type them; a long one is hashed,
+// so that a key stays short whatever a client sends.
+func loginLimitKey(login string) string {
+	login = strings.ToLower(login)
+	if len(login) > 200 {
+		sum := sha256.Sum256([]byte(login))
+		return "login#" + hex.EncodeToString(sum[:])
+	}
+	return "login:" + login
+}
+
+// addressLimitKey is the counter of a client address's failed logins.
+// An IPv6 client is counted by its /64 network: one subscriber usually
+// holds a whole /64 and could otherwise change address at every attempt.
+func addressLimitKey(r *http.Request) string {
+	ip := clientIP(r)
+	if a, err := netip.ParseAddr(ip); err == nil {
+		a = a.Unmap()
+		if a.Is6() {
+			p, _ := a.Prefix(64)
+			return "login-ip:" + p.String()
+		}
+		return "login-ip:" + a.String()
+	}
+	return "login-ip:" + ip
 }

@@ -32,6 +32,9 @@ type Services struct {
 	Audit        callsheet.AuditService
 	Imports      callsheet.ImportService
 	Idempotency  callsheet.IdempotencyService
+	// RateLimits counts failed logins and API requests; NewServer counts
+	// in its own memory when it is nil.
+	RateLimits callsheet.RateLimitService
 }
 
 // Server is Callsheet's HTTP server.
@@ -44,8 +47,13 @@ type Server struct {
 
 	// LoginLimit limits failed logins per login name; LoginIPLimit limits
 	// them per client address, higher, since an office shares one address.
-	LoginLimit   *RateLimiter
-	LoginIPLimit *RateLimiter
+	LoginLimit   callsheet.RateLimit
+	LoginIPLimit callsheet.RateLimit
+
+	// OnRateLimit, when set, is called each time a request is refused for
+	// a rate limit, with the limit's kind (RateLimitLogin, RateLimitLoginIP,
+	// RateLimitAPI), so that metrics can count refusals.
+	OnRateLimit func(kind string)
 
 	api   *apiState
 	mux   *http.ServeMux
@@ -63,12 +71,15 @@ func NewServer(s Services, logger *slog.Logger) *Server {
 	srv := &Server{
 		Services:     s,
 		Logger:       logger,
-		LoginLimit:   NewRateLimiter(10, 5*time.Minute),
-		LoginIPLimit: NewRateLimiter(100, 5*time.Minute),
+		LoginLimit:   DefaultLoginLimit,
+		LoginIPLimit: DefaultLoginIPLimit,
 		mux:          http.NewServeMux(),
 		tmpl:         mustParseTemplates(),
 		api:          newAPIState(),
 		start:        time.Now(),
+	}
+	if srv.RateLimits == nil {
+		srv.RateLimits = NewMemoryRateLimits()
 	}
 	srv.routes()
 	return srv

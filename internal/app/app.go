@@ -6,6 +6,7 @@ package app
 import (
 	"log/slog"
 
+	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/importer"
 	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/web"
@@ -25,11 +26,24 @@ func Services(db *sqldb.DB, logger *slog.Logger) web.Services {
 		Sessions:     sqldb.NewSessionService(db),
 		Audit:        sqldb.NewAuditService(db),
 		Idempotency:  sqldb.NewIdempotencyService(db),
+		RateLimits:   rateLimits(db),
 	}
 	imp := importer.NewService(sqldb.NewImportStore(db), logger)
 	imp.Accounts, imp.Users, imp.CustomFields, imp.Customers, imp.Statuses = s.Accounts, s.Users, s.CustomFields, s.Customers, s.Statuses
 	s.Imports = imp
 	return s
+}
+
+// rateLimits returns where the limits of logins and API requests are
+// counted. Several app servers share one PostgreSQL, so they count there,
+// together. On SQLite one process serves, and it counts in its memory:
+// that keeps a write per API request off SQLite's single writer, which a
+// running import holds for long stretches.
+func rateLimits(db *sqldb.DB) callsheet.RateLimitService {
+	if db.Engine() == "postgres" {
+		return sqldb.NewRateLimitService(db)
+	}
+	return web.NewMemoryRateLimits()
 }
 
 // Importer returns the import engine of services made by Services.
