@@ -7,7 +7,10 @@ import (
 	"encoding/base64"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/callsheet/callsheet"
 )
@@ -164,12 +167,46 @@ type loginData struct {
 	Login string
 }
 
-// safeNext keeps redirects after login on this site.
+// safeNext keeps redirects after login on this site: it returns next when
+// it is a path of this site, and "/" for anything else. Browsers are
+// lenient in ways a prefix check misses: they drop tabs and line breaks
+// anywhere in a URL ("/\t/evil.example" becomes "//evil.example"), read a
+// backslash as a slash, and an escaped slash or backslash ("%2f",
+// "%5c") becomes a real one wherever the path is decoded again. So next is refused when its raw text or its decoded
+// path holds a control character, a space or a backslash, and accepted
+// only as a path with no scheme, host or user, that starts with a single
+// slash before and after decoding.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
+	const home = "/"
+	if len(next) > maxNextLength || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || !plainURLText(next) {
+		return home
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Opaque != "" || u.Host != "" || u.User != nil {
+		return home
+	}
+	// url.Parse decoded the path; the decoded form must be as plain.
+	if !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || !plainURLText(u.Path) {
+		return home
 	}
 	return next
+}
+
+// maxNextLength bounds the page to return to after login.
+const maxNextLength = 2048
+
+// plainURLText reports whether s is valid UTF-8 with no control
+// character, space or backslash.
+func plainURLText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
