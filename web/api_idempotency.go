@@ -91,8 +91,10 @@ func (s *Server) runIdempotent(w http.ResponseWriter, r *http.Request, key, sum 
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	if rec.status >= 500 {
-		// A server error says nothing about the request; a retry may work.
+	if rec.status >= 500 || (rec.status >= 400 && ctx.Err() != nil) {
+		// A server error says nothing about the request, nor does the
+		// error of a request whose client went away: it was cut off, not
+		// refused, and a retry may run it.
 		if err := s.api.idem.AbandonRequest(keep, key); err != nil {
 			s.Logger.Error("abandon idempotency key", "err", err)
 		}
