@@ -2,6 +2,8 @@ package storetest_test
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -212,4 +214,36 @@ func TestRateLimits(t *testing.T) {
 			wantCode(t, err, callsheet.EINVALID)
 		})
 	})
+}
+
+// BenchmarkRateLimitReserve measures one reservation, the cost the
+// database counter adds to every API request on PostgreSQL: spread over a
+// thousand keys, as tokens within their rate, and all on one key, whose
+// row every request then waits its turn for.
+func BenchmarkRateLimitReserve(b *testing.B) {
+	for _, engine := range storetest.Engines {
+		for _, nkeys := range []int{1000, 1} {
+			b.Run(fmt.Sprintf("%s/keys=%d", engine, nkeys), func(b *testing.B) {
+				db := storetest.MustOpenDB(b, engine)
+				s := sqldb.NewRateLimitService(db)
+				ctx := context.Background()
+				limit := callsheet.RateLimit{Events: 1 << 30, Window: time.Minute}
+				keys := make([]string, nkeys)
+				for i := range keys {
+					keys[i] = "api:token:" + strconv.Itoa(i)
+				}
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					i := 0
+					for pb.Next() {
+						r, err := s.ReserveEvent(ctx, keys[i%len(keys)], limit)
+						if err != nil || !r.OK {
+							b.Fatalf("%+v %v", r, err)
+						}
+						i++
+					}
+				})
+			})
+		}
+	}
 }
