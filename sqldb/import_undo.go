@@ -19,6 +19,12 @@ func (s *ImportStore) UndoImportJob(ctx context.Context, id int64) (*callsheet.U
 	}
 	res := &callsheet.UndoResult{Kept: []int64{}}
 	err = s.db.withTx(ctx, func(tx *Tx) error {
+		// Undo takes its turn with the account's imports: an import
+		// running beside it would otherwise find a phone new that the undo
+		// puts back, and fail on it (or the undo on the import's).
+		if err := s.db.dialect.lockImports(ctx, tx, a.AccountID); err != nil {
+			return err
+		}
 		var state string
 		var applied bool
 		var campaignID int64
