@@ -56,7 +56,7 @@ type Server struct {
 	OnRateLimit func(kind string)
 
 	api   *apiState
-	mux   *http.ServeMux
+	mux   *routeMux
 	tmpl  *templates
 	http  *http.Server
 	ln    net.Listener
@@ -73,7 +73,7 @@ func NewServer(s Services, logger *slog.Logger) *Server {
 		Logger:       logger,
 		LoginLimit:   DefaultLoginLimit,
 		LoginIPLimit: DefaultLoginIPLimit,
-		mux:          http.NewServeMux(),
+		mux:          newRouteMux(),
 		tmpl:         mustParseTemplates(),
 		api:          newAPIState(),
 		start:        time.Now(),
