@@ -282,7 +282,9 @@ type ImportStore interface {
 	ClaimImportJob(ctx context.Context, worker string, lease time.Duration) (*ImportJob, error)
 
 	// RenewImportLease extends a running job's lease and records progress;
-	// it reports whether cancelling was asked for. Operator only.
+	// it reports whether cancelling was asked for. Operator only. Returns
+	// ECONFLICT when the job is no longer the worker's (another took it
+	// over, or it ended).
 	RenewImportLease(ctx context.Context, jobID int64, worker string, lease time.Duration, rows int, bytes int64) (cancel bool, err error)
 
 	// RunImport applies rows to the job's campaign in one transaction and

@@ -30,7 +30,10 @@ type Service struct {
 
 	// Workers is how many imports this process runs at once.
 	Workers int
-	// Lease is how long a worker holds a job between renewals.
+	// Lease is how long a worker holds a job without renewing it; it
+	// renews four times a lease. When a server dies, another takes its
+	// job over once the lease runs out, within Lease+Poll. On SQLite,
+	// where nothing can renew while an import writes, it does not apply.
 	Lease time.Duration
 	// Poll is how often idle workers look for queued jobs.
 	Poll time.Duration
@@ -38,8 +41,13 @@ type Service struct {
 	// their reports); zero keeps them for ever.
 	KeepFiles time.Duration
 
-	worker string
-	wake   chan struct{}
+	// Finished, when set, is told how each import this process ran ended
+	// (done, failed or cancelled) and, when done, its rows' outcomes.
+	Finished func(state callsheet.ImportState, counts callsheet.ImportCounts)
+
+	worker  string
+	wake    chan struct{}
+	stopped sync.WaitGroup
 
 	mu      sync.Mutex
 	running map[int64]*runningJob
@@ -53,8 +61,15 @@ type runningJob struct {
 	rows      atomic.Int64
 	bytes     atomic.Int64
 	cancelled atomic.Bool // asked to stop, rather than the server stopping
+	lost      atomic.Bool // the lease is lost, or about to be: another worker runs it
 	cancel    context.CancelFunc
 }
+
+// DefaultLease is how long a worker holds an import job between renewals,
+// unless Lease says otherwise: short, so that a job of a server that died
+// is taken over within seconds, and four renewals long, so that a slow
+// renewal or two does not lose it.
+const DefaultLease = 10 * time.Second
 
 // NewService returns an import engine over the services.
 func NewService(store callsheet.ImportStore, logger *slog.Logger) *Service {
@@ -63,7 +78,7 @@ func NewService(store callsheet.ImportStore, logger *slog.Logger) *Service {
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
-	return &Service{Store: store, Logger: logger, Workers: 1, Lease: time.Minute, Poll: 2 * time.Second,
+	return &Service{Store: store, Logger: logger, Workers: 1, Lease: DefaultLease, Poll: 2 * time.Second,
 		worker: "w-" + hex.EncodeToString(b), wake: make(chan struct{}, 1), running: map[int64]*runningJob{}}
 }
 
@@ -80,6 +95,9 @@ func (s *Service) concurrentWriters() bool {
 // has one writer at a time (SQLite), one process owns the queue, so jobs
 // it finds running at start were cut off and are queued again.
 func (s *Service) Start(ctx context.Context) {
+	if s.Lease <= 0 {
+		s.Lease = DefaultLease
+	}
 	if !s.concurrentWriters() {
 		if rq, ok := s.Store.(interface {
 			RequeueOrphanedImports(context.Context) (int, error)
@@ -92,12 +110,25 @@ func (s *Service) Start(ctx context.Context) {
 		}
 	}
 	for i := 0; i < max(1, s.Workers); i++ {
-		go s.work(ctx)
+		s.stopped.Add(1)
+		go func() {
+			defer s.stopped.Done()
+			s.work(ctx)
+		}()
 	}
 	if s.KeepFiles > 0 {
-		go s.purge(ctx)
+		s.stopped.Add(1)
+		go func() {
+			defer s.stopped.Done()
+			s.purge(ctx)
+		}()
 	}
 }
+
+// Wait returns once the workers started by Start have stopped, after its
+// context ended: an import cut off by the stop has been rolled back and
+// handed over by then, so the database may be closed.
+func (s *Service) Wait() { s.stopped.Wait() }
 
 // purge deletes old imports' files, now and then every hour.
 func (s *Service) purge(ctx context.Context) {
@@ -127,9 +158,10 @@ func (s *Service) work(ctx context.Context) {
 		lease = 24 * time.Hour
 	}
 	for {
+		claimed := time.Now()
 		job, err := s.Store.ClaimImportJob(op, s.worker, lease)
 		if err == nil {
-			s.runClaimed(ctx, job)
+			s.runClaimed(ctx, job, claimed)
 			continue
 		}
 		if callsheet.ErrorCode(err) != callsheet.ENOTFOUND && ctx.Err() == nil {
@@ -158,9 +190,9 @@ func jobContext(ctx context.Context, job *callsheet.ImportJob) context.Context {
 		Role: callsheet.RoleAdmin, Name: job.CreatedBy})
 }
 
-// runClaimed runs a claimed job, renewing its lease and watching for a
-// cancel while it runs.
-func (s *Service) runClaimed(ctx context.Context, job *callsheet.ImportJob) {
+// runClaimed runs a job claimed at the time given, renewing its lease and
+// watching for a cancel while it runs.
+func (s *Service) runClaimed(ctx context.Context, job *callsheet.ImportJob, claimed time.Time) {
 	op := callsheet.NewOperatorContext(context.WithoutCancel(ctx))
 	rctx, cancel := context.WithCancel(jobContext(ctx, job))
 	defer cancel()
@@ -168,38 +200,38 @@ func (s *Service) runClaimed(ctx context.Context, job *callsheet.ImportJob) {
 	defer s.untrack(job.ID)
 
 	done := make(chan struct{})
+	renewed := make(chan struct{})
 	if s.concurrentWriters() {
 		go func() {
-			t := time.NewTicker(s.Lease / 4)
-			defer t.Stop()
-			for {
-				select {
-				case <-done:
-					return
-				case <-t.C:
-					stop, err := s.Store.RenewImportLease(op, job.ID, s.worker, s.Lease, int(rj.rows.Load()), rj.bytes.Load())
-					if err != nil {
-						s.Logger.Warn("renew import lease", "job", job.ID, "err", err)
-					} else if stop {
-						rj.cancelled.Store(true)
-						cancel()
-					}
-				}
-			}
+			defer close(renewed)
+			s.renew(op, job.ID, rj, claimed, done)
 		}()
+	} else {
+		close(renewed)
 	}
 	start := time.Now()
 	res, err := s.run(rctx, job, rj)
 	close(done)
+	<-renewed
 	switch {
 	case err == nil:
 		s.Logger.Info("import finished", "job", job.ID, "rows", res.Counts.Total, "applied", res.Applied, "duration", time.Since(start).Round(time.Millisecond))
+		s.finished(callsheet.ImportDone, res.Counts)
+	case rj.lost.Load():
+		// Its transaction rolled back; the worker that holds the job now
+		// records how it ends.
+		s.Logger.Warn("import stopped: its lease was lost and another worker runs it", "job", job.ID)
 	case rj.cancelled.Load():
 		s.finish(op, job.ID, callsheet.ImportCancelled, "Cancelled; nothing was written.")
 	case ctx.Err() != nil:
-		// The server is stopping. The job stays running: its transaction
-		// rolled back, and it runs again after its lease, or at the next
-		// start.
+		// The server is stopping. The job stays running, its transaction
+		// rolled back; it is handed over, so that another server runs it
+		// again at once (or this one, at its next start).
+		if s.concurrentWriters() {
+			if _, err := s.Store.RenewImportLease(op, job.ID, s.worker, 0, 0, 0); err != nil {
+				s.Logger.Warn("hand over import", "job", job.ID, "err", err)
+			}
+		}
 		s.Logger.Info("import interrupted by shutdown; it will run again", "job", job.ID)
 	default:
 		s.Logger.Warn("import failed", "job", job.ID, "err", err)
@@ -207,9 +239,61 @@ func (s *Service) runClaimed(ctx context.Context, job *callsheet.ImportJob) {
 	}
 }
 
+// renew keeps the lease of a running job until done closes, the lease
+// being good from the claim's time. It stops the run when a cancel is
+// asked for, when another worker holds the job now, and when the lease
+// would run out before the next renewal: a worker that cannot reach the
+// database stops before another may take the job over, so that one job
+// never runs twice at once.
+func (s *Service) renew(op context.Context, jobID int64, rj *runningJob, claimed time.Time, done <-chan struct{}) {
+	every := s.Lease / 4
+	held := claimed.Add(s.Lease) // until when the lease is surely ours
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		rctx, cancel := context.WithTimeout(op, every)
+		stop, err := s.Store.RenewImportLease(rctx, jobID, s.worker, s.Lease, int(rj.rows.Load()), rj.bytes.Load())
+		cancel()
+		switch {
+		case err == nil && stop:
+			rj.cancelled.Store(true)
+			rj.cancel()
+			return
+		case err == nil:
+			held = start.Add(s.Lease)
+		case callsheet.ErrorCode(err) == callsheet.ECONFLICT:
+			rj.lost.Store(true)
+			rj.cancel()
+			return
+		default:
+			s.Logger.Warn("renew import lease", "job", jobID, "err", err)
+		}
+		if time.Now().Add(every).After(held) {
+			s.Logger.Warn("import lease about to run out unrenewed; stopping the import so another worker can take it", "job", jobID)
+			rj.lost.Store(true)
+			rj.cancel()
+			return
+		}
+	}
+}
+
 func (s *Service) finish(ctx context.Context, id int64, state callsheet.ImportState, msg string) {
 	if err := s.Store.FinishImportJob(ctx, id, state, msg); err != nil {
 		s.Logger.Error("finish import", "job", id, "err", err)
+	}
+	s.finished(state, callsheet.ImportCounts{})
+}
+
+// finished tells Finished, if set, how an import ended.
+func (s *Service) finished(state callsheet.ImportState, counts callsheet.ImportCounts) {
+	if s.Finished != nil {
+		s.Finished(state, counts)
 	}
 }
 
@@ -433,6 +517,7 @@ func (s *Service) RunNow(ctx context.Context, job *callsheet.ImportJob, file io.
 		}
 		return nil, err
 	}
+	s.finished(callsheet.ImportDone, res.Counts)
 	return res, nil
 }
 
@@ -660,6 +745,7 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 		s.finish(callsheet.NewOperatorContext(context.WithoutCancel(ctx)), job.ID, callsheet.ImportFailed, callsheet.ErrorMessage(err))
 		return nil, nil, err
 	}
+	s.finished(callsheet.ImportDone, res.Counts)
 	return job, res, nil
 }
 

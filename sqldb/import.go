@@ -20,6 +20,11 @@ type ImportStore struct {
 
 	// Timings, when set, is told how long each phase of an import took.
 	Timings func(phase string, d time.Duration)
+
+	// Takeover, when set, is told of each claim of a job whose lease ran
+	// out in the hands of another worker (one that died or lost touch):
+	// the job, that worker, and how long ago the lease ended.
+	Takeover func(jobID int64, from string, expiredFor time.Duration)
 }
 
 // NewImportStore returns the import store of db.
@@ -370,10 +375,15 @@ func (s *ImportStore) ClaimImportJob(ctx context.Context, worker string, lease t
 		return nil, callsheet.Errorf(callsheet.EFORBIDDEN, "Only the operator may claim imports.")
 	}
 	var job *callsheet.ImportJob
+	var from string // the worker whose lease ran out, on a takeover
+	var expiredFor time.Duration
 	err := s.db.withTx(ctx, func(tx *Tx) error {
 		var id int64
-		err := tx.queryRow(ctx, `SELECT id FROM import_jobs WHERE state = 'queued' OR (state = 'running' AND lease_until IS NOT NULL AND lease_until < ?)
-			ORDER BY id LIMIT 1`, micros(tx.now)).Scan(&id)
+		var state, prev string
+		var until sql.NullInt64
+		err := tx.queryRow(ctx, `SELECT id, state, worker, lease_until FROM import_jobs
+			WHERE state = 'queued' OR (state = 'running' AND lease_until IS NOT NULL AND lease_until < ?)
+			ORDER BY id LIMIT 1`, micros(tx.now)).Scan(&id, &state, &prev, &until)
 		if err == sql.ErrNoRows {
 			return notFound("Queued import")
 		} else if err != nil {
@@ -391,11 +401,17 @@ func (s *ImportStore) ClaimImportJob(ctx context.Context, worker string, lease t
 		if n, _ := r.RowsAffected(); n == 0 {
 			return notFound("Queued import")
 		}
+		if state == string(callsheet.ImportRunning) && prev != worker {
+			from, expiredFor = prev, tx.now.Sub(fromMicros(until.Int64))
+		}
 		job = &callsheet.ImportJob{}
 		return scanImportJob(tx.queryRow(ctx, `SELECT `+importJobColumns+` FROM import_jobs WHERE id = ?`, id), job)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if from != "" && s.Takeover != nil {
+		s.Takeover(job.ID, from, expiredFor)
 	}
 	return job, nil
 }
@@ -412,14 +428,18 @@ func (s *ImportStore) RequeueOrphanedImports(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
-// RenewImportLease implements callsheet.ImportStore.
+// RenewImportLease implements callsheet.ImportStore. A lease of zero
+// hands the job over: it may be claimed at once.
 func (s *ImportStore) RenewImportLease(ctx context.Context, jobID int64, worker string, lease time.Duration, rows int, bytes int64) (bool, error) {
 	now := s.db.Now().UTC()
 	var cancel bool
-	err := s.db.queryRow(ctx, `UPDATE import_jobs SET lease_until = ?, rows_read = ?, bytes_read = ? WHERE id = ? AND worker = ? RETURNING cancel_requested`,
+	err := s.db.queryRow(ctx, `UPDATE import_jobs SET lease_until = ?, rows_read = ?, bytes_read = ?
+		WHERE id = ? AND worker = ? AND state = 'running' RETURNING cancel_requested`,
 		micros(now.Add(lease)), rows, bytes, jobID, worker).Scan(&cancel)
 	if err == sql.ErrNoRows {
-		return true, nil // someone else holds it now: stop
+		// Another worker took the job over, or it ended: the caller must
+		// stop, and must not record an end of its own.
+		return false, callsheet.Errorf(callsheet.ECONFLICT, "Import %d is no longer this worker's.", jobID)
 	}
 	return cancel, s.db.translate(err)
 }

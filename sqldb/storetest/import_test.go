@@ -424,9 +424,9 @@ func TestImportJobs(t *testing.T) {
 		if again.ID != job.ID || again.Attempts != 2 {
 			t.Fatalf("reclaimed %+v", again)
 		}
-		if cancel, err := s.RenewImportLease(op, job.ID, "worker-1", time.Minute, 1, 1); err != nil || !cancel {
-			t.Fatalf("the old worker may go on: %v %v", cancel, err)
-		}
+		// The old worker is told the job is no longer its own.
+		_, err = s.RenewImportLease(op, job.ID, "worker-1", time.Minute, 1, 1)
+		wantCode(t, err, callsheet.ECONFLICT)
 		if cancel, err := s.RenewImportLease(op, job.ID, "worker-2", time.Minute, 3, 30); err != nil || cancel {
 			t.Fatalf("renew: %v %v", cancel, err)
 		}
