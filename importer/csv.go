@@ -189,6 +189,10 @@ func (t *csvTable) Next() (Record, error) {
 		line, err := p.readRecord()
 		if err != nil {
 			var pe *parseError
+			if errors.As(err, &pe) && pe.kind == errLineTooLong {
+				t.err = &FileError{Message: t.rowError(pe).Message}
+				return Record{}, t.err
+			}
 			if errors.As(err, &pe) {
 				return Record{}, t.rowError(pe)
 			}
@@ -245,6 +249,8 @@ func (t *csvTable) rowError(pe *parseError) *RowError {
 		e.Column = t.header[pe.field]
 	}
 	switch pe.kind {
+	case errLineTooLong:
+		e.Message = fmt.Sprintf("Line %d runs on for more than %d MiB without a line end, so the rest of the file cannot be read. Check that it is a CSV or TSV file and that its encoding is right.", pe.line, maxLineBytes>>20)
 	case errUnclosedQuote:
 		e.Message = `A quoted value that starts on this line is never closed. Check for a stray quote (") in the row.`
 	case errTextAfterQuote:

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"io"
 )
 
@@ -14,6 +15,11 @@ const (
 	// maxRecordBytes and maxFields bound a whole row.
 	maxRecordBytes = 1 << 20
 	maxFields      = 16384
+	// maxLineBytes bounds how far the parser skips to the end of a line
+	// after a bad row. Text that runs on that far without a line end is
+	// not a table, or not in the encoding it is read in, and reading
+	// stops there rather than run through the rest of it.
+	maxLineBytes = 16 << 20
 )
 
 // The ways a row can be malformed beyond repair.
@@ -21,10 +27,12 @@ const (
 	errUnclosedQuote = iota + 1
 	errTextAfterQuote
 	errRowTooLong
+	errLineTooLong // a line with no end in sight: reading cannot go on
 )
 
-// parseError is a malformed row found by csvParser. The parser has already
-// moved past it, so reading can go on.
+// parseError is a malformed row found by csvParser. Reading can go on,
+// except after errLineTooLong: the next call to readRecord moves past the
+// bad row first.
 type parseError struct {
 	kind  int
 	line  int
@@ -37,6 +45,8 @@ func (e *parseError) Error() string {
 		return "unclosed quote"
 	case errTextAfterQuote:
 		return "text after closing quote"
+	case errLineTooLong:
+		return "line too long"
 	}
 	return "row too long"
 }
@@ -60,6 +70,8 @@ type csvParser struct {
 	delim byte
 	stop  [256]bool // bytes that end an unquoted field
 	line  int       // the physical line of buf[pos], 1-based
+	skip  bool      // the rest of the line at pos belongs to a bad row
+	fatal error     // sticky: a line too long to skip
 
 	rec  []byte // the fields of the current record, unquoted, back to back
 	ends []int  // end of each field in rec
@@ -135,9 +147,23 @@ func (p *csvParser) endOfInput() error {
 // readRecord parses the next record into rec and ends and returns the line
 // it starts on. At the end of the input it returns io.EOF; for a malformed
 // record a *parseError, after moving past it.
+//
+// A bad row is reported as soon as a bound is crossed, and the rest of its
+// line is skipped only when the next record is asked for, so that a caller
+// who stops at the error reads nothing more.
 func (p *csvParser) readRecord() (int, error) {
 	p.rec = p.rec[:0]
 	p.ends = p.ends[:0]
+	if p.fatal != nil {
+		return p.line, p.fatal
+	}
+	if p.skip {
+		p.skip = false
+		if line := p.line; !p.skipLine() {
+			p.fatal = &parseError{kind: errLineTooLong, line: line, field: -1}
+			return line, p.fatal
+		}
+	}
 	if !p.more() {
 		return p.line, p.endOfInput()
 	}
@@ -148,12 +174,12 @@ func (p *csvParser) readRecord() (int, error) {
 				return start, err
 			}
 		} else if !p.readUnquoted() {
-			p.skipLine()
+			p.skip = true
 			return start, &parseError{kind: errRowTooLong, line: start, field: -1}
 		}
 		p.ends = append(p.ends, len(p.rec))
 		if len(p.rec) > maxRecordBytes || len(p.ends) > maxFields {
-			p.skipLine()
+			p.skip = true
 			return start, &parseError{kind: errRowTooLong, line: start, field: -1}
 		}
 		if !p.more() {
@@ -268,30 +294,34 @@ func (p *csvParser) readQuoted() error {
 	}
 }
 
-// quoteFailed goes back to the opening quote of a bad quoted field and
-// resumes at the line after it, so that a stray quote costs one row rather
+// quoteFailed goes back to the opening quote of a bad quoted field, to
+// resume at the line after it, so that a stray quote costs one row rather
 // than the rest of the file.
 func (p *csvParser) quoteFailed(kind, quoteLine, field int) error {
 	p.pos = p.mark
 	p.mark = -1
 	p.line = quoteLine
-	p.skipLine()
+	p.skip = true
 	return &parseError{kind: kind, line: quoteLine, field: field}
 }
 
-// skipLine moves past the rest of the physical line, ignoring quotes.
-func (p *csvParser) skipLine() {
+// skipLine moves past the rest of the physical line, ignoring quotes. It
+// reports false, having moved maxLineBytes, if the line goes on further.
+func (p *csvParser) skipLine() bool {
+	skipped := 0
 	for p.more() {
 		b := p.buf[p.pos:p.end]
-		for i, c := range b {
-			if c == '\n' || c == '\r' {
-				p.pos += i
-				p.endLine()
-				return
-			}
+		if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
+			p.pos += i
+			p.endLine()
+			return true
 		}
 		p.pos = p.end
+		if skipped += len(b); skipped > maxLineBytes {
+			return false
+		}
 	}
+	return true
 }
 
 // endLine consumes the line end at buf[pos]: LF, CRLF or a lone CR.

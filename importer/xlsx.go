@@ -10,14 +10,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxColumns is Excel's own limit (column XFD). It also keeps a damaged
 // cell reference from making a row of millions of cells.
 const maxColumns = 16384
-
-// errRowTooWide is a row with a cell beyond maxColumns.
-var errRowTooWide = errors.New("row too wide")
 
 // openXLSX opens the chosen sheet of a workbook. file, when not nil and
 // seekable (offset >= 0), is read in place; otherwise br is spooled to a
@@ -49,9 +47,12 @@ func openXLSX(br *bufio.Reader, file *os.File, offset int64, sheet string) (t Ta
 		if os.Remove(tmp.Name()) == nil {
 			x.tmpRemoved = true
 		}
-		n, err := io.Copy(tmp, br)
+		n, err := io.Copy(tmp, io.LimitReader(br, maxWorkbookBytes+1))
 		if err != nil {
 			return nil, fmt.Errorf("importer: spooling workbook: %w", err)
+		}
+		if n > maxWorkbookBytes {
+			return nil, fileErrorf("The workbook is larger than %d GiB, which is more than can be imported at once. Split it into smaller files.", maxWorkbookBytes>>30)
 		}
 		ra, size = tmp, n
 	}
@@ -60,7 +61,7 @@ func openXLSX(br *bufio.Reader, file *os.File, offset int64, sheet string) (t Ta
 	if err != nil {
 		return nil, fileErrorf("The file is not a valid Excel workbook (.xlsx): it may be damaged or incomplete.")
 	}
-	wb, err := loadWorkbook(zr)
+	wb, err := loadWorkbook(zr, size)
 	if err != nil {
 		return nil, err
 	}
@@ -79,14 +80,14 @@ func openXLSX(br *bufio.Reader, file *os.File, offset int64, sheet string) (t Ta
 	}
 	x.info = FileInfo{Format: "xlsx", Sheet: ref.name, Sheets: names}
 
-	dec, c, err := wb.open(ref.path)
+	sx, err := wb.open(ref.path, fmt.Sprintf("sheet %q", ref.name))
 	if err != nil {
 		if err == errNoFile {
 			return nil, fileErrorf("The sheet %q is missing from the workbook. Open it in Excel and save it again.", ref.name)
 		}
 		return nil, damaged(err)
 	}
-	x.dec, x.sheet = dec, c
+	x.x = sx
 
 	if err := x.readHeader(); err != nil {
 		return nil, err
@@ -126,14 +127,15 @@ type xlsxTable struct {
 	wb         *workbook
 	tmp        *os.File
 	tmpRemoved bool
-	sheet      io.Closer
-	dec        *xml.Decoder
+	x          *xmlReader // the sheet
 	info       FileInfo
 	header     []string
 	cells      []string // the current row, by column, up to its last value
 	fields     []string
 	lastRow    int
 	text       []byte // scratch for cell text
+	inline     []byte // scratch for inline string text
+	cellRef    string // the cell being read, for messages
 	err        error  // sticky: io.EOF or a failure
 }
 
@@ -142,9 +144,15 @@ func (t *xlsxTable) Info() FileInfo   { return t.info }
 
 func (t *xlsxTable) Close() error {
 	var err error
-	if t.sheet != nil {
-		err = t.sheet.Close()
-		t.sheet = nil
+	if t.x != nil {
+		err = t.x.Close()
+		t.x = nil
+	}
+	if t.wb != nil {
+		if cerr := t.wb.close(); err == nil {
+			err = cerr
+		}
+		t.wb = nil
 	}
 	if t.tmp != nil {
 		if cerr := t.tmp.Close(); err == nil {
@@ -163,16 +171,30 @@ func (t *xlsxTable) Close() error {
 	return err
 }
 
+// rowProblem is what is wrong with a row that reading can move past.
+type rowProblem struct {
+	col int // the 0-based column at fault, or -1 for the whole row
+	msg string
+}
+
+func (p *rowProblem) Error() string { return p.msg }
+
+// errRowTooWide is a row with a cell beyond maxColumns.
+var errRowTooWide = &rowProblem{col: -1, msg: "Row has cells beyond the last Excel column."}
+
 // readHeader reads the first row with a value as the header. Its width
 // ends at its last value, since a sheet has no end of its own.
 func (t *xlsxTable) readHeader() error {
 	for {
 		_, err := t.readRow()
+		var rp *rowProblem
 		switch {
 		case err == io.EOF:
 			return fileErrorf("The sheet %q is empty: it has no header row.", t.info.Sheet)
 		case err == errRowTooWide:
 			return fileErrorf("The header row of sheet %q has cells beyond the last Excel column.", t.info.Sheet)
+		case errors.As(err, &rp):
+			return fileErrorf("The header row of sheet %q cannot be read: %s", t.info.Sheet, rp.msg)
 		case err != nil:
 			return err
 		}
@@ -192,8 +214,13 @@ func (t *xlsxTable) Next() (Record, error) {
 	}
 	for {
 		line, err := t.readRow()
-		if err == errRowTooWide {
-			return Record{}, &RowError{Line: line, Message: "Row has cells beyond the last Excel column."}
+		var rp *rowProblem
+		if errors.As(err, &rp) {
+			e := &RowError{Line: line, Message: rp.msg}
+			if rp.col >= 0 && rp.col < len(t.header) {
+				e.Column = t.header[rp.col]
+			}
+			return Record{}, e
 		}
 		if err != nil {
 			t.err = err
@@ -223,10 +250,11 @@ func lastValue(cells []string) int {
 }
 
 // readRow reads the next <row> of the sheet into cells and returns its row
-// number. It returns io.EOF after the last row.
+// number. It returns io.EOF after the last row, and a *rowProblem for a
+// row that was read past but not kept.
 func (t *xlsxTable) readRow() (int, error) {
 	for {
-		tok, err := t.dec.RawToken()
+		tok, err := t.x.token()
 		if err == io.EOF {
 			return 0, io.EOF
 		}
@@ -247,10 +275,18 @@ func (t *xlsxTable) readRow() (int, error) {
 }
 
 func (t *xlsxTable) damagedSheet(err error) error {
+	if t.x.tooLong && t.cellRef != "" {
+		return fileErrorf("Cell %s of the sheet %q holds more than %s characters, the most a cell can hold, so the file cannot be read. Open it in Excel and save it again.", t.cellRef, t.info.Sheet, formatCount(maxCellChars))
+	}
+	if fe := (*FileError)(nil); errors.As(err, &fe) {
+		return fe
+	}
 	return fileErrorf("The sheet %q is damaged and cannot be read further (%v). Open the workbook in Excel and save it again.", t.info.Sheet, err)
 }
 
-// readCells reads the cells of the row whose start tag is row.
+// readCells reads the cells of the row whose start tag is row. A row over
+// a bound is read to its end, keeping nothing more, and reported as a
+// *rowProblem.
 func (t *xlsxTable) readCells(row xml.StartElement) (int, error) {
 	num := t.lastRow + 1
 	if n, err := strconv.Atoi(attr(row, "r")); err == nil && n > 0 {
@@ -259,9 +295,10 @@ func (t *xlsxTable) readCells(row xml.StartElement) (int, error) {
 	t.lastRow = num
 	t.cells = t.cells[:0]
 	col := -1
-	tooWide := false
+	rowBytes := 0
+	var problem *rowProblem
 	for {
-		tok, err := t.dec.RawToken()
+		tok, err := t.x.token()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -273,17 +310,36 @@ func (t *xlsxTable) readCells(row xml.StartElement) (int, error) {
 			if e.Name.Local != "c" {
 				continue
 			}
-			if c, ok := cellColumn(attr(e, "r")); ok {
+			ref := attr(e, "r")
+			if c, ok := cellColumn(ref); ok {
 				col = c
 			} else {
 				col++
 			}
-			v, err := t.cellValue(e)
-			if err != nil {
-				return num, t.damagedSheet(err)
+			t.cellRef = ref
+			if ref == "" {
+				t.cellRef = cellName(col, num)
 			}
-			if col >= maxColumns {
-				tooWide = true
+			v, err := t.cellValue(e, problem != nil)
+			if err == nil || err == errCellTooLong {
+				t.cellRef = ""
+			}
+			switch {
+			case err == errCellTooLong:
+				if problem == nil {
+					problem = &rowProblem{col: col, msg: fmt.Sprintf("Cell %s holds more than %s characters, the most a cell can hold.", cellName(col, num), formatCount(maxCellChars))}
+				}
+				continue
+			case err != nil:
+				return num, t.damagedSheet(err)
+			case problem != nil:
+				continue
+			case col >= maxColumns:
+				problem = errRowTooWide
+				continue
+			}
+			if rowBytes += len(v); rowBytes > maxRowBytes {
+				problem = &rowProblem{col: -1, msg: fmt.Sprintf("Row is too long: it has over %d MiB of text.", maxRowBytes>>20)}
 				continue
 			}
 			if v != "" {
@@ -294,13 +350,26 @@ func (t *xlsxTable) readCells(row xml.StartElement) (int, error) {
 			}
 		case xml.EndElement:
 			if e.Name.Local == "row" {
-				if tooWide {
-					return num, errRowTooWide
+				if problem != nil {
+					return num, problem
 				}
 				return num, nil
 			}
 		}
 	}
+}
+
+// cellName returns the reference of a cell, such as "C7", from its 0-based
+// column and its row.
+func cellName(col, row int) string {
+	var b []byte
+	for c := col + 1; c > 0; c = (c - 1) / 26 {
+		b = append(b, byte('A'+(c-1)%26))
+	}
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b) + strconv.Itoa(row)
 }
 
 // cellColumn returns the 0-based column of a cell reference such as "C7".
@@ -324,16 +393,20 @@ func cellColumn(ref string) (int, bool) {
 
 // cellValue reads a cell whose start tag is c and returns its text as
 // Excel shows it, as far as the product needs: numbers in full without an
-// exponent, dates as DD-MM-YYYY HH:MM, errors as empty.
-func (t *xlsxTable) cellValue(c xml.StartElement) (string, error) {
+// exponent, dates as DD-MM-YYYY HH:MM, errors as empty. With skip it only
+// reads past the cell. A cell over maxCellChars is read past and gives
+// errCellTooLong.
+func (t *xlsxTable) cellValue(c xml.StartElement, skip bool) (string, error) {
 	typ := attr(c, "t")
 	style, _ := strconv.Atoi(attr(c, "s"))
 	t.text = t.text[:0]
-	var inline []byte
+	t.inline = t.inline[:0]
 	hasInline := false
 	inV := false
+	chars := 0
+	var tooLong error
 	for depth := 1; depth > 0; {
-		tok, err := t.dec.RawToken()
+		tok, err := t.x.token()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -348,7 +421,9 @@ func (t *xlsxTable) cellValue(c xml.StartElement) (string, error) {
 				depth++
 			case "is":
 				hasInline = true
-				if inline, err = richText(t.dec, inline); err != nil {
+				if t.inline, err = richText(t.x, t.inline); err == errCellTooLong {
+					tooLong = err
+				} else if err != nil {
 					return "", err
 				}
 			default:
@@ -360,10 +435,20 @@ func (t *xlsxTable) cellValue(c xml.StartElement) (string, error) {
 				inV = false
 			}
 		case xml.CharData:
-			if inV {
-				t.text = append(t.text, e...)
+			if inV && chars <= maxCellChars {
+				if chars += utf8.RuneCount(e); chars <= maxCellChars {
+					t.text = append(t.text, e...)
+				} else {
+					tooLong = errCellTooLong
+				}
 			}
 		}
+	}
+	if tooLong != nil {
+		return "", tooLong
+	}
+	if skip {
+		return "", nil
 	}
 
 	switch typ {
@@ -372,10 +457,10 @@ func (t *xlsxTable) cellValue(c xml.StartElement) (string, error) {
 		if err != nil {
 			return "", nil
 		}
-		return t.wb.strings.get(i), nil
+		return t.wb.strings.get(i)
 	case "inlineStr":
 		if hasInline {
-			return string(inline), nil
+			return string(t.inline), nil
 		}
 		return string(t.text), nil
 	case "str":
