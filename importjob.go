@@ -73,11 +73,6 @@ const (
 	OutcomeInvalid              Outcome = "invalid"                // could not be read; nothing done
 )
 
-// Written reports whether the outcome adds or changes a customer.
-func (o Outcome) Written() bool {
-	return o == OutcomeAdded || o == OutcomeMoved || o == OutcomeUpdated || o == OutcomeReset
-}
-
 // ImportCounts sums an import's outcomes. Total is the sum of every
 // outcome; Blocked counts, among them, the customers left blocked.
 type ImportCounts struct {

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
-	"github.com/callsheet/callsheet"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/mattn/go-sqlite3"
@@ -29,20 +27,20 @@ type dialect interface {
 	// concurrentWriters reports whether another connection may write while
 	// a long import transaction is open. SQLite allows one writer at a time.
 	concurrentWriters() bool
-	// createStage and dropStage make and remove the import's staging
-	// table in the transaction.
+	// createStage and dropStage make and remove the import's temporary
+	// tables in the transaction (import_stage.go).
 	createStage(ctx context.Context, tx *Tx) error
 	dropStage(ctx context.Context, tx *Tx) error
-	// updateInPlace reports whether classifying an import should update
-	// the staged rows (cheap in SQLite) rather than copy them with their
-	// outcomes (PostgreSQL writes a new version of each updated row).
-	updateInPlace() bool
 	// lockImports makes the account's imports run one at a time, until
 	// the transaction ends: two imports of one campaign would otherwise
 	// both find a phone new and both add it.
 	lockImports(ctx context.Context, tx *Tx, accountID int64) error
-	// newStager returns what writes staged rows into the table.
-	newStager(tx *Tx, table string) rowStager
+	// newStager returns what writes an import's rows to the table that
+	// classifyRows reads (import_stage.go).
+	newStager(tx *Tx) rowStager
+	// classifyRows gives every staged row its outcome and blocked flag in
+	// import_rows, by the rules' SQL (import_classify.go).
+	classifyRows(ctx context.Context, tx *Tx, c classification) error
 	// analyze returns a statement that gathers the table's statistics, or
 	// a statement that does nothing where the engine needs none.
 	analyze(table string) string
@@ -172,64 +170,6 @@ func (postgresDialect) mergeJSON(a, b string) string {
 
 func (postgresDialect) concurrentWriters() bool { return true }
 
-// stageTable is the staging table of an import: the rows as read.
-const stageTable = `(
-	line         BIGINT PRIMARY KEY,
-	phone        TEXT NOT NULL,
-	name         TEXT NOT NULL,
-	last_name    TEXT NOT NULL,
-	email        TEXT NOT NULL,
-	source       TEXT NOT NULL,
-	note         TEXT NOT NULL,
-	external_id  TEXT NOT NULL,
-	agent_id     BIGINT,
-	follow_up_at BIGINT,
-	created_at   BIGINT,
-	custom       TEXT NOT NULL
-)`
-
-// rowsTable is the staged rows with their outcomes, worked out by
-// classification.
-var rowsTable = strings.TrimSuffix(stageTable, "\n)") + `,
-	outcome          TEXT,
-	dup_of           BIGINT,
-	existing_id      BIGINT,
-	existing_allowed BIGINT,
-	dnc_at           BIGINT,
-	other_campaign   BOOLEAN NOT NULL DEFAULT FALSE,
-	blocked          BOOLEAN NOT NULL DEFAULT FALSE
-)`
-
-// othersTable holds the customers of other campaigns that share a phone
-// with a staged row, found in one pass and used by the move.
-const othersTable = `(
-	line        BIGINT NOT NULL,
-	customer_id BIGINT NOT NULL,
-	PRIMARY KEY (line, customer_id)
-)`
-
-// tempTables are the temporary tables of an import, with their columns.
-var tempTables = []struct{ name, cols string }{
-	{"import_stage", stageTable}, {"import_rows", rowsTable}, {"import_others", othersTable},
-}
-
-func (sqliteDialect) createStage(ctx context.Context, tx *Tx) error {
-	if err := (sqliteDialect{}).beginBulk(ctx, tx); err != nil {
-		return err
-	}
-	for _, t := range tempTables {
-		if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS temp.`+t.name); err != nil {
-			return err
-		}
-		// INTEGER PRIMARY KEY, not BIGINT: only that spelling makes the
-		// line the table's rowid instead of an extra index.
-		if _, err := tx.exec(ctx, `CREATE TEMP TABLE `+t.name+` `+strings.Replace(t.cols, "BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY", 1)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // beginBulk shrinks the page caches for a bulk write (an import, a file
 // upload). Bulk work walks its tables in order, so the operating system's
 // file cache serves it as well as SQLite's own would, and small caches keep
@@ -257,43 +197,10 @@ func (postgresDialect) beginBulk(ctx context.Context, tx *Tx) error {
 }
 func (postgresDialect) endBulk(context.Context, *Tx) error { return nil }
 
-func (sqliteDialect) dropStage(ctx context.Context, tx *Tx) error {
-	if err := (sqliteDialect{}).endBulk(ctx, tx); err != nil {
-		return err
-	}
-	for _, t := range tempTables {
-		if _, err := tx.exec(ctx, `DROP TABLE temp.`+t.name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (postgresDialect) createStage(ctx context.Context, tx *Tx) error {
-	if err := (postgresDialect{}).beginBulk(ctx, tx); err != nil {
-		return err
-	}
-	for _, t := range tempTables {
-		if _, err := tx.exec(ctx, `DROP TABLE IF EXISTS pg_temp.`+t.name); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `CREATE TEMP TABLE `+t.name+` `+t.cols+` ON COMMIT DROP`); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// The table goes with the commit.
-func (postgresDialect) dropStage(context.Context, *Tx) error { return nil }
-
 // SQLite plans the staging tables well without statistics.
 func (sqliteDialect) analyze(string) string { return `SELECT 1` }
 
 func (postgresDialect) analyze(table string) string { return `ANALYZE ` + table }
-
-func (sqliteDialect) updateInPlace() bool   { return true }
-func (postgresDialect) updateInPlace() bool { return false }
 
 // SQLite runs one writing transaction at a time anyway.
 func (sqliteDialect) lockImports(context.Context, *Tx, int64) error { return nil }
@@ -304,65 +211,4 @@ const importLockSpace = 0x696d70
 func (postgresDialect) lockImports(ctx context.Context, tx *Tx, accountID int64) error {
 	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?, ?)`, importLockSpace, int32(accountID))
 	return err
-}
-
-func (sqliteDialect) newStager(tx *Tx, table string) rowStager { return newValuesStager(tx, table) }
-
-// PostgreSQL stages with one INSERT ... SELECT FROM unnest of an array per
-// column: a few parameters for thousands of rows, instead of twelve a row.
-func (postgresDialect) newStager(tx *Tx, table string) rowStager {
-	return &arrayStager{tx: tx, q: `INSERT INTO ` + table + ` (` + stageColumns + `) SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[],
-		?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[])`}
-}
-
-// arrayRows is how many rows one unnest INSERT stages.
-const arrayRows = 5000
-
-type arrayStager struct {
-	tx                                                  *Tx
-	q                                                   string
-	line                                                []int64
-	phone, name, last, email, source, note, ext, custom []string
-	agent, followUp, created                            []*int64
-}
-
-func (a *arrayStager) add(ctx context.Context, row *callsheet.ImportRow) error {
-	a.line = append(a.line, int64(row.Line))
-	a.phone, a.name, a.last = append(a.phone, row.Phone), append(a.name, row.Name), append(a.last, row.LastName)
-	a.email, a.source, a.note = append(a.email, row.Email), append(a.source, row.Source), append(a.note, row.Note)
-	a.ext, a.custom = append(a.ext, row.ExternalID), append(a.custom, encodeCustom(row.Custom, false))
-	a.agent = append(a.agent, optInt(row.AgentID))
-	a.followUp, a.created = append(a.followUp, optMicros(row.FollowUpAt)), append(a.created, optMicros(row.CreatedAt))
-	if len(a.line) == arrayRows {
-		return a.flush(ctx)
-	}
-	return nil
-}
-
-func (a *arrayStager) flush(ctx context.Context) error {
-	if len(a.line) == 0 {
-		return nil
-	}
-	_, err := a.tx.exec(ctx, a.q, a.line, a.phone, a.name, a.last, a.email, a.source, a.note, a.ext, a.agent, a.followUp, a.created, a.custom)
-	a.line, a.phone, a.name, a.last, a.email = a.line[:0], a.phone[:0], a.name[:0], a.last[:0], a.email[:0]
-	a.source, a.note, a.ext, a.custom = a.source[:0], a.note[:0], a.ext[:0], a.custom[:0]
-	a.agent, a.followUp, a.created = a.agent[:0], a.followUp[:0], a.created[:0]
-	return err
-}
-
-func (a *arrayStager) close() {}
-
-func optInt(v int64) *int64 {
-	if v == 0 {
-		return nil
-	}
-	return &v
-}
-
-func optMicros(t *time.Time) *int64 {
-	if t == nil || t.IsZero() {
-		return nil
-	}
-	v := t.UnixMicro()
-	return &v
 }

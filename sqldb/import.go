@@ -518,6 +518,11 @@ func (s *ImportStore) pageRowResults(ctx context.Context, q string, args []any, 
 			return nil, 0, err
 		}
 		r.Outcome = callsheet.Outcome(outcome)
+		if r.Message == "" {
+			// The classifier stores no words: they come from the domain
+			// when read, in the reader's time.
+			r.Message = r.Outcome.Message(r.DuplicateOf, r.Blocked)
+		}
 		out = append(out, r)
 	}
 	return out, total, rows.Err()

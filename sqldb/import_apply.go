@@ -83,28 +83,6 @@ func (b *batchInserter) close() {
 	}
 }
 
-// rowStager writes rows to the staging table, a batch at a time.
-type rowStager interface {
-	add(ctx context.Context, row *callsheet.ImportRow) error
-	flush(ctx context.Context) error
-	close()
-}
-
-// valuesStager stages with multi-row INSERT ... VALUES.
-type valuesStager struct{ b *batchInserter }
-
-func newValuesStager(tx *Tx, table string) rowStager {
-	return &valuesStager{newBatchInserter(tx, `INSERT INTO `+table+` (`+stageColumns+`) VALUES `, stageWidth, stageBatch)}
-}
-
-func (v *valuesStager) add(ctx context.Context, row *callsheet.ImportRow) error {
-	return v.b.add(ctx, row.Line, row.Phone, row.Name, row.LastName, row.Email, row.Source, row.Note, row.ExternalID,
-		nullInt(row.AgentID), nullMicros(row.FollowUpAt), nullMicros(row.CreatedAt), encodeCustom(row.Custom, false))
-}
-
-func (v *valuesStager) flush(ctx context.Context) error { return v.b.flush(ctx) }
-func (v *valuesStager) close()                          { v.b.close() }
-
 // nullInt stores zero as NULL.
 func nullInt(v int64) any {
 	if v == 0 {
@@ -131,10 +109,7 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 		return nil, s.db.translate(err)
 	}
 	defer tx.Rollback()
-	run := &importRun{s: s, tx: tx, a: a, job: job, opts: opts, collect: collect, stageTable: "import_stage"}
-	if s.db.dialect.updateInPlace() {
-		run.stageTable = "import_rows"
-	}
+	run := &importRun{s: s, tx: tx, a: a, job: job, opts: opts, collect: collect}
 	res, err := run.run(ctx, src)
 	if callsheet.ErrorCode(err) == callsheet.ECONFLICT && callsheet.ErrorFields(err) == nil {
 		// Only a customer added to the campaign by someone else while the
@@ -161,8 +136,8 @@ type importRun struct {
 	collect bool
 
 	statusKind callsheet.StatusKind
+	stageTable string // where the rows were staged
 	lap        time.Time
-	stageTable string // the table rows are staged in
 	counts     callsheet.ImportCounts
 	invalid    []callsheet.RowResult // collected invalid rows, for the API
 }
@@ -259,7 +234,8 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 // stage reads every row: valid ones into the staging table, invalid ones
 // straight into the job's problems.
 func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error {
-	stage := r.s.db.dialect.newStager(r.tx, r.stageTable)
+	stage := r.s.db.dialect.newStager(r.tx)
+	r.stageTable = stage.table()
 	defer stage.close()
 	probs := newBatchInserter(r.tx, `INSERT INTO import_problems (job_id, line, outcome, field, column_name, message) VALUES `, problemWidth, 200)
 	defer probs.close()
@@ -304,33 +280,8 @@ func (r *importRun) lineError(err error, line int) error {
 	return err
 }
 
-// outcome SQL literals.
-func lit(o callsheet.Outcome) string { return "'" + string(o) + "'" }
-
-// inCampaign lists the outcomes of rows whose customer is in the campaign
-// after the import.
-var inCampaign = "(" + strings.Join([]string{lit(callsheet.OutcomeAdded), lit(callsheet.OutcomeMoved), lit(callsheet.OutcomeUpdated),
-	lit(callsheet.OutcomeReset), lit(callsheet.OutcomeSkippedExisting)}, ", ") + ")"
-
-var written = "(" + strings.Join([]string{lit(callsheet.OutcomeAdded), lit(callsheet.OutcomeMoved), lit(callsheet.OutcomeUpdated),
-	lit(callsheet.OutcomeReset)}, ", ") + ")"
-
-// resetApplies is true for the classified rows (of alias p, or unaliased)
-// that get the upload's status.
-func (r *importRun) resetApplies(p string) string {
-	if p != "" {
-		p += "."
-	}
-	if r.opts.Reset {
-		return p + "outcome IN (" + lit(callsheet.OutcomeAdded) + ", " + lit(callsheet.OutcomeMoved) + ", " + lit(callsheet.OutcomeReset) + ", " + lit(callsheet.OutcomeUpdated) + ")"
-	}
-	return p + "outcome IN (" + lit(callsheet.OutcomeAdded) + ", " + lit(callsheet.OutcomeMoved) + ")"
-}
-
-// classify gives every staged row its outcome, in import_rows. SQLite
-// updates the staged rows in place, a few set-based passes in the order of
-// the phones; PostgreSQL would write a new version of every updated row, so
-// there the rows are copied once, with their outcomes, into a new table.
+// classify gives every staged row its outcome, by the domain's rules
+// (import_rules.go), and counts the outcomes.
 func (r *importRun) classify(ctx context.Context) error {
 	tx, acc, camp := r.tx, r.a.AccountID, r.job.CampaignID
 	// Covering the steps below, which then walk the phones in order: the
@@ -360,43 +311,10 @@ func (r *importRun) classify(ctx context.Context) error {
 		r.phase(fmt.Sprintf("classify step %d", i+1))
 	}
 
-	existing := lit(callsheet.OutcomeSkippedExisting)
-	if r.opts.Override || r.opts.UpdateContactAllowed {
-		existing = lit(callsheet.OutcomeUpdated)
-	} else if r.opts.Reset {
-		existing = lit(callsheet.OutcomeReset)
-	}
-	// A customer new to the campaign needs a name; an existing one keeps
-	// its own. Duplicates are decided before these cases.
-	cases := "WHEN existing_id IS NOT NULL THEN " + existing
-	if r.opts.Unique == callsheet.UniqueOnlyNew {
-		cases += " WHEN other_campaign THEN " + lit(callsheet.OutcomeSkippedOtherCampaign)
-	}
-	cases += " WHEN name = '' THEN " + lit(callsheet.OutcomeInvalid)
-	if r.opts.Unique == callsheet.UniqueMove {
-		cases += " WHEN other_campaign THEN " + lit(callsheet.OutcomeMoved)
-	}
-	cases += " ELSE " + lit(callsheet.OutcomeAdded)
-	// Blocked: the phone's do-not-call request is newer than the contact-
-	// allowed date the customer will have, or the upload's own status is
-	// do-not-call and the row gets it now.
-	allowed := "existing_allowed"
-	if r.opts.UpdateContactAllowed {
-		allowed = fmt.Sprint(micros(tx.now))
-	}
-	blocked := `outcome IN ` + written + ` AND (dnc_at IS NOT NULL AND dnc_at > COALESCE(` + allowed + `, -1)`
-	if r.statusKind == callsheet.StatusDoNotCall && !r.opts.UpdateContactAllowed {
-		blocked += ` OR ` + r.resetApplies("")
-	}
-	blocked += `)`
-
-	var err error
-	if r.s.db.dialect.updateInPlace() {
-		err = r.classifyInPlace(ctx, cases, blocked)
-	} else {
-		err = r.classifyByCopy(ctx, cases, blocked)
-	}
-	if err != nil {
+	if err := r.s.db.dialect.classifyRows(ctx, tx, classification{
+		outcome: outcomeCase(r.opts), blocked: blockedCase(r.opts, r.statusKind == callsheet.StatusDoNotCall),
+		accountID: acc, campaignID: camp,
+	}); err != nil {
 		return err
 	}
 	r.phase("classify outcomes")
@@ -416,60 +334,6 @@ func (r *importRun) classify(ctx context.Context) error {
 		r.counts.Blocked += b
 	}
 	return rows.Err()
-}
-
-// classifyInPlace fills the outcome columns of the staged rows (SQLite,
-// where rows are staged in import_rows).
-func (r *importRun) classifyInPlace(ctx context.Context, cases, blocked string) error {
-	tx, acc, camp := r.tx, r.a.AccountID, r.job.CampaignID
-	for _, st := range []struct {
-		q    string
-		args []any
-	}{
-		// The first row of a phone counts; later ones are duplicates of it.
-		{`UPDATE import_rows SET outcome = ` + lit(callsheet.OutcomeDuplicate) + `, dup_of = d.first
-			FROM (SELECT phone, min(line) AS first FROM import_rows GROUP BY phone HAVING count(*) > 1) d
-			WHERE import_rows.phone = d.phone AND import_rows.line > d.first`, nil},
-		{`UPDATE import_rows SET existing_id = c.id, existing_allowed = c.contact_allowed_at
-			FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone AND import_rows.outcome IS NULL`, []any{camp}},
-		{`UPDATE import_rows SET dnc_at = d.requested_at
-			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.outcome IS NULL`, []any{acc}},
-		{`UPDATE import_rows SET other_campaign = TRUE FROM import_others o WHERE o.line = import_rows.line AND import_rows.outcome IS NULL`, nil},
-		{`UPDATE import_rows SET outcome = CASE ` + cases + ` END WHERE outcome IS NULL`, nil},
-		{`UPDATE import_rows SET blocked = TRUE WHERE ` + blocked, nil},
-	} {
-		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// classifyByCopy copies the staged rows with their outcomes into
-// import_rows in one pass (PostgreSQL).
-func (r *importRun) classifyByCopy(ctx context.Context, cases, blocked string) error {
-	tx, acc, camp := r.tx, r.a.AccountID, r.job.CampaignID
-	if _, err := tx.exec(ctx, `INSERT INTO import_rows (`+stageColumns+`, outcome, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, blocked)
-		SELECT `+stageColumns+`, outcome, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, CASE WHEN `+blocked+` THEN TRUE ELSE FALSE END
-		FROM (SELECT `+stageColumns+`, dup_of, existing_id, existing_allowed, dnc_at, other_campaign,
-				CASE WHEN dup_of IS NOT NULL THEN `+lit(callsheet.OutcomeDuplicate)+` `+cases+` END AS outcome
-			FROM (SELECT `+prefixed("s.", stageColumns)+`,
-					CASE WHEN s.line > f.first THEN f.first END AS dup_of,
-					CASE WHEN s.line > f.first THEN NULL ELSE c.id END AS existing_id,
-					c.contact_allowed_at AS existing_allowed, d.requested_at AS dnc_at, o.line IS NOT NULL AS other_campaign
-				FROM import_stage s
-				JOIN (SELECT phone, min(line) AS first FROM import_stage GROUP BY phone) f ON f.phone = s.phone
-				LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone
-				LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
-				LEFT JOIN (SELECT line FROM import_others GROUP BY line) o ON o.line = s.line) x) y`, camp, acc); err != nil {
-		return err
-	}
-	for _, q := range []string{`TRUNCATE import_stage`, `CREATE INDEX import_rows_phone ON import_rows (phone, line)`, r.s.db.dialect.analyze("import_rows")} {
-		if _, err := tx.exec(ctx, q); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // customerCopy lists the customer columns an undo record keeps.
@@ -494,7 +358,7 @@ func (r *importRun) apply(ctx context.Context) error {
 		if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
 			SELECT ?, 'removed', o.line, c.id, `+prefixed("c.", customerCopy)+`
 			FROM import_others o JOIN customers c ON c.id = o.customer_id JOIN import_rows s ON s.line = o.line
-			WHERE s.outcome IN `+inCampaign+` ORDER BY c.id`, jobID); err != nil {
+			WHERE `+outcomeIn("s.outcome", r.opts, removesOthers)+` ORDER BY c.id`, jobID); err != nil {
 			return err
 		}
 		r.phase("keep moved customers")
@@ -504,10 +368,10 @@ func (r *importRun) apply(ctx context.Context) error {
 		r.phase("delete moved customers")
 	}
 
-	updating := lit(callsheet.OutcomeUpdated) + ", " + lit(callsheet.OutcomeReset)
+	updating := outcomeIn("s.outcome", r.opts, updates)
 	if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
 		SELECT ?, s.outcome, s.line, c.id, `+prefixed("c.", customerCopy)+`
-		FROM import_rows s JOIN customers c ON c.id = s.existing_id WHERE s.outcome IN (`+updating+`)`, jobID); err != nil {
+		FROM import_rows s JOIN customers c ON c.id = s.existing_id WHERE `+updating, jobID); err != nil {
 		return err
 	}
 	var set []string
@@ -540,7 +404,7 @@ func (r *importRun) apply(ctx context.Context) error {
 	if len(set) > 0 {
 		set = append(set, fmt.Sprintf("updated_at = %d", now), "version = customers.version + 1")
 		if _, err := tx.exec(ctx, `UPDATE customers SET `+strings.Join(set, ", ")+`
-			FROM import_rows s WHERE customers.id = s.existing_id AND s.outcome IN (`+updating+`)`); err != nil {
+			FROM import_rows s WHERE customers.id = s.existing_id AND `+updating); err != nil {
 			return err
 		}
 	}
@@ -554,7 +418,7 @@ func (r *importRun) apply(ctx context.Context) error {
 			status_id, agent_id, follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id, import_line)
 		SELECT ?, ?, s.name, s.last_name, s.phone, s.email, s.source, s.note, s.external_id, ?, s.agent_id, s.follow_up_at, COALESCE(s.created_at, ?), `+allowed+`,
 			s.custom, ?, 1, ?, s.line FROM import_rows s
-			WHERE s.outcome IN (`+lit(callsheet.OutcomeAdded)+`, `+lit(callsheet.OutcomeMoved)+`) ORDER BY s.phone`,
+			WHERE `+outcomeIn("s.outcome", r.opts, inserts)+` ORDER BY s.phone`,
 		acc, camp, r.opts.StatusID, now, now, jobID); err != nil {
 		return err
 	}
@@ -565,7 +429,7 @@ func (r *importRun) apply(ctx context.Context) error {
 		if _, err := tx.exec(ctx, `INSERT INTO import_dnc_changes (job_id, phone, had_entry, requested_at, reason)
 			SELECT ?, s.phone, d.phone IS NOT NULL, d.requested_at, COALESCE(d.reason, '')
 			FROM import_rows s LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
-			WHERE `+r.resetApplies("s"), jobID, acc); err != nil {
+			WHERE `+outcomeIn("s.outcome", r.opts, takesStatus), jobID, acc); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO do_not_call (account_id, phone, requested_at, reason)
@@ -597,34 +461,23 @@ func prefixed(p, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// problemMessages explain the outcomes that are not plain adds or updates.
-func (r *importRun) problemMessage() string {
-	return `CASE outcome
-		WHEN ` + lit(callsheet.OutcomeDuplicate) + ` THEN 'The phone is a duplicate of line ' || CAST(dup_of AS TEXT) || '.'
-		WHEN ` + lit(callsheet.OutcomeSkippedExisting) + ` THEN 'Already in the campaign; left as it was (tick Override existing to update it).'
-		WHEN ` + lit(callsheet.OutcomeSkippedOtherCampaign) + ` THEN 'In another campaign; only customers in no other campaign were to be added.'
-		WHEN ` + lit(callsheet.OutcomeInvalid) + ` THEN 'Name is required for a new customer.'
-		ELSE 'Blocked: the customer asked not to be called (tick Update contact allowed date to unblock).' END`
-}
-
 // recordProblems keeps the rows not added or updated, and those left
 // blocked, for the report.
 func (r *importRun) recordProblems(ctx context.Context) error {
 	_, err := r.tx.exec(ctx, `INSERT INTO import_problems (job_id, line, outcome, blocked, duplicate_of, customer_id, field, column_name, message)
 		SELECT ?, line, outcome, blocked, dup_of,
-			CASE WHEN outcome IN (`+lit(callsheet.OutcomeAdded)+`, `+lit(callsheet.OutcomeMoved)+`)
+			CASE WHEN `+outcomeIn("outcome", r.opts, inserts)+`
 				THEN (SELECT c.id FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone) ELSE existing_id END,
 			CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN 'name' ELSE '' END,
-			CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN ? ELSE '' END, `+r.problemMessage()+`
-		FROM import_rows WHERE outcome NOT IN `+written+` OR blocked`, r.job.ID, r.job.CampaignID, r.job.Mapping[callsheet.FieldName])
+			CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN ? ELSE '' END, ''
+		FROM import_rows WHERE NOT (`+outcomeIn("outcome", r.opts, written)+`) OR blocked`, r.job.ID, r.job.CampaignID, r.job.Mapping[callsheet.FieldName])
 	return err
 }
 
 // results returns every row's result, for callers that asked (the API).
 func (r *importRun) results(ctx context.Context, applied bool) ([]callsheet.RowResult, error) {
-	q := `SELECT s.line, s.outcome, s.blocked, COALESCE(s.dup_of, 0), COALESCE(s.existing_id, c.id, 0), ` + r.problemMessage() + `
-		FROM import_rows s LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone AND s.outcome IN (` +
-		lit(callsheet.OutcomeAdded) + `, ` + lit(callsheet.OutcomeMoved) + `) ORDER BY s.line`
+	q := `SELECT s.line, s.outcome, s.blocked, COALESCE(s.dup_of, 0), COALESCE(s.existing_id, c.id, 0)
+		FROM import_rows s LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone AND ` + outcomeIn("s.outcome", r.opts, inserts) + ` ORDER BY s.line`
 	rows, err := r.tx.query(ctx, q, r.job.CampaignID)
 	if err != nil {
 		return nil, err
@@ -633,18 +486,17 @@ func (r *importRun) results(ctx context.Context, applied bool) ([]callsheet.RowR
 	out := make([]callsheet.RowResult, 0, len(r.invalid))
 	for rows.Next() {
 		var res callsheet.RowResult
-		var o, msg string
-		if err := rows.Scan(&res.Line, &o, &res.Blocked, &res.DuplicateOf, &res.CustomerID, &msg); err != nil {
+		var o string
+		if err := rows.Scan(&res.Line, &o, &res.Blocked, &res.DuplicateOf, &res.CustomerID); err != nil {
 			return nil, err
 		}
 		res.Outcome = callsheet.Outcome(o)
-		if !res.Outcome.Written() || res.Blocked {
-			res.Message = msg
-		}
+		res.Message = res.Outcome.Message(res.DuplicateOf, res.Blocked)
 		if res.Outcome == callsheet.OutcomeInvalid {
+			// The classifier's one invalid row: a new customer with no name.
 			res.Field, res.Column = callsheet.FieldName, r.job.Mapping[callsheet.FieldName]
 		}
-		if !applied && (res.Outcome == callsheet.OutcomeAdded || res.Outcome == callsheet.OutcomeMoved) {
+		if !applied && res.Outcome.Effects(r.opts).Inserts {
 			res.CustomerID = 0
 		}
 		out = append(out, res)

@@ -1,0 +1,190 @@
+package callsheet
+
+import "strconv"
+
+// The outcome rules of an import, in one place.
+//
+// Every row of an import that could be read gets exactly one outcome. It
+// follows from a few facts about the row (is its phone earlier in the
+// file, already in the campaign, in another campaign; does it give a
+// name) and from the upload's options. OutcomeRules is that decision as a
+// table: the first rule whose facts all hold and whose options apply
+// decides. DecideOutcome evaluates it in Go; the store generates its SQL
+// from the same table, so the two cannot drift apart, and the table's own
+// tests check it against the seed's rules.
+//
+// What an outcome then does (insert, update, take the upload's status,
+// remove the customer's copies in other campaigns, end up blocked) is
+// decided by OutcomeEffects and Blocked, again once, for Go and SQL alike.
+
+// RowFacts are what an import knows of a row before it decides the row's
+// outcome, as a set of bits.
+type RowFacts uint8
+
+// Row facts.
+const (
+	// FactDuplicate: an earlier line of the file has the same phone.
+	FactDuplicate RowFacts = 1 << iota
+	// FactExisting: the campaign already has a customer with the phone.
+	FactExisting
+	// FactInOtherCampaign: another campaign of the account has a customer
+	// with the phone. It is looked up only when Unique is not any.
+	FactInOtherCampaign
+	// FactUnnamed: the row gives no name.
+	FactUnnamed
+)
+
+// AllRowFacts lists every fact, for code that renders each of them.
+var AllRowFacts = []RowFacts{FactDuplicate, FactExisting, FactInOtherCampaign, FactUnnamed}
+
+// OutcomeRule is one line of the outcome table.
+type OutcomeRule struct {
+	// Facts must all hold for the rule to decide.
+	Facts RowFacts
+	// Applies, when not nil, says under which options the rule is used.
+	Applies func(ImportOptions) bool
+	// Outcome is the row's outcome.
+	Outcome Outcome
+	// Why is the rule in the user's words.
+	Why string
+}
+
+// OutcomeRules is the decision table, in order: the first rule that holds
+// decides.
+var OutcomeRules = []OutcomeRule{
+	{Facts: FactDuplicate, Outcome: OutcomeDuplicate,
+		Why: "A phone counts once per file: later rows with it are duplicates of the first."},
+	{Facts: FactExisting, Applies: func(o ImportOptions) bool { return o.Override || o.UpdateContactAllowed }, Outcome: OutcomeUpdated,
+		Why: "Override existing updates the matched fields, and Update contact allowed date changes every uploaded customer."},
+	{Facts: FactExisting, Applies: func(o ImportOptions) bool { return o.Reset }, Outcome: OutcomeReset,
+		Why: "Reset puts an existing customer back in the queue even without Override existing."},
+	{Facts: FactExisting, Outcome: OutcomeSkippedExisting,
+		Why: "Without Override existing, a customer already in the campaign is left as it is."},
+	{Facts: FactInOtherCampaign, Applies: func(o ImportOptions) bool { return o.Unique == UniqueOnlyNew }, Outcome: OutcomeSkippedOtherCampaign,
+		Why: "Add only if in no other campaign: a customer of another campaign is not added."},
+	{Facts: FactUnnamed, Outcome: OutcomeInvalid,
+		Why: "A customer new to the campaign needs a name (an existing one keeps its own)."},
+	{Facts: FactInOtherCampaign, Applies: func(o ImportOptions) bool { return o.Unique == UniqueMove }, Outcome: OutcomeMoved,
+		Why: "Move them here: a customer of another campaign is added here and removed there."},
+	{Outcome: OutcomeAdded,
+		Why: "Anything else is a new customer of the campaign."},
+}
+
+// OutcomeRulesFor returns the rules that apply under the options, in
+// order; the last one always holds.
+func OutcomeRulesFor(o ImportOptions) []OutcomeRule {
+	out := make([]OutcomeRule, 0, len(OutcomeRules))
+	for _, r := range OutcomeRules {
+		if r.Applies == nil || r.Applies(o) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// DecideOutcome returns the outcome of a row with the facts, under the
+// options.
+func DecideOutcome(o ImportOptions, facts RowFacts) Outcome {
+	for _, r := range OutcomeRulesFor(o) {
+		if facts&r.Facts == r.Facts {
+			return r.Outcome
+		}
+	}
+	panic("callsheet: the outcome table has no rule that always holds")
+}
+
+// Outcomes lists every outcome, in the order reports show them.
+var Outcomes = []Outcome{OutcomeAdded, OutcomeMoved, OutcomeUpdated, OutcomeReset, OutcomeSkippedExisting,
+	OutcomeSkippedOtherCampaign, OutcomeDuplicate, OutcomeInvalid}
+
+// OutcomeEffects is what a row of an outcome does to the store.
+type OutcomeEffects struct {
+	// Inserts: the row becomes a new customer of the campaign.
+	Inserts bool
+	// Updates: the row changes the campaign's existing customer.
+	Updates bool
+	// InCampaign: the customer is in the campaign after the import.
+	InCampaign bool
+	// TakesStatus: the customer gets the upload's status (and, when it is
+	// a do-not-call status, its phone goes on the register).
+	TakesStatus bool
+	// RemovesOtherCopies: the customer's copies in other campaigns are
+	// deleted (Move them here).
+	RemovesOtherCopies bool
+}
+
+// Effects returns what a row of the outcome does under the options.
+func (out Outcome) Effects(o ImportOptions) OutcomeEffects {
+	var e OutcomeEffects
+	switch out {
+	case OutcomeAdded, OutcomeMoved:
+		e.Inserts, e.InCampaign, e.TakesStatus = true, true, true
+	case OutcomeUpdated, OutcomeReset:
+		e.Updates, e.InCampaign, e.TakesStatus = true, true, o.Reset
+	case OutcomeSkippedExisting:
+		e.InCampaign = true
+	}
+	// Once a customer is in this campaign, Move leaves it nowhere else,
+	// whether it was added, updated or left as it was.
+	e.RemovesOtherCopies = o.Unique == UniqueMove && e.InCampaign
+	return e
+}
+
+// Written reports whether the outcome adds or changes a customer.
+func (out Outcome) Written() bool {
+	e := out.Effects(ImportOptions{})
+	return e.Inserts || e.Updates
+}
+
+// OutcomesWhere lists the outcomes whose effects under the options pass
+// the test, for code that turns effects into SQL.
+func OutcomesWhere(o ImportOptions, test func(OutcomeEffects) bool) []Outcome {
+	var out []Outcome
+	for _, oc := range Outcomes {
+		if test(oc.Effects(o)) {
+			out = append(out, oc)
+		}
+	}
+	return out
+}
+
+// BlockFacts are what decides whether a written customer is blocked.
+type BlockFacts struct {
+	// CallRequestNewer: the phone's do-not-call request is newer than the
+	// contact-allowed date the customer had (a new customer has none).
+	CallRequestNewer bool
+	// StatusDoNotCall: the upload's status is a do-not-call one.
+	StatusDoNotCall bool
+}
+
+// Blocked reports whether a row of the outcome leaves its customer blocked.
+// Update contact allowed date unblocks every uploaded customer. Otherwise a
+// customer is blocked when the register's request is newer than its
+// contact-allowed date, or when it takes the upload's do-not-call status.
+func (out Outcome) Blocked(o ImportOptions, f BlockFacts) bool {
+	e := out.Effects(o)
+	if !(e.Inserts || e.Updates) || o.UpdateContactAllowed {
+		return false
+	}
+	return f.CallRequestNewer || f.StatusDoNotCall && e.TakesStatus
+}
+
+// Message explains, for people, a row that was not simply added or
+// updated: duplicateOf is the first line of the phone, for duplicates.
+// Added and updated rows have no message unless blocked.
+func (out Outcome) Message(duplicateOf int, blocked bool) string {
+	switch out {
+	case OutcomeDuplicate:
+		return "The phone is a duplicate of line " + strconv.Itoa(duplicateOf) + "."
+	case OutcomeSkippedExisting:
+		return "Already in the campaign; left as it was (tick Override existing to update it)."
+	case OutcomeSkippedOtherCampaign:
+		return "In another campaign; only customers in no other campaign were to be added."
+	case OutcomeInvalid:
+		return "Name is required for a new customer."
+	}
+	if blocked {
+		return "Blocked: the customer asked not to be called (tick Update contact allowed date to unblock)."
+	}
+	return ""
+}

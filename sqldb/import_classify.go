@@ -1,0 +1,72 @@
+package sqldb
+
+import "context"
+
+// classification is what classifyRows needs: the outcome and blocked
+// conditions generated from the rules (import_rules.go), and whose
+// customers and register to look the phones up in.
+type classification struct {
+	outcome, blocked      string
+	accountID, campaignID int64
+}
+
+// Two classifiers, one set of rules. Both evaluate the same generated
+// outcome and blocked SQL over the same row facts; they differ only in how
+// the facts reach the rows, because the engines differ in what is cheap.
+// SQLite updates the rows it staged in import_rows in place, a few
+// set-based passes in the order of the phones. PostgreSQL would write a
+// new version of every updated row, so it copies the staged rows once,
+// with their facts and outcomes, from import_stage into import_rows.
+// Measured on 300,000 rows into a campaign of an account holding 300,000
+// more: the copy takes SQLite 3.5-7.7 s against 0.8-2.4 s in place.
+
+// classifyRows fills the facts in place, then the outcomes (SQLite).
+func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification) error {
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		// The first row of a phone counts; later ones are duplicates of
+		// it, and need no other fact.
+		{`UPDATE import_rows SET dup_of = d.first
+			FROM (SELECT phone, min(line) AS first FROM import_rows GROUP BY phone HAVING count(*) > 1) d
+			WHERE import_rows.phone = d.phone AND import_rows.line > d.first`, nil},
+		{`UPDATE import_rows SET existing_id = c.id, existing_allowed = c.contact_allowed_at
+			FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone AND import_rows.dup_of IS NULL`, []any{c.campaignID}},
+		{`UPDATE import_rows SET dnc_at = d.requested_at
+			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.dup_of IS NULL`, []any{c.accountID}},
+		{`UPDATE import_rows SET other_campaign = TRUE FROM import_others o WHERE o.line = import_rows.line AND import_rows.dup_of IS NULL`, nil},
+		{`UPDATE import_rows SET outcome = ` + c.outcome, nil},
+		{`UPDATE import_rows SET blocked = TRUE WHERE ` + c.blocked, nil},
+	} {
+		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// classifyRows copies the staged rows with their facts and outcomes into
+// import_rows in one pass (PostgreSQL).
+func (postgresDialect) classifyRows(ctx context.Context, tx *Tx, c classification) error {
+	if _, err := tx.exec(ctx, `INSERT INTO import_rows (`+stageColumns+`, outcome, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, blocked)
+		SELECT `+stageColumns+`, outcome, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, CASE WHEN `+c.blocked+` THEN TRUE ELSE FALSE END
+		FROM (SELECT `+stageColumns+`, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, `+c.outcome+` AS outcome
+			FROM (SELECT `+prefixed("s.", stageColumns)+`,
+					CASE WHEN s.line > f.first THEN f.first END AS dup_of,
+					CASE WHEN s.line > f.first THEN NULL ELSE c.id END AS existing_id,
+					c.contact_allowed_at AS existing_allowed, d.requested_at AS dnc_at, o.line IS NOT NULL AS other_campaign
+				FROM import_stage s
+				JOIN (SELECT phone, min(line) AS first FROM import_stage GROUP BY phone) f ON f.phone = s.phone
+				LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone
+				LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
+				LEFT JOIN (SELECT line FROM import_others GROUP BY line) o ON o.line = s.line) x) y`, c.campaignID, c.accountID); err != nil {
+		return err
+	}
+	for _, q := range []string{`TRUNCATE import_stage`, `CREATE INDEX import_rows_phone ON import_rows (phone, line)`, `ANALYZE import_rows`} {
+		if _, err := tx.exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
