@@ -3,10 +3,12 @@ package importer
 import (
 	"archive/zip"
 	"bufio"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -57,9 +59,9 @@ func openXLSX(br *bufio.Reader, file *os.File, offset int64, sheet string) (t Ta
 		ra, size = tmp, n
 	}
 
-	zr, err := zip.NewReader(ra, size)
+	zr, err := openZip(ra, size)
 	if err != nil {
-		return nil, fileErrorf("The file is not a valid Excel workbook (.xlsx): it may be damaged or incomplete.")
+		return nil, err
 	}
 	wb, err := loadWorkbook(zr, size)
 	if err != nil {
@@ -93,6 +95,87 @@ func openXLSX(br *bufio.Reader, file *os.File, offset int64, sheet string) (t Ta
 		return nil, err
 	}
 	return x, nil
+}
+
+// maxEntries bounds the files in a workbook's zip, and maxDirectory the
+// bytes of its directory: archive/zip holds a record of every entry in
+// memory, and reads the directory to its end whatever count it declares,
+// before any other bound can be checked.
+const (
+	maxEntries   = 10000
+	maxDirectory = 4 << 20
+)
+
+// openZip reads the directory of a zip archive within maxEntries and
+// maxDirectory.
+func openZip(ra io.ReaderAt, size int64) (*zip.Reader, error) {
+	if n, ok := declaredEntries(ra, size); ok && n > maxEntries {
+		return nil, fileErrorf("The workbook's zip holds more than %s files, which no workbook needs, so it cannot be read.", formatCount(maxEntries))
+	}
+	// Finding the directory reads up to 64 KiB from the end; the rest of
+	// the budget is the directory itself.
+	lr := &limitedReaderAt{ra: ra, left: maxDirectory + 128<<10}
+	zr, err := zip.NewReader(lr, size)
+	if lr.left < 0 {
+		return nil, fileErrorf("The workbook's zip directory is larger than %d MiB, which no workbook needs, so it cannot be read.", maxDirectory>>20)
+	}
+	if err != nil {
+		return nil, fileErrorf("The file is not a valid Excel workbook (.xlsx): it may be damaged or incomplete.")
+	}
+	// The parts are bounded as they are unpacked.
+	lr.left = math.MaxInt64
+	return zr, nil
+}
+
+// limitedReaderAt fails once more than left bytes have been read from it.
+type limitedReaderAt struct {
+	ra   io.ReaderAt
+	left int64
+}
+
+var errDirectoryTooLarge = errors.New("zip directory too large")
+
+func (l *limitedReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if l.left < int64(len(p)) {
+		l.left = -1
+		return 0, errDirectoryTooLarge
+	}
+	l.left -= int64(len(p))
+	return l.ra.ReadAt(p, off)
+}
+
+// declaredEntries returns the number of entries that the end of a zip
+// archive's directory declares, if it can be found.
+func declaredEntries(ra io.ReaderAt, size int64) (uint64, bool) {
+	const endLen, locatorLen, end64Len = 22, 20, 56
+	tail := make([]byte, min(size, 65535+endLen))
+	if _, err := ra.ReadAt(tail, size-int64(len(tail))); err != nil && err != io.EOF {
+		return 0, false
+	}
+	for i := len(tail) - endLen; i >= 0; i-- {
+		if string(tail[i:i+4]) != "PK\x05\x06" || i+endLen+int(binary.LittleEndian.Uint16(tail[i+20:])) > len(tail) {
+			continue
+		}
+		n := uint64(binary.LittleEndian.Uint16(tail[i+10:]))
+		if n != 0xFFFF {
+			return n, true
+		}
+		// ZIP64: the count is in a record that a locator before this one
+		// points to.
+		if i < locatorLen || string(tail[i-locatorLen:i-locatorLen+4]) != "PK\x06\x07" {
+			return 0, false
+		}
+		off := int64(binary.LittleEndian.Uint64(tail[i-locatorLen+8:]))
+		rec := make([]byte, end64Len)
+		if off < 0 || off > size-end64Len {
+			return 0, false
+		}
+		if _, err := ra.ReadAt(rec, off); err != nil || string(rec[:4]) != "PK\x06\x06" {
+			return 0, false
+		}
+		return binary.LittleEndian.Uint64(rec[32:]), true
+	}
+	return 0, false
 }
 
 // pickSheet finds a sheet by name, exactly or else ignoring case and

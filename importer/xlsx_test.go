@@ -3,7 +3,11 @@ package importer_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -349,5 +353,142 @@ func TestXLSXLarge(t *testing.T) {
 	recs := got.records()
 	if len(recs) != n || recs[n-1].Line != n+1 || recs[n-1].Fields[1] != "972521234567" {
 		t.Errorf("%d records, last %+v", len(recs), recs[len(recs)-1])
+	}
+}
+
+// TestXLSXCellBounds checks the bounds that cost one row: a cell of more
+// than 32,767 characters, even in small pieces, and a row of more than
+// 1 MiB of text. The rows after them are read.
+func TestXLSXCellBounds(t *testing.T) {
+	header := `<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c><c r="B1" t="inlineStr"><is><t>Notes</t></is></c></row>`
+	runs := strings.Repeat(`<r><t>`+strings.Repeat("x", 1000)+`</t></r>`, 33)
+	// A value split by comments comes in many pieces, each small.
+	split := strings.Repeat(strings.Repeat("1", 1000)+`<!---->`, 33)
+	wide := strings.Repeat(`<c t="inlineStr"><is><t>`+strings.Repeat("y", 30000)+`</t></is></c>`, 36)
+	rows := header +
+		`<row r="2"><c r="A2" t="inlineStr"><is><t>Dana</t></is></c><c r="B2" t="inlineStr"><is>` + runs + `</is></c></row>` +
+		`<row r="3"><c r="A3" t="inlineStr"><is><t>Avi</t></is></c><c r="B3"><v>` + split + `</v></c></row>` +
+		`<row r="4">` + wide + `</row>` +
+		`<row r="5"><c r="A5" t="inlineStr"><is><t>Noa</t></is></c><c r="B5" t="inlineStr"><is><t>` + strings.Repeat("z", 32767) + `</t></is></c></row>`
+	got := readXLSX(t, buildXLSX(t, rows, ""), importer.ReadOptions{})
+	want := []item{
+		rowErr(2, "Notes", "Cell B2 holds more than 32,767 characters, the most a cell can hold."),
+		rowErr(3, "Notes", "Cell B3 holds more than 32,767 characters, the most a cell can hold."),
+		rowErr(4, "", "Row is too long: it has over 1 MiB of text."),
+		rec(5, "Noa", strings.Repeat("z", 32767)),
+	}
+	if !reflect.DeepEqual(got.Items, want) {
+		t.Errorf("items = %.300v\nwant %.300v", got.Items, want)
+	}
+}
+
+// TestXLSXFileBounds checks the bounds that stop reading a workbook, with
+// the message each gives.
+func TestXLSXFileBounds(t *testing.T) {
+	long := strings.Repeat("x", 40000)
+	parts := func(sheet string) map[string]string {
+		return map[string]string{
+			"xl/workbook.xml":            strings.Replace(xlWorkbook, "%s", "", 1),
+			"xl/_rels/workbook.xml.rels": xlWorkbookRels,
+			"xl/worksheets/sheet1.xml":   xlSheetHead + sheet + xlSheetTail,
+		}
+	}
+	entries := map[string]string{}
+	for i := range 10001 {
+		entries[fmt.Sprintf("xl/media/image%d.png", i)] = ""
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"header cell too long", zipParts(t, parts(`<row r="1"><c r="A1" t="inlineStr"><is><t>`+long+`</t></is></c></row>`)),
+			`The header row of sheet "Leads" cannot be read: Cell A1 holds more than 32,767 characters`},
+		{"comment too long", zipParts(t, parts(`<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c></row><!--`+strings.Repeat(long, 7)+`-->`)),
+			`In the workbook's sheet "Leads", one piece of text or markup is longer than 256 KiB`},
+		{"too many files", zipParts(t, entries), "The workbook's zip holds more than 10,000 files"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tb, err := importer.Open(bytes.NewReader(tt.data), "book.xlsx", importer.ReadOptions{})
+			if err == nil {
+				_, err = readToEnd(bytes.NewReader(tt.data), "book.xlsx")
+				tb.Close()
+			}
+			var fe *importer.FileError
+			if !errors.As(err, &fe) || !strings.Contains(fe.Message, tt.want) {
+				t.Errorf("reading = %v, want a *FileError saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestXLSXZipDirectory checks a directory that declares fewer entries than
+// it holds: archive/zip would read every one of them.
+func TestXLSXZipDirectory(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := range 100000 {
+		if _, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("xl/media/image%06d.png", i), Method: zip.Store}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	end := bytes.LastIndex(data, []byte("PK\x05\x06"))
+	binary.LittleEndian.PutUint16(data[end+8:], 5)
+	binary.LittleEndian.PutUint16(data[end+10:], 5)
+	_, err := importer.Open(bytes.NewReader(data), "book.xlsx", importer.ReadOptions{})
+	var fe *importer.FileError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Message, "The workbook's zip directory is larger than 4 MiB") {
+		t.Errorf("Open = %v, want a *FileError about the directory", err)
+	}
+}
+
+// TestXLSXPartChecks checks that a part is read whether stored or
+// deflated, and that one whose checksum does not match the zip directory
+// stops reading.
+func TestXLSXPartChecks(t *testing.T) {
+	sheet := xlSheetHead + `<row r="1"><c t="inlineStr"><is><t>Name</t></is></c></row><row r="2"><c t="inlineStr"><is><t>Dana</t></is></c></row>` + xlSheetTail
+	build := func(method uint16, crc func(uint32) uint32) []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for name, text := range map[string]string{
+			"xl/workbook.xml":            strings.Replace(xlWorkbook, "%s", "", 1),
+			"xl/_rels/workbook.xml.rels": xlWorkbookRels,
+		} {
+			w, _ := zw.Create(name)
+			io.WriteString(w, text)
+		}
+		var raw bytes.Buffer
+		if method == zip.Deflate {
+			fw, _ := flate.NewWriter(&raw, flate.DefaultCompression)
+			io.WriteString(fw, sheet)
+			fw.Close()
+		} else {
+			raw.WriteString(sheet)
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: method,
+			CRC32: crc(crc32.ChecksumIEEE([]byte(sheet))), CompressedSize64: uint64(raw.Len()), UncompressedSize64: uint64(len(sheet))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(raw.Bytes())
+		zw.Close()
+		return buf.Bytes()
+	}
+	same := func(c uint32) uint32 { return c }
+	for _, method := range []uint16{zip.Store, zip.Deflate} {
+		got := readXLSX(t, build(method, same), importer.ReadOptions{})
+		if want := []item{rec(2, "Dana")}; !reflect.DeepEqual(got.Items, want) {
+			t.Errorf("method %d: items = %+v", method, got.Items)
+		}
+	}
+	_, err := readToEnd(bytes.NewReader(build(zip.Deflate, func(c uint32) uint32 { return c + 1 })), "book.xlsx")
+	var fe *importer.FileError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Message, "its part xl/worksheets/sheet1.xml does not match what the zip directory says about it (its checksum differs)") {
+		t.Errorf("reading = %v, want a *FileError about the checksum", err)
 	}
 }
