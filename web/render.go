@@ -64,8 +64,10 @@ type templates struct {
 }
 
 var funcs = template.FuncMap{
-	"add": func(a, b int) int { return a + b },
-	"sub": func(a, b int) int { return a - b },
+	"titleText":   titleText,
+	"isolateJSON": isolateJSON,
+	"add":         func(a, b int) int { return a + b },
+	"sub":         func(a, b int) int { return a - b },
 	"contains": func(list []int64, v int64) bool {
 		for _, x := range list {
 			if x == v {

@@ -433,7 +433,13 @@ func (s *Server) handleImportProblemsCSV(w http.ResponseWriter, r *http.Request)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+downloadName("import-"+itoa(job.ID)+"-problems")+`.csv"`)
 	// A byte-order mark makes Excel read the UTF-8 (Hebrew names) right.
 	w.Write([]byte("\ufeff"))
-	if err := s.Imports.WriteProblemReport(r.Context(), job.ID, w); err != nil {
+	// The file's cells are balanced as they go out (see bidiCSV).
+	out := newBidiCSV(w)
+	err := s.Imports.WriteProblemReport(r.Context(), job.ID, out)
+	if err == nil {
+		err = out.Close()
+	}
+	if err != nil {
 		s.Logger.Error("problem report", "job", job.ID, "err", err)
 	}
 }
@@ -447,7 +453,14 @@ func (s *Server) handleCampaignExport(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+downloadName(c.Name)+`.csv"`)
 	w.Write([]byte("\ufeff"))
-	if err := s.Imports.Export(r.Context(), id, "csv", w); err != nil {
+	// Each cell is balanced as it goes out (see bidiCSV); the formulas a
+	// spreadsheet would run were neutralised by the export itself.
+	out := newBidiCSV(w)
+	err := s.Imports.Export(r.Context(), id, "csv", out)
+	if err == nil {
+		err = out.Close()
+	}
+	if err != nil {
 		s.Logger.Error("export", "campaign", id, "err", err)
 	}
 }
