@@ -228,9 +228,11 @@ func (s *Service) runClaimed(ctx context.Context, job *callsheet.ImportJob, clai
 		// rolled back; it is handed over, so that another server runs it
 		// again at once (or this one, at its next start).
 		if s.concurrentWriters() {
-			if _, err := s.Store.RenewImportLease(op, job.ID, s.worker, 0, 0, 0); err != nil {
+			hctx, cancel := context.WithTimeout(op, s.Lease/4)
+			if _, err := s.Store.RenewImportLease(hctx, job.ID, s.worker, 0, 0, 0); err != nil {
 				s.Logger.Warn("hand over import", "job", job.ID, "err", err)
 			}
+			cancel()
 		}
 		s.Logger.Info("import interrupted by shutdown; it will run again", "job", job.ID)
 	default:

@@ -42,8 +42,9 @@ func (s *AccountService) FindAccounts(ctx context.Context, f callsheet.AccountFi
 	if f.Name != nil {
 		w.add("name = ?", *f.Name)
 	}
+	page, pageArgs := limitOffset(w.args, f.Limit, f.Offset)
 	rows, err := s.db.query(ctx, `SELECT id, name, country, time_zone, created_at, count(*) OVER ()
-		FROM accounts WHERE `+w.String()+` ORDER BY id`+limitOffset(f.Limit, f.Offset), w.args...)
+		FROM accounts WHERE `+w.String()+` ORDER BY id`+page, pageArgs...)
 	if err != nil {
 		return nil, 0, err
 	}

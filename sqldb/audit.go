@@ -35,8 +35,9 @@ func (s *AuditService) FindAuditEvents(ctx context.Context, f callsheet.AuditFil
 	if err := s.db.queryRow(ctx, `SELECT count(*) FROM audit_events WHERE `+w.String(), w.args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
+	page, pageArgs := limitOffset(w.args, f.Limit, f.Offset)
 	rows, err := s.db.query(ctx, `SELECT id, account_id, COALESCE(user_id, 0), COALESCE(token_id, 0), actor_name, action, object_type, object_id, detail, created_at
-		FROM audit_events WHERE `+w.String()+` ORDER BY id DESC`+limitOffset(f.Limit, f.Offset), w.args...)
+		FROM audit_events WHERE `+w.String()+` ORDER BY id DESC`+page, pageArgs...)
 	if err != nil {
 		return nil, 0, err
 	}

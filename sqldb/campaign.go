@@ -53,8 +53,9 @@ func (s *CampaignService) FindCampaigns(ctx context.Context, f callsheet.Campaig
 	if f.Archived != nil {
 		w.add("c.archived = ?", *f.Archived)
 	}
+	page, pageArgs := limitOffset(w.args, f.Limit, f.Offset)
 	rows, err := s.db.query(ctx, `SELECT c.id, c.account_id, c.name, c.archived, c.last_mapping, c.created_at, c.updated_at, count(*) OVER ()
-		FROM campaigns c WHERE `+w.String()+` ORDER BY c.archived, c.name`+limitOffset(f.Limit, f.Offset), w.args...)
+		FROM campaigns c WHERE `+w.String()+` ORDER BY c.archived, c.name`+page, pageArgs...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -169,7 +169,8 @@ func (s *CustomerService) FindCustomers(ctx context.Context, f callsheet.Custome
 	case callsheet.SortUpdated:
 		order = "c.updated_at DESC, c.id DESC"
 	}
-	rows, err := s.db.query(ctx, `SELECT `+customerColumns+` FROM customers c WHERE `+w.String()+` ORDER BY `+order+limitOffset(f.Limit, f.Offset), w.args...)
+	page, pageArgs := limitOffset(w.args, f.Limit, f.Offset)
+	rows, err := s.db.query(ctx, `SELECT `+customerColumns+` FROM customers c WHERE `+w.String()+` ORDER BY `+order+page, pageArgs...)
 	if err != nil {
 		return nil, 0, err
 	}

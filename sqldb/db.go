@@ -10,6 +10,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,13 +33,14 @@ type DB struct {
 	// Now is the clock; tests replace it to fix time.
 	Now func() time.Time
 
-	rebound sync.Map // query text -> query rewritten for the engine
+	reboundMu sync.Mutex
+	rebound   map[string]string // query text -> query rewritten for the engine, at most maxRebound
 }
 
 // NewDB returns a DB for dsn: a postgres:// or postgresql:// URL, or else
 // the path of a SQLite file (created if missing). Call Open to connect.
 func NewDB(dsn string) *DB {
-	db := &DB{dsn: dsn, Now: time.Now}
+	db := &DB{dsn: dsn, Now: time.Now, rebound: map[string]string{}}
 	if IsPostgresDSN(dsn) {
 		db.dialect = postgresDialect{}
 	} else {
@@ -150,13 +152,19 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
+// maxRebound bounds the cache of rewritten queries.
+const maxRebound = 2048
+
 // rebind rewrites ? placeholders for the engine, once per query text.
 func (db *DB) rebind(q string) string {
 	if !db.dialect.dollarPlaceholders() {
 		return q
 	}
-	if v, ok := db.rebound.Load(q); ok {
-		return v.(string)
+	db.reboundMu.Lock()
+	v, ok := db.rebound[q]
+	db.reboundMu.Unlock()
+	if ok {
+		return v
 	}
 	var b strings.Builder
 	n := 0
@@ -175,7 +183,15 @@ func (db *DB) rebind(q string) string {
 		b.WriteByte(c)
 	}
 	out := b.String()
-	db.rebound.Store(q, out)
+	db.reboundMu.Lock()
+	// The queries are the program's own, a few hundred texts; should
+	// some path ever build texts without end, the cache starts afresh
+	// rather than grow.
+	if len(db.rebound) >= maxRebound {
+		clear(db.rebound)
+	}
+	db.rebound[q] = out
+	db.reboundMu.Unlock()
 	return out
 }
 
@@ -272,19 +288,20 @@ func fromNullMicros(v sql.NullInt64) *time.Time {
 	return &t
 }
 
-// limitOffset appends paging to a query. A zero limit means no limit.
-func limitOffset(limit, offset int) string {
-	var b strings.Builder
-	if limit > 0 {
-		fmt.Fprintf(&b, " LIMIT %d", limit)
+// limitOffset appends paging to a query, as parameters: numbers written
+// into the text would make every page a statement of its own. A zero
+// limit means no limit.
+func limitOffset(args []any, limit, offset int) (string, []any) {
+	args = args[:len(args):len(args)] // appends copy, never touching the caller's array
+	switch {
+	case limit > 0 && offset > 0:
+		return " LIMIT ? OFFSET ?", append(args, limit, offset)
+	case limit > 0:
+		return " LIMIT ?", append(args, limit)
+	case offset > 0:
+		return " LIMIT ? OFFSET ?", append(args, int64(math.MaxInt64), offset)
 	}
-	if offset > 0 {
-		if limit <= 0 {
-			b.WriteString(" LIMIT 9223372036854775807")
-		}
-		fmt.Fprintf(&b, " OFFSET %d", offset)
-	}
-	return b.String()
+	return "", args
 }
 
 // where joins conditions with AND.

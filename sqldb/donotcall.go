@@ -32,8 +32,9 @@ func (s *DoNotCallService) FindDoNotCalls(ctx context.Context, f callsheet.DoNot
 	if f.Phone != nil {
 		w.add("phone = ?", *f.Phone)
 	}
+	page, pageArgs := limitOffset(w.args, f.Limit, f.Offset)
 	rows, err := s.db.query(ctx, `SELECT id, account_id, phone, requested_at, reason, count(*) OVER () FROM do_not_call WHERE `+w.String()+
-		` ORDER BY requested_at DESC, id DESC`+limitOffset(f.Limit, f.Offset), w.args...)
+		` ORDER BY requested_at DESC, id DESC`+page, pageArgs...)
 	if err != nil {
 		return nil, 0, err
 	}

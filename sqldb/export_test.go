@@ -6,3 +6,10 @@ var (
 	OutcomeCase = outcomeCase
 	BlockedCase = blockedCase
 )
+
+// StatementCacheLen is how many rewritten queries the store keeps.
+func (db *DB) StatementCacheLen() int {
+	db.reboundMu.Lock()
+	defer db.reboundMu.Unlock()
+	return len(db.rebound)
+}

@@ -301,7 +301,8 @@ func (s *ImportStore) FindImportJobs(ctx context.Context, f callsheet.ImportJobF
 	if f.Source != nil {
 		w.add("source = ?", *f.Source)
 	}
-	rows, err := s.db.query(ctx, `SELECT `+importJobColumns+`, count(*) OVER () FROM import_jobs WHERE `+w.String()+` ORDER BY id DESC`+limitOffset(f.Limit, f.Offset), w.args...)
+	page, pageArgs := limitOffset(w.args, f.Limit, f.Offset)
+	rows, err := s.db.query(ctx, `SELECT `+importJobColumns+`, count(*) OVER () FROM import_jobs WHERE `+w.String()+` ORDER BY id DESC`+page, pageArgs...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -505,7 +506,8 @@ func (s *ImportStore) pageRowResults(ctx context.Context, q string, args []any, 
 	if err := s.db.queryRow(ctx, `SELECT count(*) FROM (`+q+`) x`, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.db.query(ctx, `SELECT * FROM (`+q+`) x ORDER BY line`+limitOffset(limit, offset), args...)
+	page, pageArgs := limitOffset(args, limit, offset)
+	rows, err := s.db.query(ctx, `SELECT * FROM (`+q+`) x ORDER BY line`+page, pageArgs...)
 	if err != nil {
 		return nil, 0, err
 	}

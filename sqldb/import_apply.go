@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -374,10 +375,14 @@ func (r *importRun) apply(ctx context.Context) error {
 		FROM import_rows s JOIN customers c ON c.id = s.existing_id WHERE `+updating, jobID); err != nil {
 		return err
 	}
+	// The assignments, in a fixed order and with values as parameters, so
+	// that every import with the same options runs the same statement.
 	var set []string
+	var setArgs []any
 	if r.opts.Override {
 		// Only the matched fields, and an empty cell never overwrites.
-		for field, col := range overridable {
+		for _, field := range slices.Sorted(maps.Keys(overridable)) {
+			col := overridable[field]
 			if _, ok := r.job.Mapping[field]; !ok {
 				continue
 			}
@@ -391,7 +396,7 @@ func (r *importRun) apply(ctx context.Context) error {
 		set = append(set, "custom = "+r.s.db.dialect.mergeJSON("customers.custom", "s.custom"))
 	}
 	if r.opts.Reset {
-		set = append(set, fmt.Sprintf("status_id = %d", r.opts.StatusID))
+		set, setArgs = append(set, "status_id = ?"), append(setArgs, r.opts.StatusID)
 		if r.opts.Override && r.job.Mapping[callsheet.FieldFollowUpAt] != "" {
 			set = replaceSet(set, "follow_up_at", "follow_up_at = s.follow_up_at")
 		} else {
@@ -399,27 +404,27 @@ func (r *importRun) apply(ctx context.Context) error {
 		}
 	}
 	if r.opts.UpdateContactAllowed {
-		set = append(set, fmt.Sprintf("contact_allowed_at = %d", now))
+		set, setArgs = append(set, "contact_allowed_at = ?"), append(setArgs, now)
 	}
 	if len(set) > 0 {
-		set = append(set, fmt.Sprintf("updated_at = %d", now), "version = customers.version + 1")
+		set, setArgs = append(set, "updated_at = ?", "version = customers.version + 1"), append(setArgs, now)
 		if _, err := tx.exec(ctx, `UPDATE customers SET `+strings.Join(set, ", ")+`
-			FROM import_rows s WHERE customers.id = s.existing_id AND `+updating); err != nil {
+			FROM import_rows s WHERE customers.id = s.existing_id AND `+updating, setArgs...); err != nil {
 			return err
 		}
 	}
 	r.phase("update existing")
 
-	allowed := "NULL"
+	var allowed any // NULL
 	if r.opts.UpdateContactAllowed {
-		allowed = fmt.Sprint(now)
+		allowed = now
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO customers (account_id, campaign_id, name, last_name, phone, email, source, note, external_id,
 			status_id, agent_id, follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id, import_line)
-		SELECT ?, ?, s.name, s.last_name, s.phone, s.email, s.source, s.note, s.external_id, ?, s.agent_id, s.follow_up_at, COALESCE(s.created_at, ?), `+allowed+`,
+		SELECT ?, ?, s.name, s.last_name, s.phone, s.email, s.source, s.note, s.external_id, ?, s.agent_id, s.follow_up_at, COALESCE(s.created_at, ?), CAST(? AS BIGINT),
 			s.custom, ?, 1, ?, s.line FROM import_rows s
 			WHERE `+outcomeIn("s.outcome", r.opts, inserts)+` ORDER BY s.phone`,
-		acc, camp, r.opts.StatusID, now, now, jobID); err != nil {
+		acc, camp, r.opts.StatusID, now, allowed, now, jobID); err != nil {
 		return err
 	}
 	r.phase("insert new")

@@ -75,8 +75,9 @@ func findUsers(ctx context.Context, db *DB, accountID int64, f callsheet.UserFil
 	if f.CampaignID != nil {
 		w.add("id IN (SELECT user_id FROM campaign_agents WHERE campaign_id = ?)", *f.CampaignID)
 	}
+	page, pageArgs := limitOffset(w.args, f.Limit, f.Offset)
 	rows, err := db.query(ctx, `SELECT `+userColumns+`, count(*) OVER () FROM users WHERE `+w.String()+
-		` ORDER BY name`+limitOffset(f.Limit, f.Offset), w.args...)
+		` ORDER BY name`+page, pageArgs...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -41,10 +42,24 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		if r.URL.Path == "/healthz" || len(r.URL.Path) > 7 && r.URL.Path[:8] == "/static/" {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" || len(r.URL.Path) > 7 && r.URL.Path[:8] == "/static/" {
 			return
 		}
 		s.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start).Round(time.Microsecond))
+	})
+}
+
+// measure counts and times each request for the metrics, by the route
+// pattern the mux chose (it sets r.Pattern on the request it is given).
+// A handler that panics counts as a 500.
+func (s *Server) measure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		status := http.StatusInternalServerError
+		defer func() { s.metrics.observeRequest(r, status, time.Since(start)) }()
+		next.ServeHTTP(sw, r)
+		status = cmp.Or(sw.status, http.StatusOK)
 	})
 }
 

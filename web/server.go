@@ -55,6 +55,15 @@ type Server struct {
 	// RateLimitAPI), so that metrics can count refusals.
 	OnRateLimit func(kind string)
 
+	// MetricsToken, when set, is the bearer token /metrics asks for; when
+	// empty, /metrics is open to whoever can reach the server.
+	MetricsToken string
+	// Ready, when set, checks what the server needs to serve (the
+	// database) for /readyz.
+	Ready func(context.Context) error
+
+	metrics *Metrics
+
 	api   *apiState
 	mux   *routeMux
 	tmpl  *templates
@@ -81,13 +90,14 @@ func NewServer(s Services, logger *slog.Logger) *Server {
 	if srv.RateLimits == nil {
 		srv.RateLimits = NewMemoryRateLimits()
 	}
+	srv.metrics = newMetrics(srv)
 	srv.routes()
 	return srv
 }
 
 // Handler returns the server's handler with its middleware.
 func (s *Server) Handler() http.Handler {
-	return s.recoverPanics(s.securityHeaders(s.logRequests(s.boundQuery(s.mux))))
+	return s.recoverPanics(s.securityHeaders(s.logRequests(s.measure(s.boundQuery(s.mux)))))
 }
 
 // Open starts listening and serving in the background.
@@ -131,6 +141,8 @@ func (s *Server) routes() {
 	m := s.mux
 	m.Handle("GET /static/", http.FileServerFS(assets))
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	m.HandleFunc("GET /readyz", s.handleReady)
+	m.HandleFunc("GET /metrics", s.handleMetrics)
 
 	m.HandleFunc("GET /login", s.handleLoginForm)
 	m.HandleFunc("POST /login", s.handleLogin)

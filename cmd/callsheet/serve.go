@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/importer"
 	"github.com/callsheet/callsheet/internal/app"
 	"github.com/callsheet/callsheet/web"
 )
@@ -28,9 +29,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	workers := fs.Int("import-workers", envInt("CALLSHEET_IMPORT_WORKERS", 1), "imports this server runs at once (env CALLSHEET_IMPORT_WORKERS)")
 	apiRate := fs.Int("api-rate", envInt("CALLSHEET_API_RATE", web.DefaultAPILimits.RequestsPerMinute), "API requests per minute per token (env CALLSHEET_API_RATE)")
 	maxUploadMB := fs.Int("max-upload-mb", envInt("CALLSHEET_MAX_UPLOAD_MB", int(web.DefaultAPILimits.MaxUpload>>20)), "largest customer file, in MB (env CALLSHEET_MAX_UPLOAD_MB)")
+	lease := fs.Duration("import-lease", envDuration("CALLSHEET_IMPORT_LEASE", importer.DefaultLease), "how long a server holds an import job between renewals; on PostgreSQL another server takes over a dead one's job after it (env CALLSHEET_IMPORT_LEASE)")
+	metricsToken := fs.String("metrics-token", os.Getenv("CALLSHEET_METRICS_TOKEN"), "bearer token that /metrics asks for; empty leaves /metrics open (env CALLSHEET_METRICS_TOKEN)")
 	logJSON := fs.Bool("log-json", os.Getenv("CALLSHEET_LOG_JSON") != "", "log JSON lines instead of text (env CALLSHEET_LOG_JSON)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *lease < time.Second {
+		return fmt.Errorf("--import-lease must be at least 1s; got %v", *lease)
 	}
 	var logger *slog.Logger
 	if *logJSON {
@@ -48,6 +54,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	imp := app.Importer(svc)
 	imp.Workers = *workers
 	imp.KeepFiles = time.Duration(*keepDays) * 24 * time.Hour
+	imp.Lease = *lease
 
 	first, err := firstStart(ctx, svc, *country, *tz)
 	if err != nil {
@@ -56,6 +63,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	srv := web.NewServer(svc, logger)
 	srv.Addr = *addr
+	srv.MetricsToken = *metricsToken
+	app.Observe(srv, db, svc, logger)
 	srv.SetAPILimits(web.APILimits{RequestsPerMinute: *apiRate, MaxUpload: int64(*maxUploadMB) << 20})
 	if err := srv.Open(); err != nil {
 		return err
@@ -73,7 +82,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return srv.Close(sctx)
+	err = srv.Close(sctx)
+	// An import cut off by the stop is rolled back and handed over before
+	// the database closes.
+	imp.Wait()
+	return err
+}
+
+// envDuration reads a duration such as 10s from the environment.
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
 }
 
 func envInt(name string, def int) int {
