@@ -11,6 +11,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/callsheet/callsheet"
 )
 
 // peekSize is how much of a file Open may look at before reading it, to
@@ -80,6 +82,17 @@ type FileError struct {
 
 // Error returns the message as it is, since it is already written for a user.
 func (e *FileError) Error() string { return e.Message }
+
+// As lets errors.As find a FileError as the domain's invalid-input error,
+// so that a file that fails while an import is under way, after its header
+// was read, reports its message rather than an internal error.
+func (e *FileError) As(target any) bool {
+	if p, ok := target.(**callsheet.Error); ok {
+		*p = &callsheet.Error{Code: callsheet.EINVALID, Message: e.Message, Fields: map[string]string{"file": e.Message}}
+		return true
+	}
+	return false
+}
 
 func fileErrorf(format string, args ...any) *FileError {
 	return &FileError{Message: fmt.Sprintf(format, args...)}
