@@ -114,8 +114,12 @@ type answer struct {
 // errUnresolved says a request got no answer within its time.
 var errUnresolved = errors.New("no answer")
 
-// opTimeout bounds the attempts at one request.
-const opTimeout = 45 * time.Second
+// opTimeout bounds the attempts at one request, and pendingLimit the
+// time it waits for a key another attempt holds.
+const (
+	opTimeout    = 45 * time.Second
+	pendingLimit = 10 * time.Second
+)
 
 // sender sends requests to a random live server, again on another when
 // one dies under it.
@@ -134,11 +138,18 @@ func (s *sender) send(ctx context.Context, rng *rand.Rand, r request) (*answer, 
 		deadline = end
 	}
 	retries := 0
+	// A key left pending by a killed server stays so for
+	// callsheet.IdempotencyLease (10 minutes): past pendingLimit of 409s
+	// the client gives the request up, as unresolved.
+	var pendingSince time.Time
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			retries++
 			pause := time.Duration(50+rng.IntN(200)) * time.Millisecond
-			if time.Now().Add(pause).After(deadline) || ctx.Err() != nil {
+			if !pendingSince.IsZero() {
+				pause = time.Duration(300+rng.IntN(300)) * time.Millisecond
+			}
+			if time.Now().Add(pause).After(deadline) || ctx.Err() != nil || !pendingSince.IsZero() && time.Since(pendingSince) > pendingLimit {
 				return &answer{retries: retries}, errUnresolved
 			}
 			time.Sleep(pause)
@@ -164,6 +175,9 @@ func (s *sender) send(ctx context.Context, rng *rand.Rand, r request) (*answer, 
 			time.Sleep(time.Second)
 			continue
 		case a.status == http.StatusConflict && bytes.Contains(a.body, []byte("still being processed")):
+			if pendingSince.IsZero() {
+				pendingSince = time.Now()
+			}
 			continue
 		}
 		return a, nil
