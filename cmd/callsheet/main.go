@@ -25,6 +25,8 @@ Usage:
   callsheet serve    [--db PATH|URL] [--addr 127.0.0.1:8080]   run the server
   callsheet demo     [--db PATH|URL]                           create a demo account to look around
   callsheet migrate  [--db PATH|URL]                           apply database migrations and exit
+  callsheet backup   --to FILE [--force] [--db PATH]           copy a SQLite database, even while it runs
+  callsheet restore  --from FILE [--db PATH]                   put a backup back (the server stopped)
   callsheet import   --account A --campaign C --file F ...     import a customer file
   callsheet export   --account A --campaign C [--format csv|jsonl]
   callsheet account  create|list  ...
@@ -85,6 +87,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDemo(ctx, rest, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, stdout, stderr)
 	case "import":
 		return runImport(ctx, rest, stdout, stderr)
 	case "export":
