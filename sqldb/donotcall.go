@@ -3,7 +3,10 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callsheet/callsheet"
 )
@@ -62,8 +65,8 @@ func (s *DoNotCallService) AddDoNotCall(ctx context.Context, phone, reason strin
 	if !callsheet.ValidE164(phone) {
 		return nil, &callsheet.Error{Code: callsheet.EINVALID, Message: "Phone must be a valid number.", Fields: map[string]string{"phone": "Phone must be a valid number."}}
 	}
-	if p := callsheet.TextProblem(reason, false); p != "" {
-		return nil, &callsheet.Error{Code: callsheet.EINVALID, Message: "Reason " + p, Fields: map[string]string{"reason": "Reason " + p}}
+	if err := checkReason(reason, false); err != nil {
+		return nil, err
 	}
 	var d *callsheet.DoNotCall
 	err = s.db.withTx(ctx, func(tx *Tx) error {
@@ -99,4 +102,166 @@ func isBlocked(ctx context.Context, q querier, accountID int64, phone string, co
 		return false, err
 	}
 	return contactAllowed == nil || at > contactAllowed.UnixMicro(), nil
+}
+
+// checkReason refuses a reason that cannot be stored, or a missing one
+// where the change must say why.
+func checkReason(reason string, required bool) error {
+	msg := ""
+	if p := callsheet.TextProblem(reason, false); p != "" {
+		msg = "Reason " + p
+	} else if utf8.RuneCountInString(reason) > callsheet.MaxDoNotCallReasonLength {
+		msg = "Reason is longer than " + strconv.Itoa(callsheet.MaxDoNotCallReasonLength) + " characters."
+	} else if required && strings.TrimSpace(reason) == "" {
+		msg = "Say why: the reason is kept in the audit log."
+	}
+	if msg == "" {
+		return nil
+	}
+	return &callsheet.Error{Code: callsheet.EINVALID, Message: msg, Fields: map[string]string{"reason": msg}}
+}
+
+// RemoveDoNotCall implements callsheet.DoNotCallService.
+func (s *DoNotCallService) RemoveDoNotCall(ctx context.Context, phone, reason string) (*callsheet.DoNotCallRemoval, error) {
+	a, err := adminOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if !callsheet.ValidE164(phone) {
+		return nil, &callsheet.Error{Code: callsheet.EINVALID, Message: "Phone must be a valid number.", Fields: map[string]string{"phone": "Phone must be a valid number."}}
+	}
+	if err := checkReason(reason, true); err != nil {
+		return nil, err
+	}
+	var out *callsheet.DoNotCallRemoval
+	err = s.db.withTx(ctx, func(tx *Tx) error {
+		// Deleting first holds the entry, so an import renewing it at the
+		// same time waits, and the customers counted below are the ones
+		// this very request blocked.
+		d := &callsheet.DoNotCall{AccountID: a.AccountID, Phone: phone}
+		var at int64
+		err := tx.queryRow(ctx, `DELETE FROM do_not_call WHERE account_id = ? AND phone = ? RETURNING id, requested_at, reason`,
+			a.AccountID, phone).Scan(&d.ID, &at, &d.Reason)
+		if err == sql.ErrNoRows {
+			msg := phone + " is not on the do-not-call register."
+			return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: msg, Fields: map[string]string{"phone": msg}}
+		} else if err != nil {
+			return tx.db.translate(err)
+		}
+		d.RequestedAt = fromMicros(at)
+		out = &callsheet.DoNotCallRemoval{Entry: d, Unblocked: []int64{}, InDoNotCallStatus: []int64{}}
+		rows, err := tx.query(ctx, `SELECT c.id, s.kind FROM customers c JOIN statuses s ON s.id = c.status_id
+			WHERE c.account_id = ? AND c.phone = ? AND ? > COALESCE(c.contact_allowed_at, -1) ORDER BY c.id`, a.AccountID, phone, at)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var kind string
+			if err := rows.Scan(&id, &kind); err != nil {
+				rows.Close()
+				return err
+			}
+			out.Unblocked = append(out.Unblocked, id)
+			if callsheet.StatusKind(kind) == callsheet.StatusDoNotCall {
+				out.InDoNotCallStatus = append(out.InDoNotCallStatus, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if err := tx.audit(ctx, a, "do_not_call.remove", "do_not_call", d.ID, map[string]any{"phone": phone, "reason": reason,
+			"requested_at": d.RequestedAt, "unblocked": len(out.Unblocked)}); err != nil {
+			return err
+		}
+		// Each customer's own history says why its block went away. A
+		// phone is in a campaign once, so these are at most one a campaign.
+		for _, id := range out.Unblocked {
+			if err := tx.audit(ctx, a, "customer.unblock", "customer", id, map[string]any{"phone": phone, "reason": reason}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AllowContact implements callsheet.DoNotCallService.
+func (s *DoNotCallService) AllowContact(ctx context.Context, customerID int64, reason string, statusID int64) (*callsheet.Customer, error) {
+	a, err := adminOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if err := checkReason(reason, true); err != nil {
+		return nil, err
+	}
+	var out *callsheet.Customer
+	err = s.db.withTx(ctx, func(tx *Tx) error {
+		c, err := findCustomerByID(ctx, tx, a, customerID)
+		if err != nil {
+			return err
+		}
+		kind, err := statusKind(ctx, tx, a.AccountID, c.StatusID)
+		if err != nil {
+			return err
+		}
+		inStatus := kind == callsheet.StatusDoNotCall
+		if !c.Blocked && !inStatus {
+			return callsheet.Errorf(callsheet.EINVALID, "This customer may already be called: nothing to allow.")
+		}
+		newStatus := c.StatusID
+		if inStatus {
+			// Lifting the block but leaving the status would keep the
+			// customer out of every work list, which is not what "allow
+			// contact again" promises.
+			if statusID == 0 {
+				msg := "Choose the status the customer goes back to."
+				return &callsheet.Error{Code: callsheet.EINVALID, Message: msg, Fields: map[string]string{"status": msg}}
+			}
+			k, err := statusKind(ctx, tx, a.AccountID, statusID)
+			if callsheet.ErrorCode(err) == callsheet.ENOTFOUND {
+				return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
+			} else if err != nil {
+				return err
+			}
+			if k == callsheet.StatusDoNotCall {
+				msg := "Choose a status that is not a do-not-call one."
+				return &callsheet.Error{Code: callsheet.EINVALID, Message: msg, Fields: map[string]string{"status": msg}}
+			}
+			newStatus = statusID
+		}
+		if _, err := tx.exec(ctx, `UPDATE customers SET contact_allowed_at = ?, status_id = ?, updated_at = ?, version = version + 1
+			WHERE id = ? AND account_id = ?`, micros(tx.now), newStatus, micros(tx.now), c.ID, a.AccountID); err != nil {
+			return err
+		}
+		detail := map[string]any{"phone": c.Phone, "reason": reason, "was_blocked": c.Blocked}
+		if newStatus != c.StatusID {
+			detail["status_id"] = newStatus
+		}
+		if err := tx.audit(ctx, a, "customer.allow_contact", "customer", c.ID, detail); err != nil {
+			return err
+		}
+		out, err = findCustomerByID(ctx, tx, a, c.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// statusKind returns the kind of one of the account's statuses.
+func statusKind(ctx context.Context, q querier, accountID, id int64) (callsheet.StatusKind, error) {
+	var kind string
+	err := q.queryRow(ctx, `SELECT kind FROM statuses WHERE account_id = ? AND id = ?`, accountID, id).Scan(&kind)
+	if err == sql.ErrNoRows {
+		return "", notFound("Status")
+	}
+	return callsheet.StatusKind(kind), err
 }
