@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/callsheet/callsheet"
 )
@@ -50,27 +49,42 @@ func cleanHeader(names []string) []string {
 }
 
 // fieldSynonyms are the header names each system field is known by, in
-// English and Hebrew. The order of the fields breaks ties.
+// English and Hebrew, as real files spell them. Each is compared by its
+// words (see callsheet.ColumnWords), so "Phone_Number", "phone number" and
+// "PhoneNumber" are one spelling. The order of the fields breaks ties.
 var fieldSynonyms = []struct {
 	field string
 	names []string
 }{
-	{"name", []string{"name", "first name", "full name", "customer name", "client name", "contact name", "lead name",
-		"שם", "שם פרטי", "שם מלא", "שם לקוח"}},
-	{"last_name", []string{"last name", "surname", "family name", "שם משפחה"}},
-	{"phone", []string{"phone", "phone number", "mobile", "cell", "cellphone", "telephone", "tel", "number",
-		"טלפון", "נייד", "פלאפון", "סלולרי", "מספר טלפון", "מספר"}},
-	{"email", []string{"email", "e-mail", "mail", "email address", "מייל", `דוא"ל`, "דואר אלקטרוני", "אימייל"}},
-	{"agent", []string{"agent", "rep", "representative", "sales rep", "owner", "assigned to", "salesperson",
-		"נציג", "נציגה", "נציג מכירות"}},
-	{"follow_up_at", []string{"follow up", "follow-up", "follow up date", "followup", "callback", "call back",
-		"תאריך חזרה", "פולואפ", "פולו אפ", "מועד חזרה"}},
-	{"created_at", []string{"created", "created at", "creation date", "original creation date", "date created", "lead date",
-		"תאריך יצירה", "תאריך כניסה", "תאריך הרשמה"}},
-	{"source", []string{"source", "lead source", "utm source", "campaign source", "מקור", "מקור הגעה", "מקור ליד"}},
-	{"note", []string{"note", "notes", "comment", "comments", "remarks", "הערה", "הערות"}},
-	{"external_id", []string{"crm id", "crm_id", "external id", "id", "lead id", "customer id", "client id", "customer number",
-		"מזהה", "מזהה לקוח", "מספר לקוח"}},
+	{"name", []string{"name", "first name", "full name", "given name", "forename", "customer name", "client name",
+		"contact name", "lead name", "contact",
+		"שם", "שם פרטי", "שם מלא", "שם לקוח", "שם הלקוח", "שם הליד", "איש קשר", "לקוח"}},
+	{"last_name", []string{"last name", "surname", "family name", "second name",
+		"שם משפחה", "משפחה"}},
+	{"phone", []string{"phone", "phone number", "phone no", "mobile", "mobile phone", "mobile number", "cell", "cellphone",
+		"cell phone", "cell number", "telephone", "telephone number", "tel", "contact number", "number",
+		"טלפון", "טלפון נייד", "נייד", "פלאפון", "סלולרי", "סלולארי", "מספר טלפון", "מס טלפון", "מספר נייד", "מס נייד",
+		"מספר פלאפון", "מספר"}},
+	{"email", []string{"email", "e-mail", "mail", "email address", "e-mail address", "mail address",
+		"מייל", `דוא"ל`, "דואר אלקטרוני", "אימייל", "אי מייל", "כתובת מייל", "כתובת אימייל", "כתובת דואר אלקטרוני"}},
+	{"agent", []string{"agent", "agent name", "rep", "representative", "sales rep", "sales agent", "salesperson", "sales person",
+		"owner", "lead owner", "contact owner", "account owner", "assigned to", "assigned", "assignee", "account manager",
+		"נציג", "נציגה", "נציג מכירות", "נציגת מכירות", "סוכן", "סוכנת", "סוכן מכירות", "איש מכירות", "אשת מכירות",
+		"אחראי", "אחראית", "מטפל", "מטפלת"}},
+	{"follow_up_at", []string{"follow up", "follow-up", "follow up date", "follow up at", "followup", "next follow up",
+		"callback", "call back", "callback date", "call back date", "next call",
+		"תאריך חזרה", "מועד חזרה", "חזרה", "פולואפ", "פולו אפ", "תאריך פולואפ", "תאריך פולו אפ", "מועד פולואפ",
+		"תזכורת", "תאריך תזכורת", "שיחה הבאה"}},
+	{"created_at", []string{"created", "created at", "created on", "created date", "creation date", "original creation date",
+		"date created", "date added", "lead date", "signup date", "registration date",
+		"תאריך יצירה", "נוצר", "נוצר ב", "תאריך כניסה", "תאריך הרשמה", "תאריך פנייה", "תאריך קבלה", "תאריך ליד"}},
+	{"source", []string{"source", "lead source", "utm source", "campaign source", "source name", "origin", "channel",
+		"מקור", "מקור הגעה", "מקור ליד", "מקור הליד", "ערוץ", "ערוץ הגעה"}},
+	{"note", []string{"note", "notes", "comment", "comments", "remarks", "description", "memo",
+		"הערה", "הערות", "תיאור"}},
+	{"external_id", []string{"crm id", "crm_id", "crm", "crm number", "external id", "id", "lead id", "record id",
+		"contact id", "customer id", "client id", "customer number",
+		"מזהה", "מזהה לקוח", "מזהה ליד", "מזהה crm", "מספר לקוח"}},
 }
 
 // genericWords say little on their own: a header that matches a field only
@@ -98,8 +112,8 @@ const (
 // of customLabels. The result maps a field to a column index; each column
 // feeds at most one field, and fields with no likely column are left out.
 //
-// Matching ignores case, surrounding spaces, punctuation such as '_' '-'
-// '.', and quotes (including Hebrew geresh and gershayim), and knows
+// Matching ignores case, spaces, punctuation such as '_' '-' '.', quotes
+// (including Hebrew geresh and gershayim) and Hebrew points, and knows
 // English and Hebrew synonyms. A header equal to a synonym wins over one
 // that merely contains it, and a column goes to the field it names most
 // specifically, so "name" never takes "Last name" or "שם משפחה". A custom
@@ -218,35 +232,13 @@ func containsScore(header, syn []string) int {
 	return 0
 }
 
-// matchTokens splits a header name into lower-case words for matching.
-// Quotes are dropped, since they mark abbreviations in Hebrew (דוא"ל);
-// other punctuation separates words, and so does a change between letters
-// and digits ("phone2").
-func matchTokens(s string) []string {
-	var tokens []string
-	var cur []rune
-	var curDigit bool
-	flush := func() {
-		if len(cur) > 0 {
-			tokens = append(tokens, string(cur))
-			cur = cur[:0]
-		}
-	}
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case strings.ContainsRune("'\"`´‘’“”״׳", r), unicode.Is(unicode.Mn, r):
-			// dropped
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			d := unicode.IsDigit(r)
-			if len(cur) > 0 && d != curDigit {
-				flush()
-			}
-			cur = append(cur, r)
-			curDigit = d
-		default:
-			flush()
-		}
-	}
-	flush()
-	return tokens
+// matchTokens splits a header name into the words it is matched by; see
+// callsheet.ColumnWords, which remembered mappings fold names with too.
+func matchTokens(s string) []string { return callsheet.ColumnWords(s) }
+
+// UnmatchedColumns returns the columns of a file's header that no field of
+// the mapping takes, in the file's order: the columns an import leaves
+// out, for previews, reports, the API and the command line.
+func UnmatchedColumns(header []string, mapping map[string]string) []string {
+	return callsheet.UnmatchedColumns(header, mapping)
 }
