@@ -20,6 +20,21 @@ const (
 // Valid reports whether m is a known mode.
 func (m UniqueMode) Valid() bool { return m == UniqueAny || m == UniqueMove || m == UniqueOnlyNew }
 
+// AgentsMode says what an import does when a row gives its customer to an
+// agent who does not work the import's campaign, and so would never see
+// the customer. AgentRules holds what each mode does.
+type AgentsMode string
+
+// Agents modes.
+const (
+	AgentsGrant    AgentsMode = "grant"    // give those agents the campaign (the default)
+	AgentsUnassign AgentsMode = "unassign" // leave those customers without the agent
+	AgentsRefuse   AgentsMode = "refuse"   // write nothing, naming the agents
+)
+
+// Valid reports whether m is a known mode.
+func (m AgentsMode) Valid() bool { return m == AgentsGrant || m == AgentsUnassign || m == AgentsRefuse }
+
 // ImportOptions are the options of an upload, as the help article lists
 // them, plus what a careful importer needs.
 type ImportOptions struct {
@@ -44,6 +59,9 @@ type ImportOptions struct {
 	LoadValid bool `json:"load_valid"`
 	// DryRun computes every outcome and writes nothing.
 	DryRun bool `json:"dry_run"`
+	// Agents is what to do with agents the rows name who do not work the
+	// campaign: grant (the default), unassign or refuse.
+	Agents AgentsMode `json:"agents"`
 }
 
 // Validate checks the options and fills in defaults.
@@ -51,10 +69,17 @@ func (o *ImportOptions) Validate() error {
 	if o.Unique == "" {
 		o.Unique = UniqueAny
 	}
-	if !o.Unique.Valid() {
-		return FieldErrors(map[string]string{"unique": "Make customers unique must be any, move or only-new."})
+	if o.Agents == "" {
+		o.Agents = AgentsGrant
 	}
-	return nil
+	f := map[string]string{}
+	if !o.Unique.Valid() {
+		f["unique"] = "Make customers unique must be any, move or only-new."
+	}
+	if !o.Agents.Valid() {
+		f["agents"] = "Agents who do not work the campaign must be grant, unassign or refuse."
+	}
+	return FieldErrors(f)
 }
 
 // Outcome is what happened to one row of an import. Every row has exactly
@@ -75,6 +100,9 @@ const (
 
 // ImportCounts sums an import's outcomes. Total is the sum of every
 // outcome; Blocked counts, among them, the customers left blocked.
+// RemovedElsewhere is not an outcome: it counts the customers of other
+// campaigns deleted because their phone is now in this campaign (Move them
+// here), whatever the outcome of the row that moved them.
 type ImportCounts struct {
 	Total                int `json:"total"`
 	Added                int `json:"added"`
@@ -86,6 +114,7 @@ type ImportCounts struct {
 	DuplicateInFile      int `json:"duplicate_in_file"`
 	Blocked              int `json:"blocked"`
 	Invalid              int `json:"invalid"`
+	RemovedElsewhere     int `json:"removed_elsewhere"`
 }
 
 // Add counts one row's outcome.
@@ -152,6 +181,34 @@ type RowResult struct {
 	// Errors has every field's message, for an invalid row whose result
 	// was asked for (the API); stored problems keep the first field only.
 	Errors map[string]string `json:"errors,omitempty"`
+	// RemovedElsewhere lists the customers of other campaigns the row
+	// deletes (Move them here), by customer id; for a dry run or a refused
+	// import, those it would have deleted.
+	RemovedElsewhere []RemovedCopy `json:"removed_elsewhere,omitempty"`
+}
+
+// RemovedCopy is a customer of another campaign that an import deletes
+// because its phone is now in the import's campaign (Move them here).
+type RemovedCopy struct {
+	CustomerID   int64  `json:"customer_id"`
+	CampaignID   int64  `json:"campaign_id"`
+	CampaignName string `json:"campaign_name"` // empty if the campaign has since been deleted
+}
+
+// CampaignCount is a number of customers of one campaign.
+type CampaignCount struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Customers int    `json:"customers"`
+}
+
+// ImportAgent is an agent whom an import's rows give customers although
+// the agent does not work the import's campaign, and how many customers
+// (new ones, and existing ones whose agent an override changes).
+type ImportAgent struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Customers int    `json:"customers"`
 }
 
 // ImportState is where a job is in its life.
@@ -193,9 +250,22 @@ type ImportJob struct {
 	State      ImportState       `json:"state"`
 	Error      string            `json:"error,omitempty"`
 	Counts     ImportCounts      `json:"counts"`
-	// Applied is false when the job wrote nothing: a dry run, or invalid
-	// rows without the load-valid option.
-	Applied    bool       `json:"applied"`
+	// Applied is false when the job wrote nothing: a dry run, invalid
+	// rows without the load-valid option, or agents refused.
+	Applied bool `json:"applied"`
+	// Refused says why a finished job that was not applied wrote nothing
+	// (for a dry run: why the import would write nothing if it ran); it is
+	// empty when the import writes, or would.
+	Refused string `json:"refused,omitempty"`
+	// AgentsOutside are the agents the rows give customers who do not
+	// work the campaign, from the run (or dry run); AgentsGranted those
+	// the import gave the campaign (Agents grant, applied).
+	AgentsOutside []ImportAgent `json:"agents_outside"`
+	AgentsGranted []ImportAgent `json:"agents_granted"`
+	// RemovedFrom sums Counts.RemovedElsewhere by the campaign the
+	// customers were (or, unapplied, would be) deleted from.
+	RemovedFrom []CampaignCount `json:"removed_from"`
+
 	RowsRead   int        `json:"rows_read"`
 	BytesRead  int64      `json:"bytes_read"`
 	Attempts   int        `json:"attempts"`
@@ -231,10 +301,15 @@ type ImportSource interface {
 	Next() (*ImportRow, error)
 }
 
-// ImportResult is what applying an import did.
+// ImportResult is what applying an import did. Refused, AgentsOutside,
+// AgentsGranted and RemovedFrom are as on ImportJob.
 type ImportResult struct {
-	Counts  ImportCounts `json:"counts"`
-	Applied bool         `json:"applied"`
+	Counts        ImportCounts    `json:"counts"`
+	Applied       bool            `json:"applied"`
+	Refused       string          `json:"refused,omitempty"`
+	AgentsOutside []ImportAgent   `json:"agents_outside"`
+	AgentsGranted []ImportAgent   `json:"agents_granted"`
+	RemovedFrom   []CampaignCount `json:"removed_from"`
 	// Rows holds every row's result when the caller asked for them (the
 	// API's batches); file jobs keep only the problem rows, in the store.
 	Rows []RowResult `json:"rows,omitempty"`
@@ -245,8 +320,16 @@ type ImportResult struct {
 type UndoResult struct {
 	Removed  int     `json:"removed"`  // added customers deleted
 	Restored int     `json:"restored"` // overwritten customers put back
-	Returned int     `json:"returned"` // moved customers put back in their campaigns
+	Returned int     `json:"returned"` // customers removed from other campaigns put back there
 	Kept     []int64 `json:"kept"`     // customers changed since, left alone
+	// AgentsRevoked are the agents the import gave the campaign who lose
+	// it again (Customers is 0). AgentsKept keep it, because customers of
+	// the campaign are still theirs after the undo (Customers says how
+	// many): taking it away would hide those customers from them. An agent given the
+	// campaign otherwise since (a user's campaigns saved) is in neither:
+	// the access is no longer the import's to take back.
+	AgentsRevoked []ImportAgent `json:"agents_revoked"`
+	AgentsKept    []ImportAgent `json:"agents_kept"`
 }
 
 // ImportStore persists import jobs and applies them, set-based, each in
@@ -284,7 +367,10 @@ type ImportStore interface {
 
 	// RunImport applies rows to the job's campaign in one transaction and
 	// records the outcome on the job. Nothing is written (but the report)
-	// if the job is a dry run or has invalid rows without LoadValid. With
+	// if the job is a dry run, has invalid rows without LoadValid, or
+	// gives customers to agents who do not work the campaign under Agents
+	// refuse (callsheet.RefusalReason). Under Agents grant, those agents
+	// are given the campaign in the same transaction, audited. With
 	// collect, every row's result is returned.
 	RunImport(ctx context.Context, job *ImportJob, src ImportSource, collect bool) (*ImportResult, error)
 
@@ -297,7 +383,8 @@ type ImportStore interface {
 	CancelImportJob(ctx context.Context, id int64) (*ImportJob, error)
 
 	// FindImportProblems returns the rows of a job that were not added or
-	// updated (and those left blocked), by line, and their total.
+	// updated, those left blocked and those that removed customers of other
+	// campaigns (with them), by line, and their total.
 	FindImportProblems(ctx context.Context, jobID int64, offset, limit int) ([]RowResult, int, error)
 
 	// FindImportRows returns every row's outcome of a finished job, by
@@ -306,8 +393,9 @@ type ImportStore interface {
 	// customer since deleted, or an undone import's, is no longer listed).
 	FindImportRows(ctx context.Context, jobID int64, offset, limit int) ([]RowResult, int, error)
 
-	// UndoImportJob undoes a finished, applied import. Returns ENOTFOUND,
-	// ECONFLICT (not undoable).
+	// UndoImportJob undoes a finished, applied import, and takes back the
+	// campaign from the agents it gave it to (see UndoResult). Returns
+	// ENOTFOUND, ECONFLICT (not undoable).
 	UndoImportJob(ctx context.Context, id int64) (*UndoResult, error)
 
 	// PurgeImportFiles deletes the stored files of jobs that finished before
@@ -355,7 +443,8 @@ type ImportService interface {
 	// FindImports lists jobs.
 	FindImports(ctx context.Context, filter ImportJobFilter) ([]*ImportJob, int, error)
 
-	// FindImportProblems lists the rows not added or updated.
+	// FindImportProblems lists the rows not added or updated, blocked, or
+	// that removed customers elsewhere (see ImportStore).
 	FindImportProblems(ctx context.Context, id int64, offset, limit int) ([]RowResult, int, error)
 
 	// FindImportRows lists every row's outcome (see ImportStore).

@@ -1,6 +1,9 @@
 package callsheet
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // The outcome rules of an import, in one place.
 //
@@ -111,6 +114,10 @@ type OutcomeEffects struct {
 	// RemovesOtherCopies: the customer's copies in other campaigns are
 	// deleted (Move them here).
 	RemovesOtherCopies bool
+	// SetsAgent: the customer gets the row's agent, when the row gives
+	// one. A new customer does; an existing one only with Override
+	// existing (an empty cell never overwrites).
+	SetsAgent bool
 }
 
 // Effects returns what a row of the outcome does under the options.
@@ -118,9 +125,9 @@ func (out Outcome) Effects(o ImportOptions) OutcomeEffects {
 	var e OutcomeEffects
 	switch out {
 	case OutcomeAdded, OutcomeMoved:
-		e.Inserts, e.InCampaign, e.TakesStatus = true, true, true
+		e.Inserts, e.InCampaign, e.TakesStatus, e.SetsAgent = true, true, true, true
 	case OutcomeUpdated, OutcomeReset:
-		e.Updates, e.InCampaign, e.TakesStatus = true, true, o.Reset
+		e.Updates, e.InCampaign, e.TakesStatus, e.SetsAgent = true, true, o.Reset, o.Override
 	case OutcomeSkippedExisting:
 		e.InCampaign = true
 	}
@@ -169,6 +176,16 @@ func (out Outcome) Blocked(o ImportOptions, f BlockFacts) bool {
 	return f.CallRequestNewer || f.StatusDoNotCall && e.TakesStatus
 }
 
+// Reported reports whether a row of the outcome goes in the import's
+// report of rows to look at (its problems): a row not added or updated, a
+// row that leaves its customer blocked, and a row that deletes customers
+// of other campaigns (it has FactInOtherCampaign and its outcome removes
+// other copies), whatever else it did.
+func (out Outcome) Reported(o ImportOptions, facts RowFacts, blocked bool) bool {
+	e := out.Effects(o)
+	return !(e.Inserts || e.Updates) || blocked || e.RemovesOtherCopies && facts&FactInOtherCampaign != 0
+}
+
 // Message explains, for people, a row that was not simply added or
 // updated: duplicateOf is the first line of the phone, for duplicates.
 // Added and updated rows have no message unless blocked.
@@ -187,4 +204,117 @@ func (out Outcome) Message(duplicateOf int, blocked bool) string {
 		return "Blocked: the customer asked not to be called (tick Update contact allowed date to unblock)."
 	}
 	return ""
+}
+
+// AgentRule is what an import does about the rows that give customers to
+// an agent who does not work the import's campaign (an agent, not an
+// admin, without the campaign among theirs: see User.WorksCampaign), under
+// one agents option. Only rows whose outcome SetsAgent count; the others
+// do not give the customer an agent.
+type AgentRule struct {
+	Mode AgentsMode
+	// Grants: the agent is given the campaign, in the import's
+	// transaction, so that they see the customers.
+	Grants bool
+	// Assigns: the customers get the agent. Otherwise the row's agent is
+	// left out, as an empty cell: a new customer has no agent, an existing
+	// one keeps its own.
+	Assigns bool
+	// Refuses: the import writes nothing, and says which agents.
+	Refuses bool
+	// Why is the rule in the user's words.
+	Why string
+}
+
+// AgentRules holds a rule for every agents option.
+var AgentRules = []AgentRule{
+	{Mode: AgentsGrant, Grants: true, Assigns: true,
+		Why: "Give them the campaign: the agents get the campaign and their customers; undo takes the campaign back."},
+	{Mode: AgentsUnassign,
+		Why: "Leave those customers unassigned: new customers get no agent, and existing ones keep their own."},
+	{Mode: AgentsRefuse, Refuses: true,
+		Why: "Refuse the import: nothing is written, and the agents are named."},
+}
+
+// Rule returns the agents option's rule; an unknown or empty mode is the
+// default, grant.
+func (m AgentsMode) Rule() AgentRule {
+	for _, r := range AgentRules {
+		if r.Mode == m {
+			return r
+		}
+	}
+	return AgentRules[0]
+}
+
+// AgentOutside reports whether giving a customer of the campaign to the
+// user would hide it from them: an agent who does not work the campaign.
+// An admin sees every campaign.
+func AgentOutside(u *User, campaignID int64) bool { return !u.WorksCampaign(campaignID) }
+
+// Message says, for people, what is wrong with the agent's customers:
+// "Dana Levi does not work this campaign: 50,000 customers".
+func (a ImportAgent) Message() string {
+	return a.Name + " does not work this campaign: " + Count(a.Customers, "customer", "customers")
+}
+
+// RefusalReason says why an import with these options, counts and agents
+// outside its campaign writes nothing although it is not a dry run, or ""
+// when it writes: invalid rows without LoadValid, and agents outside the
+// campaign under Agents refuse.
+func RefusalReason(o ImportOptions, c ImportCounts, outside []ImportAgent) string {
+	var why []string
+	if o.Agents.Rule().Refuses && len(outside) > 0 {
+		msgs := make([]string, 0, min(len(outside), maxNamed))
+		for i, a := range outside {
+			if i == maxNamed {
+				msgs[i-1] += " (and " + Count(len(outside)-maxNamed, "other agent", "other agents") + ")"
+				break
+			}
+			msgs = append(msgs, a.Message())
+		}
+		why = append(why, strings.Join(msgs, "; ")+". Give them the campaign, or leave those customers unassigned.")
+	}
+	if c.Invalid > 0 && !o.LoadValid {
+		why = append(why, Count(c.Invalid, "row is", "rows are")+" invalid: fix them, or load the valid rows only.")
+	}
+	return strings.Join(why, " ")
+}
+
+// maxNamed is how many agents a refusal names.
+const maxNamed = 10
+
+// RemovalMessage says, for people, which customers of other campaigns a
+// row deletes: "Removed from Spring leads (customer 12)."
+func RemovalMessage(removed []RemovedCopy) string {
+	if len(removed) == 0 {
+		return ""
+	}
+	parts := make([]string, len(removed))
+	for i, r := range removed {
+		name := r.CampaignName
+		if name == "" {
+			name = "campaign " + strconv.FormatInt(r.CampaignID, 10)
+		}
+		parts[i] = name + " (customer " + strconv.FormatInt(r.CustomerID, 10) + ")"
+	}
+	return "Removed from " + strings.Join(parts, ", ") + "."
+}
+
+// Count writes n with thousands separators and the noun that fits it:
+// "1 customer", "50,000 customers".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s + " " + many
 }

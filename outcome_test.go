@@ -1,6 +1,8 @@
 package callsheet_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/callsheet/callsheet"
@@ -94,11 +96,14 @@ func TestOutcomeEffects(t *testing.T) {
 		opts callsheet.ImportOptions
 		want callsheet.OutcomeEffects
 	}{
-		{"added", callsheet.OutcomeAdded, callsheet.ImportOptions{}, callsheet.OutcomeEffects{Inserts: true, InCampaign: true, TakesStatus: true}},
-		{"moved", callsheet.OutcomeMoved, move, callsheet.OutcomeEffects{Inserts: true, InCampaign: true, TakesStatus: true, RemovesOtherCopies: true}},
-		{"updated keeps its status", callsheet.OutcomeUpdated, callsheet.ImportOptions{Override: true}, callsheet.OutcomeEffects{Updates: true, InCampaign: true}},
-		{"updated with reset takes the status", callsheet.OutcomeUpdated, callsheet.ImportOptions{Override: true, Reset: true}, callsheet.OutcomeEffects{Updates: true, InCampaign: true, TakesStatus: true}},
-		{"reset", callsheet.OutcomeReset, callsheet.ImportOptions{Reset: true}, callsheet.OutcomeEffects{Updates: true, InCampaign: true, TakesStatus: true}},
+		{"added", callsheet.OutcomeAdded, callsheet.ImportOptions{}, callsheet.OutcomeEffects{Inserts: true, InCampaign: true, TakesStatus: true, SetsAgent: true}},
+		{"moved", callsheet.OutcomeMoved, move, callsheet.OutcomeEffects{Inserts: true, InCampaign: true, TakesStatus: true, RemovesOtherCopies: true, SetsAgent: true}},
+		{"updated keeps its status", callsheet.OutcomeUpdated, callsheet.ImportOptions{Override: true}, callsheet.OutcomeEffects{Updates: true, InCampaign: true, SetsAgent: true}},
+		{"updated with reset takes the status", callsheet.OutcomeUpdated, callsheet.ImportOptions{Override: true, Reset: true}, callsheet.OutcomeEffects{Updates: true, InCampaign: true, TakesStatus: true, SetsAgent: true}},
+		{"updated without override keeps its agent", callsheet.OutcomeUpdated, callsheet.ImportOptions{UpdateContactAllowed: true}, callsheet.OutcomeEffects{Updates: true, InCampaign: true}},
+		{"reset keeps its agent", callsheet.OutcomeReset, callsheet.ImportOptions{Reset: true}, callsheet.OutcomeEffects{Updates: true, InCampaign: true, TakesStatus: true}},
+		{"move: an updated customer loses its other copies", callsheet.OutcomeUpdated, callsheet.ImportOptions{Override: true, Unique: callsheet.UniqueMove}, callsheet.OutcomeEffects{Updates: true, InCampaign: true, RemovesOtherCopies: true, SetsAgent: true}},
+		{"move: a reset customer loses its other copies", callsheet.OutcomeReset, callsheet.ImportOptions{Reset: true, Unique: callsheet.UniqueMove}, callsheet.OutcomeEffects{Updates: true, InCampaign: true, TakesStatus: true, RemovesOtherCopies: true}},
 		{"skipped existing stays", callsheet.OutcomeSkippedExisting, callsheet.ImportOptions{}, callsheet.OutcomeEffects{InCampaign: true}},
 		{"move leaves an existing customer nowhere else", callsheet.OutcomeSkippedExisting, move, callsheet.OutcomeEffects{InCampaign: true, RemovesOtherCopies: true}},
 		{"a duplicate does nothing", callsheet.OutcomeDuplicate, move, callsheet.OutcomeEffects{}},
@@ -110,6 +115,154 @@ func TestOutcomeEffects(t *testing.T) {
 				t.Fatalf("%+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// Under every option, exactly the outcomes that leave the customer in the
+// campaign remove its other copies when moving, and only those that write
+// the customer can give it an agent.
+func TestOutcomeEffectsEveryCombination(t *testing.T) {
+	for _, o := range allOptions() {
+		for _, out := range callsheet.Outcomes {
+			e := out.Effects(o)
+			if e.RemovesOtherCopies != (o.Unique == callsheet.UniqueMove && e.InCampaign) {
+				t.Errorf("%+v %s: removes other copies %v", o, out, e.RemovesOtherCopies)
+			}
+			if e.SetsAgent && !e.Inserts && !(e.Updates && o.Override) {
+				t.Errorf("%+v %s: sets the agent without writing it", o, out)
+			}
+			if e.Inserts && !e.SetsAgent {
+				t.Errorf("%+v %s: a new customer without the row's agent", o, out)
+			}
+		}
+	}
+}
+
+// A row is reported when it is not written, when it is blocked, and when
+// it deletes customers elsewhere, whatever its outcome.
+func TestOutcomeReported(t *testing.T) {
+	move := callsheet.ImportOptions{Unique: callsheet.UniqueMove, Override: true}
+	anyMode := callsheet.ImportOptions{Unique: callsheet.UniqueAny, Override: true}
+	other := callsheet.FactInOtherCampaign
+	for _, tc := range []struct {
+		name    string
+		out     callsheet.Outcome
+		opts    callsheet.ImportOptions
+		facts   callsheet.RowFacts
+		blocked bool
+		want    bool
+	}{
+		{"an added row is not", callsheet.OutcomeAdded, anyMode, 0, false, false},
+		{"an added row in another campaign is not, with any", callsheet.OutcomeAdded, anyMode, other, false, false},
+		{"a blocked added row is", callsheet.OutcomeAdded, anyMode, 0, true, true},
+		{"a moved row is", callsheet.OutcomeMoved, move, other, false, true},
+		{"an updated row that removed a copy is", callsheet.OutcomeUpdated, move, callsheet.FactExisting | other, false, true},
+		{"an updated row alone is not", callsheet.OutcomeUpdated, move, callsheet.FactExisting, false, false},
+		{"a reset row that removed a copy is", callsheet.OutcomeReset, callsheet.ImportOptions{Unique: callsheet.UniqueMove, Reset: true}, callsheet.FactExisting | other, false, true},
+		{"a skipped row is", callsheet.OutcomeSkippedExisting, move, callsheet.FactExisting, false, true},
+		{"a duplicate is", callsheet.OutcomeDuplicate, move, callsheet.FactDuplicate | other, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.out.Reported(tc.opts, tc.facts, tc.blocked); got != tc.want {
+				t.Fatalf("reported %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// Each agents option has one rule, and the rules do what their names say.
+func TestAgentRules(t *testing.T) {
+	for _, tc := range []struct {
+		mode                     callsheet.AgentsMode
+		grants, assigns, refuses bool
+	}{
+		{callsheet.AgentsGrant, true, true, false},
+		{callsheet.AgentsUnassign, false, false, false},
+		{callsheet.AgentsRefuse, false, false, true},
+		{"", true, true, false}, // the default
+	} {
+		r := tc.mode.Rule()
+		if r.Grants != tc.grants || r.Assigns != tc.assigns || r.Refuses != tc.refuses || r.Why == "" {
+			t.Errorf("%q: %+v", tc.mode, r)
+		}
+	}
+	seen := map[callsheet.AgentsMode]bool{}
+	for _, r := range callsheet.AgentRules {
+		if seen[r.Mode] || !r.Mode.Valid() {
+			t.Errorf("rule for %q", r.Mode)
+		}
+		seen[r.Mode] = true
+		if r.Grants && !r.Assigns {
+			t.Errorf("%s grants the campaign but does not give the customers", r.Mode)
+		}
+	}
+	o := callsheet.ImportOptions{}
+	if err := o.Validate(); err != nil || o.Agents != callsheet.AgentsGrant {
+		t.Errorf("default agents %q, %v", o.Agents, err)
+	}
+	o = callsheet.ImportOptions{Agents: "ignore"}
+	if err := o.Validate(); callsheet.ErrorFields(err)["agents"] == "" {
+		t.Errorf("unknown agents mode: %v", err)
+	}
+}
+
+func TestAgentOutside(t *testing.T) {
+	admin := &callsheet.User{Role: callsheet.RoleAdmin}
+	works := &callsheet.User{Role: callsheet.RoleAgent, CampaignIDs: []int64{3, 7}}
+	if callsheet.AgentOutside(admin, 7) || callsheet.AgentOutside(works, 7) || !callsheet.AgentOutside(works, 8) {
+		t.Fatal("outside")
+	}
+}
+
+func TestRefusalReason(t *testing.T) {
+	dana := []callsheet.ImportAgent{{ID: 4, Name: "Dana Levi", Customers: 50000}}
+	refuse := callsheet.ImportOptions{Agents: callsheet.AgentsRefuse}
+	if got, want := dana[0].Message(), "Dana Levi does not work this campaign: 50,000 customers"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	if got := callsheet.RefusalReason(refuse, callsheet.ImportCounts{}, dana); !strings.HasPrefix(got, "Dana Levi does not work this campaign: 50,000 customers.") {
+		t.Errorf("refuse: %q", got)
+	}
+	for _, mode := range []callsheet.AgentsMode{callsheet.AgentsGrant, callsheet.AgentsUnassign} {
+		if got := callsheet.RefusalReason(callsheet.ImportOptions{Agents: mode}, callsheet.ImportCounts{}, dana); got != "" {
+			t.Errorf("%s refused: %q", mode, got)
+		}
+	}
+	if got := callsheet.RefusalReason(refuse, callsheet.ImportCounts{}, nil); got != "" {
+		t.Errorf("no agents outside, refused: %q", got)
+	}
+	both := callsheet.RefusalReason(refuse, callsheet.ImportCounts{Invalid: 1}, dana)
+	if !strings.Contains(both, "Dana Levi") || !strings.Contains(both, "1 row is invalid") {
+		t.Errorf("both: %q", both)
+	}
+	if got := callsheet.RefusalReason(callsheet.ImportOptions{LoadValid: true}, callsheet.ImportCounts{Invalid: 3}, nil); got != "" {
+		t.Errorf("load valid refused: %q", got)
+	}
+	var many []callsheet.ImportAgent
+	for i := 0; i < 12; i++ {
+		many = append(many, callsheet.ImportAgent{ID: int64(i), Name: fmt.Sprintf("Agent %d", i), Customers: 1})
+	}
+	got := callsheet.RefusalReason(refuse, callsheet.ImportCounts{}, many)
+	if !strings.Contains(got, "Agent 9 does not work this campaign: 1 customer (and 2 other agents)") || strings.Contains(got, "Agent 10") {
+		t.Errorf("many: %q", got)
+	}
+}
+
+func TestRemovalMessage(t *testing.T) {
+	got := callsheet.RemovalMessage([]callsheet.RemovedCopy{{CustomerID: 12, CampaignID: 3, CampaignName: "Spring"}, {CustomerID: 15, CampaignID: 9}})
+	if want := "Removed from Spring (customer 12), campaign 9 (customer 15)."; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+	if callsheet.RemovalMessage(nil) != "" {
+		t.Error("no removals, a message")
+	}
+}
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0 rows", 1: "1 row", 999: "999 rows", 1000: "1,000 rows", 50000: "50,000 rows", 1234567: "1,234,567 rows", -1500: "-1,500 rows"} {
+		if got := callsheet.Count(n, "row", "rows"); got != want {
+			t.Errorf("%d: %q, want %q", n, got, want)
+		}
 	}
 }
 

@@ -38,15 +38,16 @@ var _ callsheet.ImportStore = (*ImportStore)(nil)
 func (s *ImportStore) ConcurrentWriters() bool { return s.db.dialect.concurrentWriters() }
 
 const importJobColumns = `id, account_id, campaign_id, source, created_by, COALESCE(user_id, 0), COALESCE(token_id, 0), file_name, file_size,
-	encoding, sheet, mapping, options, state, error, counts, applied, rows_read, bytes_read, attempts, created_at, started_at, finished_at, undone_at`
+	encoding, sheet, mapping, options, state, error, counts, applied, rows_read, bytes_read, attempts, created_at, started_at, finished_at, undone_at,
+	agents_outside, agents_granted, removed_from`
 
 func scanImportJob(sc interface{ Scan(...any) error }, j *callsheet.ImportJob, extra ...any) error {
-	var mapping, options, counts, state string
+	var mapping, options, counts, state, outside, granted, removedFrom string
 	var created int64
 	var started, finished, undone sql.NullInt64
 	dest := append([]any{&j.ID, &j.AccountID, &j.CampaignID, &j.Source, &j.CreatedBy, &j.UserID, &j.TokenID, &j.FileName, &j.FileSize,
 		&j.Encoding, &j.Sheet, &mapping, &options, &state, &j.Error, &counts, &j.Applied, &j.RowsRead, &j.BytesRead, &j.Attempts,
-		&created, &started, &finished, &undone}, extra...)
+		&created, &started, &finished, &undone, &outside, &granted, &removedFrom}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return err
 	}
@@ -54,6 +55,16 @@ func scanImportJob(sc interface{ Scan(...any) error }, j *callsheet.ImportJob, e
 	json.Unmarshal([]byte(mapping), &j.Mapping)
 	json.Unmarshal([]byte(options), &j.Options)
 	json.Unmarshal([]byte(counts), &j.Counts)
+	j.AgentsOutside, j.AgentsGranted, j.RemovedFrom = []callsheet.ImportAgent{}, []callsheet.ImportAgent{}, []callsheet.CampaignCount{}
+	json.Unmarshal([]byte(outside), &j.AgentsOutside)
+	json.Unmarshal([]byte(granted), &j.AgentsGranted)
+	json.Unmarshal([]byte(removedFrom), &j.RemovedFrom)
+	if j.State == callsheet.ImportDone && !j.Applied {
+		// Options stored before the agents option existed mean its default.
+		o := j.Options
+		o.Validate()
+		j.Refused = callsheet.RefusalReason(o, j.Counts, j.AgentsOutside)
+	}
 	j.CreatedAt = fromMicros(created)
 	j.StartedAt, j.FinishedAt, j.UndoneAt = fromNullMicros(started), fromNullMicros(finished), fromNullMicros(undone)
 	return nil
@@ -193,12 +204,16 @@ func (s *ImportStore) UpdateImportJob(ctx context.Context, id int64, upd callshe
 			return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
 		}
 		if _, err := tx.exec(ctx, `UPDATE import_jobs SET mapping = ?, options = ?, encoding = ?, sheet = ?, state = ?, counts = '{}',
-			applied = FALSE, finished_at = NULL, rows_read = 0, bytes_read = 0, error = '' WHERE id = ? AND account_id = ?`,
+			applied = FALSE, finished_at = NULL, rows_read = 0, bytes_read = 0, error = '', agents_outside = '[]', agents_granted = '[]',
+			removed_from = '[]' WHERE id = ? AND account_id = ?`,
 			mustJSON(job.Mapping), mustJSON(job.Options), job.Encoding, job.Sheet, string(state), id, a.AccountID); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `DELETE FROM import_problems WHERE job_id = ?`, id); err != nil {
-			return err
+		// A preview's problems, and the customers it would remove.
+		for _, q := range []string{`DELETE FROM import_problems WHERE job_id = ?`, `DELETE FROM import_changes WHERE job_id = ?`} {
+			if _, err := tx.exec(ctx, q, id); err != nil {
+				return err
+			}
 		}
 		if upd.Queue {
 			return tx.audit(ctx, a, "import.queue", "import", id, map[string]any{"options": job.Options, "mapping": job.Mapping})
@@ -493,15 +508,16 @@ func (s *ImportStore) FindImportProblems(ctx context.Context, jobID int64, offse
 			return nil, 0, err
 		}
 	}
-	return s.pageRowResults(ctx, problemsQuery, []any{jobID}, offset, limit)
+	return s.pageRowResults(ctx, jobID, problemsQuery, []any{jobID}, offset, limit)
 }
 
 // problemsQuery is a job's problem rows, in the columns of a RowResult.
 const problemsQuery = `SELECT line, outcome, blocked, COALESCE(duplicate_of, 0) AS duplicate_of, COALESCE(customer_id, 0) AS customer_id,
 	field, column_name, message FROM import_problems WHERE job_id = ?`
 
-// pageRowResults reads a page of row results, by line, and their total.
-func (s *ImportStore) pageRowResults(ctx context.Context, q string, args []any, offset, limit int) ([]callsheet.RowResult, int, error) {
+// pageRowResults reads a page of the job's row results, by line, and
+// their total, with the customers each row removed elsewhere.
+func (s *ImportStore) pageRowResults(ctx context.Context, jobID int64, q string, args []any, offset, limit int) ([]callsheet.RowResult, int, error) {
 	var total int
 	if err := s.db.queryRow(ctx, `SELECT count(*) FROM (`+q+`) x`, args...).Scan(&total); err != nil {
 		return nil, 0, err
@@ -527,7 +543,20 @@ func (s *ImportStore) pageRowResults(ctx context.Context, q string, args []any, 
 		}
 		out = append(out, r)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	if len(out) > 0 {
+		var accountID int64
+		if err := s.db.queryRow(ctx, `SELECT account_id FROM import_jobs WHERE id = ?`, jobID).Scan(&accountID); err != nil {
+			return nil, 0, err
+		}
+		if err := attachRemoved(ctx, s.db, accountID, jobID, out); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, total, nil
 }
 
 // SetCampaignMapping implements callsheet.ImportStore.
@@ -585,5 +614,5 @@ func (s *ImportStore) FindImportRows(ctx context.Context, jobID int64, offset, l
 	if _, err := s.FindImportJobByID(ctx, jobID); err != nil {
 		return nil, 0, err
 	}
-	return s.pageRowResults(ctx, importRowsQuery, []any{jobID, jobID, jobID, jobID}, offset, limit)
+	return s.pageRowResults(ctx, jobID, importRowsQuery, []any{jobID, jobID, jobID, jobID}, offset, limit)
 }

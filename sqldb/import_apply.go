@@ -141,6 +141,10 @@ type importRun struct {
 	lap        time.Time
 	counts     callsheet.ImportCounts
 	invalid    []callsheet.RowResult // collected invalid rows, for the API
+
+	outside     []callsheet.ImportAgent   // agents the rows give customers who do not work the campaign
+	granted     []callsheet.ImportAgent   // those given the campaign
+	removedFrom []callsheet.CampaignCount // customers of other campaigns deleted, by campaign
 }
 
 // phase reports the time since the last phase ended.
@@ -162,7 +166,9 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 		return nil, err
 	}
 	if !r.a.IsAdmin() {
-		r.opts = callsheet.ImportOptions{International: r.opts.International, Unique: callsheet.UniqueAny}
+		// An agent adds a customer of their own: nothing that changes other
+		// customers, and never access to a campaign.
+		r.opts = callsheet.ImportOptions{International: r.opts.International, Unique: callsheet.UniqueAny, Agents: callsheet.AgentsRefuse}
 	}
 	if r.opts.StatusID == 0 {
 		err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, r.a.AccountID).Scan(&r.opts.StatusID)
@@ -178,8 +184,12 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 	}
 	r.statusKind = callsheet.StatusKind(kind)
 	// A run that was previewed, or cut off and run again, starts afresh.
-	if _, err := tx.exec(ctx, `DELETE FROM import_problems WHERE job_id = ?`, job.ID); err != nil {
-		return nil, err
+	// (Only a job that wrote nothing runs again, so import_changes holds
+	// at most a preview's removals.)
+	for _, q := range []string{`DELETE FROM import_problems WHERE job_id = ?`, `DELETE FROM import_changes WHERE job_id = ?`} {
+		if _, err := tx.exec(ctx, q, job.ID); err != nil {
+			return nil, err
+		}
 	}
 
 	if err := r.s.db.dialect.createStage(ctx, tx); err != nil {
@@ -192,7 +202,14 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 	if err := r.classify(ctx); err != nil {
 		return nil, err
 	}
-	applied := !r.opts.DryRun && (r.counts.Invalid == 0 || r.opts.LoadValid)
+	if err := r.findAgentsOutside(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.keepRemoved(ctx); err != nil {
+		return nil, err
+	}
+	refused := callsheet.RefusalReason(r.opts, r.counts, r.outside)
+	applied := !r.opts.DryRun && refused == ""
 	if applied {
 		if err := r.apply(ctx); err != nil {
 			return nil, err
@@ -202,7 +219,8 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 		return nil, err
 	}
 	r.phase("record problems")
-	res := &callsheet.ImportResult{Counts: r.counts, Applied: applied}
+	res := &callsheet.ImportResult{Counts: r.counts, Applied: applied, Refused: refused,
+		AgentsOutside: r.outside, AgentsGranted: r.granted, RemovedFrom: r.removedFrom}
 	if r.collect {
 		rows, err := r.results(ctx, applied)
 		if err != nil {
@@ -214,7 +232,9 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 		return nil, err
 	}
 	if _, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'done', counts = ?, applied = ?, finished_at = ?, worker = '', lease_until = NULL,
-		error = '', rows_read = ?, bytes_read = file_size WHERE id = ? AND account_id = ?`, mustJSON(r.counts), applied, micros(tx.now), r.counts.Total, job.ID, r.a.AccountID); err != nil {
+		error = '', rows_read = ?, bytes_read = file_size, agents_outside = ?, agents_granted = ?, removed_from = ? WHERE id = ? AND account_id = ?`,
+		mustJSON(r.counts), applied, micros(tx.now), r.counts.Total, mustJSON(r.outside), mustJSON(r.granted), mustJSON(r.removedFrom),
+		job.ID, r.a.AccountID); err != nil {
 		return nil, err
 	}
 	if applied && job.Source == "file" && len(job.Mapping) > 0 {
@@ -226,10 +246,117 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 	if r.opts.DryRun {
 		action = "import.dry_run"
 	}
-	if err := tx.audit(ctx, r.a, action, "import", job.ID, map[string]any{"campaign_id": job.CampaignID, "applied": applied, "counts": r.counts}); err != nil {
+	detail := map[string]any{"campaign_id": job.CampaignID, "applied": applied, "counts": r.counts}
+	if len(r.outside) > 0 {
+		detail["agents_outside"], detail["agents"] = r.outside, r.opts.Agents
+	}
+	if len(r.granted) > 0 {
+		detail["agents_granted"] = r.granted
+	}
+	if len(r.removedFrom) > 0 {
+		detail["removed_from"] = r.removedFrom
+	}
+	if refused != "" {
+		detail["refused"] = refused
+	}
+	if err := tx.audit(ctx, r.a, action, "import", job.ID, detail); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// findAgentsOutside lists the agents whom rows give customers although
+// they do not work the campaign, with how many customers each: the rows
+// whose outcome gives the customer the row's agent (callsheet.AgentRule).
+func (r *importRun) findAgentsOutside(ctx context.Context) error {
+	r.outside, r.granted, r.removedFrom = []callsheet.ImportAgent{}, []callsheet.ImportAgent{}, []callsheet.CampaignCount{}
+	rows, err := r.tx.query(ctx, `SELECT u.id, u.name, count(*) FROM import_rows s JOIN users u ON u.id = s.agent_id AND u.account_id = ?
+		WHERE `+agentOutside+` AND `+outcomeIn("s.outcome", r.opts, setsAgent)+`
+		GROUP BY u.id, u.name ORDER BY count(*) DESC, u.name`, r.a.AccountID, r.job.CampaignID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ag callsheet.ImportAgent
+		if err := rows.Scan(&ag.ID, &ag.Name, &ag.Customers); err != nil {
+			return err
+		}
+		r.outside = append(r.outside, ag)
+	}
+	r.phase("find agents outside the campaign")
+	return rows.Err()
+}
+
+// keepRemoved records, with Move them here, the customers of other
+// campaigns that the rows delete (those whose outcome removes the other
+// copies), as they are, for the report and for undo; and counts them. It
+// runs for a dry run or a refused import too, which then report what they
+// would delete; apply deletes them.
+func (r *importRun) keepRemoved(ctx context.Context) error {
+	if r.opts.Unique != callsheet.UniqueMove {
+		return nil
+	}
+	tx := r.tx
+	if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
+		SELECT ?, 'removed', o.line, c.id, `+prefixed("c.", customerCopy)+`
+		FROM import_others o JOIN customers c ON c.id = o.customer_id AND c.account_id = ? JOIN import_rows s ON s.line = o.line
+		WHERE `+outcomeIn("s.outcome", r.opts, removesOthers)+` ORDER BY c.id`, r.job.ID, r.a.AccountID); err != nil {
+		return err
+	}
+	rows, err := tx.query(ctx, `SELECT ch.campaign_id, COALESCE(cp.name, ''), count(*) FROM import_changes ch
+		LEFT JOIN campaigns cp ON cp.id = ch.campaign_id AND cp.account_id = ?
+		WHERE ch.job_id = ? AND ch.kind = 'removed' GROUP BY ch.campaign_id, cp.name ORDER BY count(*) DESC, ch.campaign_id`, r.a.AccountID, r.job.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cc callsheet.CampaignCount
+		if err := rows.Scan(&cc.ID, &cc.Name, &cc.Customers); err != nil {
+			return err
+		}
+		r.removedFrom = append(r.removedFrom, cc)
+		r.counts.RemovedElsewhere += cc.Customers
+	}
+	r.phase("keep moved customers")
+	return rows.Err()
+}
+
+// giveAgents does what the agents option says with the agents outside the
+// campaign (callsheet.AgentRule): give them the campaign, recording the
+// import that did, or take them off the rows, so that the customers are
+// left as an empty cell would leave them.
+func (r *importRun) giveAgents(ctx context.Context) error {
+	if len(r.outside) == 0 {
+		return nil
+	}
+	tx, rule := r.tx, r.opts.Agents.Rule()
+	if !rule.Assigns {
+		if _, err := tx.exec(ctx, `UPDATE import_rows SET agent_id = NULL
+			WHERE agent_id IN (SELECT u.id FROM users u WHERE u.account_id = ? AND `+agentOutside+`)`, r.a.AccountID, r.job.CampaignID); err != nil {
+			return err
+		}
+	}
+	if !rule.Grants {
+		return nil
+	}
+	for _, ag := range r.outside {
+		res, err := tx.exec(ctx, `INSERT INTO campaign_agents (campaign_id, user_id, import_id) SELECT ?, id, ? FROM users
+			WHERE id = ? AND account_id = ? ON CONFLICT DO NOTHING`, r.job.CampaignID, r.job.ID, ag.ID, r.a.AccountID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue // given the campaign otherwise meanwhile
+		}
+		r.granted = append(r.granted, ag)
+		if err := tx.audit(ctx, r.a, "import.grant_campaign", "user", ag.ID, map[string]any{"name": ag.Name, "campaign_id": r.job.CampaignID,
+			"import_id": r.job.ID, "customers": ag.Customers}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stage reads every row: valid ones into the staging table, invalid ones
@@ -348,21 +475,19 @@ var overridable = map[string]string{
 	callsheet.FieldAgent: "agent_id", callsheet.FieldFollowUpAt: "follow_up_at", callsheet.FieldCreatedAt: "created_at",
 }
 
-// apply writes the classified rows: removes moved customers from other
-// campaigns, updates existing ones, inserts new ones, and records what
-// undo needs.
+// apply writes the classified rows: gives agents the campaign (or takes
+// them off the rows), removes moved customers from other campaigns,
+// updates existing ones, inserts new ones, and records what undo needs.
 func (r *importRun) apply(ctx context.Context) error {
 	tx, acc, camp, jobID := r.tx, r.a.AccountID, r.job.CampaignID, r.job.ID
 	now := micros(tx.now)
 
+	if err := r.giveAgents(ctx); err != nil {
+		return err
+	}
+	r.phase("agents")
 	if r.opts.Unique == callsheet.UniqueMove {
-		if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
-			SELECT ?, 'removed', o.line, c.id, `+prefixed("c.", customerCopy)+`
-			FROM import_others o JOIN customers c ON c.id = o.customer_id JOIN import_rows s ON s.line = o.line
-			WHERE `+outcomeIn("s.outcome", r.opts, removesOthers)+` ORDER BY c.id`, jobID); err != nil {
-			return err
-		}
-		r.phase("keep moved customers")
+		// keepRemoved recorded them.
 		if _, err := tx.exec(ctx, `DELETE FROM customers WHERE account_id = ? AND id IN (SELECT customer_id FROM import_changes WHERE job_id = ? AND kind = 'removed')`, acc, jobID); err != nil {
 			return err
 		}
@@ -466,8 +591,9 @@ func prefixed(p, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// recordProblems keeps the rows not added or updated, and those left
-// blocked, for the report.
+// recordProblems keeps the rows not added or updated, those left blocked
+// and those that delete customers elsewhere, for the report
+// (callsheet.Outcome.Reported).
 func (r *importRun) recordProblems(ctx context.Context) error {
 	_, err := r.tx.exec(ctx, `INSERT INTO import_problems (job_id, line, outcome, blocked, duplicate_of, customer_id, field, column_name, message)
 		SELECT ?, line, outcome, blocked, dup_of,
@@ -475,7 +601,7 @@ func (r *importRun) recordProblems(ctx context.Context) error {
 				THEN (SELECT c.id FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone) ELSE existing_id END,
 			CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN 'name' ELSE '' END,
 			CASE WHEN outcome = `+lit(callsheet.OutcomeInvalid)+` THEN ? ELSE '' END, ''
-		FROM import_rows WHERE NOT (`+outcomeIn("outcome", r.opts, written)+`) OR blocked`, r.job.ID, r.job.CampaignID, r.job.Mapping[callsheet.FieldName])
+		FROM import_rows WHERE `+reportedCase(r.opts), r.job.ID, r.job.CampaignID, r.job.Mapping[callsheet.FieldName])
 	return err
 }
 
@@ -511,9 +637,56 @@ func (r *importRun) results(ctx context.Context, applied bool) ([]callsheet.RowR
 	}
 	out = append(out, r.invalid...)
 	sortResults(out)
+	if len(out) > 0 {
+		if err := attachRemoved(ctx, r.tx, r.a.AccountID, r.job.ID, out); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// attachRemoved gives each of the results, sorted by line, the customers
+// of other campaigns its row deleted (or, unapplied, would delete), and
+// says so in its message.
+func attachRemoved(ctx context.Context, q queryer, accountID, jobID int64, out []callsheet.RowResult) error {
+	rows, err := q.query(ctx, `SELECT ch.line, ch.customer_id, ch.campaign_id, COALESCE(cp.name, '') FROM import_changes ch
+		LEFT JOIN campaigns cp ON cp.id = ch.campaign_id AND cp.account_id = ?
+		WHERE ch.job_id = ? AND ch.kind = 'removed' AND ch.line BETWEEN ? AND ? ORDER BY ch.line, ch.customer_id`,
+		accountID, jobID, out[0].Line, out[len(out)-1].Line)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		var line int
+		var rc callsheet.RemovedCopy
+		if err := rows.Scan(&line, &rc.CustomerID, &rc.CampaignID, &rc.CampaignName); err != nil {
+			return err
+		}
+		for i < len(out) && out[i].Line < line {
+			i++
+		}
+		if i < len(out) && out[i].Line == line {
+			out[i].RemovedElsewhere = append(out[i].RemovedElsewhere, rc)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range out {
+		if m := callsheet.RemovalMessage(out[i].RemovedElsewhere); m != "" {
+			out[i].Message = strings.TrimSpace(out[i].Message + " " + m)
+		}
+	}
+	return nil
 }
 
 func sortResults(rs []callsheet.RowResult) {
 	slices.SortFunc(rs, func(a, b callsheet.RowResult) int { return a.Line - b.Line })
+}
+
+// queryer is a transaction or the database, for reads that serve both.
+type queryer interface {
+	query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }

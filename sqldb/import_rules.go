@@ -66,6 +66,7 @@ func written(e callsheet.OutcomeEffects) bool       { return e.Inserts || e.Upda
 func inCampaign(e callsheet.OutcomeEffects) bool    { return e.InCampaign }
 func takesStatus(e callsheet.OutcomeEffects) bool   { return e.TakesStatus }
 func removesOthers(e callsheet.OutcomeEffects) bool { return e.RemovesOtherCopies }
+func setsAgent(e callsheet.OutcomeEffects) bool     { return e.SetsAgent }
 
 // blockedCase is the condition that a classified row (columns outcome,
 // dnc_at and existing_allowed) leaves its customer blocked, as
@@ -80,3 +81,15 @@ func blockedCase(o callsheet.ImportOptions, statusDoNotCall bool) string {
 	}
 	return outcomeIn("outcome", o, written) + " AND (" + cond + ")"
 }
+
+// reportedCase is the condition that a classified row (columns outcome,
+// blocked and other_campaign) goes in the job's report of problems, as
+// callsheet.Outcome.Reported decides.
+func reportedCase(o callsheet.ImportOptions) string {
+	return "NOT (" + outcomeIn("outcome", o, written) + ") OR blocked OR (" + factSQL[callsheet.FactInOtherCampaign] + " AND " + outcomeIn("outcome", o, removesOthers) + ")"
+}
+
+// agentOutside is the condition that the user u (a row of users) would
+// not see a customer of the campaign given as the one parameter, as
+// callsheet.AgentOutside decides: an agent without the campaign.
+const agentOutside = `u.role = 'agent' AND NOT EXISTS (SELECT 1 FROM campaign_agents ca WHERE ca.campaign_id = ? AND ca.user_id = u.id)`

@@ -9,15 +9,16 @@ import (
 
 // UndoImportJob implements callsheet.ImportStore. In one transaction it
 // deletes the customers the import added, puts back the fields it
-// overwrote, returns the customers it moved to their campaigns, and
-// restores the do-not-call register; customers someone changed after the
-// import (their version moved on) are kept as they are and listed.
+// overwrote, returns the customers it moved to their campaigns, restores
+// the do-not-call register, and takes back the campaign from the agents it
+// gave it to; customers someone changed after the import (their version
+// moved on) are kept as they are and listed.
 func (s *ImportStore) UndoImportJob(ctx context.Context, id int64) (*callsheet.UndoResult, error) {
 	a, err := adminOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res := &callsheet.UndoResult{Kept: []int64{}}
+	res := &callsheet.UndoResult{Kept: []int64{}, AgentsRevoked: []callsheet.ImportAgent{}, AgentsKept: []callsheet.ImportAgent{}}
 	err = s.db.withTx(ctx, func(tx *Tx) error {
 		// Undo takes its turn with the account's imports: an import
 		// running beside it would otherwise find a phone new that the undo
@@ -107,6 +108,10 @@ func (s *ImportStore) UndoImportJob(ctx context.Context, id int64) (*callsheet.U
 			return err
 		}
 
+		if err := revokeGrants(ctx, tx, a, id, campaignID, res); err != nil {
+			return err
+		}
+
 		if _, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'undone', undone_at = ? WHERE id = ?`, now, id); err != nil {
 			return err
 		}
@@ -133,4 +138,47 @@ func collectIDs(ctx context.Context, tx *Tx, q string, args ...any) ([]int64, er
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// revokeGrants takes the campaign back from the agents the import gave it
+// to, as the customers stand after the rest of the undo. Only access the
+// import gave and that is still the import's is taken: saving a user's
+// campaigns since writes the access afresh as the admin's. An agent who
+// still holds customers of the campaign keeps it, since taking it would
+// hide those customers from them (the problem the grant solved); the
+// result lists them.
+func revokeGrants(ctx context.Context, tx *Tx, a *callsheet.Actor, jobID, campaignID int64, res *callsheet.UndoResult) error {
+	rows, err := tx.query(ctx, `SELECT u.id, u.name, (SELECT count(*) FROM customers c WHERE c.agent_id = u.id AND c.campaign_id = ca.campaign_id)
+		FROM campaign_agents ca JOIN users u ON u.id = ca.user_id AND u.account_id = ?
+		WHERE ca.import_id = ? AND ca.campaign_id = ? ORDER BY u.name, u.id`, a.AccountID, jobID, campaignID)
+	if err != nil {
+		return err
+	}
+	var agents []callsheet.ImportAgent
+	for rows.Next() {
+		var ag callsheet.ImportAgent
+		if err := rows.Scan(&ag.ID, &ag.Name, &ag.Customers); err != nil {
+			rows.Close()
+			return err
+		}
+		agents = append(agents, ag)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, ag := range agents {
+		if ag.Customers > 0 {
+			res.AgentsKept = append(res.AgentsKept, ag)
+			continue
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM campaign_agents WHERE campaign_id = ? AND user_id = ? AND import_id = ?`, campaignID, ag.ID, jobID); err != nil {
+			return err
+		}
+		res.AgentsRevoked = append(res.AgentsRevoked, ag)
+		if err := tx.audit(ctx, a, "import.revoke_campaign", "user", ag.ID, map[string]any{"name": ag.Name, "campaign_id": campaignID, "import_id": jobID}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

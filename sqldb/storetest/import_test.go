@@ -170,6 +170,16 @@ func TestImportOptions(t *testing.T) {
 					if r.Blocked {
 						counts.Blocked++
 					}
+					counts.RemovedElsewhere += len(r.RemovedElsewhere)
+					// Move deletes P2's copy in the other campaign, and nothing else.
+					wantRemoved := 0
+					if r.Line == 3 && c.unique == callsheet.UniqueMove {
+						wantRemoved = 1
+					}
+					if len(r.RemovedElsewhere) != wantRemoved || wantRemoved == 1 && (r.RemovedElsewhere[0].CustomerID != w.p2.ID ||
+						r.RemovedElsewhere[0].CampaignID != w.other.ID || r.RemovedElsewhere[0].CampaignName != "Other") {
+						t.Errorf("line %d removed %+v", r.Line, r.RemovedElsewhere)
+					}
 					if r.Outcome.Written() && r.CustomerID == 0 {
 						t.Errorf("line %d: no customer id", r.Line)
 					}
@@ -254,12 +264,13 @@ func TestImportOptions(t *testing.T) {
 					}
 				}
 
-				// The report keeps the rows not added or updated, and the blocked.
+				// The report keeps the rows not added or updated, the blocked,
+				// and those that removed customers elsewhere.
 				probs, n, err := w.store.FindImportProblems(w.f.AdminCtx, job.ID, 0, 100)
 				must(t, err)
 				wantProblems := 0
 				for _, r := range res.Rows {
-					if !r.Outcome.Written() || r.Blocked {
+					if !r.Outcome.Written() || r.Blocked || len(r.RemovedElsewhere) > 0 {
 						wantProblems++
 					}
 				}
