@@ -2,6 +2,7 @@ package importer
 
 import (
 	"archive/zip"
+	"bufio"
 	"compress/flate"
 	"encoding/xml"
 	"errors"
@@ -25,10 +26,13 @@ const (
 	maxInflated = 2 << 30
 	// maxRatio bounds the bytes one part unpacks to per packed byte it
 	// has taken, once it has unpacked ratioGrace: real sheets pack ten to
-	// twenty times, a zip bomb a thousand. It stops a bomb after a few
-	// megabytes, where the other bounds might let it run for a minute.
+	// twenty times, a zip bomb a thousand. bombRatio stops a bomb sooner.
+	// They end a bomb after a megabyte or two, where the other bounds
+	// might let it run for a minute.
 	maxRatio   = 100
 	ratioGrace = 4 << 20
+	bombRatio  = 500
+	bombGrace  = 1 << 20
 	// maxToken bounds one piece of XML as the decoder gathers it: a run
 	// of text, a tag with its attributes, a comment. The longest cell
 	// Excel can write, 32,767 characters each escaped, is under it.
@@ -174,7 +178,7 @@ func (wb *workbook) open(name, what string) (*xmlReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &partReader{wb: wb, f: f, name: name, packed: &packedCounter{r: raw}, buf: make([]byte, 32<<10)}
+	p := &partReader{wb: wb, f: f, name: name, packed: &packedCounter{r: bufio.NewReader(raw)}, buf: make([]byte, 32<<10)}
 	switch f.Method {
 	case zip.Store:
 		p.src = p.packed
@@ -186,9 +190,11 @@ func (wb *workbook) open(name, what string) (*xmlReader, error) {
 	return &xmlReader{dec: xml.NewDecoder(p), part: p, what: what}, nil
 }
 
-// packedCounter counts the packed bytes a part has taken.
+// packedCounter counts the packed bytes a part has taken. As an
+// io.ByteReader it is read by compress/flate without a buffer of its own,
+// so that the count is of what was used, not of what was read ahead.
 type packedCounter struct {
-	r io.Reader
+	r *bufio.Reader
 	n int64
 }
 
@@ -196,6 +202,14 @@ func (c *packedCounter) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.n += int64(n)
 	return n, err
+}
+
+func (c *packedCounter) ReadByte() (byte, error) {
+	b, err := c.r.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
 }
 
 // partReader unpacks one part for an xml.Decoder, which reads it a byte at
@@ -270,7 +284,8 @@ func (p *partReader) fill() {
 	switch {
 	case p.wb.inflated > maxInflated:
 		p.err = fileErrorf("The workbook unpacks to more than %d GiB, which is more than can be imported at once. Split it into smaller files or save the sheet as CSV.", maxInflated>>30)
-	case p.inflated > ratioGrace && p.inflated > maxRatio*p.packed.n:
+	case p.inflated > ratioGrace && p.inflated > maxRatio*p.packed.n,
+		p.inflated > bombGrace && p.inflated > bombRatio*p.packed.n:
 		p.err = fileErrorf("The workbook's part %s unpacks to more than %d times its packed size, which real workbooks never do, so the file is refused. Open it in Excel and save it again.", p.name, maxRatio)
 	case uint64(p.inflated) > p.f.UncompressedSize64:
 		p.err = mismatch(fmt.Sprintf("it unpacks to more than %d bytes", p.f.UncompressedSize64))
