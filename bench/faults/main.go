@@ -54,7 +54,7 @@ func run(args []string, stdout io.Writer) (code int) {
 	fs.IntVar(&cfg.phones, "phones", 10000, "size of the phone pool the load draws from (smaller: more collisions)")
 	fs.DurationVar(&cfg.killEvery, "kill-every", 6*time.Second, "mean time between kills")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the database and the servers' logs")
-	fs.DurationVar(&cfg.settleWait, "settle", 75*time.Second, "longest wait, after the load, for every import to finish")
+	fs.DurationVar(&cfg.settleWait, "settle", 60*time.Second, "longest wait, after the load, for every import to finish")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -123,7 +123,8 @@ func run(args []string, stdout io.Writer) (code int) {
 	settled := cl.settle(ctx, cfg.settleWait)
 	logger.Printf("imports settled in %v", settled.Round(time.Millisecond))
 	if err := check(ctx, cl, load, vs); err != nil {
-		logger.Printf("check: %v", err)
+		printReport(stdout, cfg, cl, st, load, vs)
+		logger.Printf("the checks did not finish: %v", err)
 		return 2
 	}
 	printReport(stdout, cfg, cl, st, load, vs)
