@@ -32,6 +32,9 @@ type Services struct {
 	Audit        callsheet.AuditService
 	Imports      callsheet.ImportService
 	Idempotency  callsheet.IdempotencyService
+	// Mappings remembers the import mappings admins chose; the wizard
+	// offers them again for files with the same columns.
+	Mappings callsheet.MappingService
 	// RateLimits counts failed logins and API requests; NewServer counts
 	// in its own memory when it is nil.
 	RateLimits callsheet.RateLimitService

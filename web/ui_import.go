@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -120,6 +122,22 @@ type mappingField struct {
 	Required   bool
 }
 
+// columnRow is one column of the file in the list of columns no field
+// takes. Every column has a row, so the page's script can show a column
+// as soon as a field lets it go; Taken hides the rows of taken columns.
+type columnRow struct {
+	Index   int
+	Name    string
+	Samples []string
+	Taken   bool
+	Choice  string // "", field:<key> or new:<type>, as last chosen
+}
+
+// newFieldTypes are the types a column can become a custom field of.
+var newFieldTypes = []struct{ Value, Label string }{
+	{"text", "text"}, {"number", "number"}, {"date", "date"},
+}
+
 type mappingPage struct {
 	OptionsView importOptionsView
 	StatusName  string
@@ -130,6 +148,10 @@ type mappingPage struct {
 	Encodings   any
 	Samples     map[string][]string // column -> first values
 	Source      string              // where the preselection came from
+	Remembered  bool                // the preselection is the admin's own, remembered
+	Columns     []columnRow
+	NotImported []string // the columns no field takes, as the page stands
+	FieldTypes  any
 }
 
 // SamplesJSON gives the page's script the sample values by column.
@@ -179,17 +201,35 @@ func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status in
 		s.renderError(w, r, err)
 		return
 	}
+	known := map[string]bool{}
+	for _, f := range callsheet.SystemFields {
+		known[f] = true
+	}
+	for _, f := range fields {
+		known[f.Key()] = true
+	}
 	inHeader := map[string]bool{}
 	for _, h := range preview.Header {
 		inHeader[h] = true
 	}
 	// The user's own choice wins; then this job's saved mapping; then the
-	// campaign's last mapping, where its columns are in this file; then
-	// the suggestion from the header names.
-	source := "suggested from the column names"
+	// mapping the admin chose for a file with these columns before, in
+	// any campaign; then the campaign's last mapping, where its columns
+	// are in this file; then the suggestion from the header names.
+	source, remembered := "suggested from the column names", false
 	pick := chosen
 	if pick == nil && len(job.Mapping) > 0 {
 		pick, source = job.Mapping, "as you matched them"
+	}
+	if pick == nil && len(preview.Header) > 0 && s.Mappings != nil {
+		if m, err := s.Mappings.FindMappingByColumns(ctx, preview.Header); err == nil {
+			if mm := m.For(preview.Header, func(f string) bool { return known[f] }); len(mm) > 0 {
+				pick, remembered = mm, true
+				source = "as you matched these columns on " + m.SavedAt.In(sessionFrom(r).Account.Location()).Format(dateLayout)
+			}
+		} else if callsheet.ErrorCode(err) != callsheet.ENOTFOUND {
+			s.Logger.Warn("remembered mapping", "job", job.ID, "err", err)
+		}
 	}
 	if pick == nil && len(camp.LastMapping) > 0 {
 		all := true
@@ -203,7 +243,8 @@ func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status in
 	if pick == nil {
 		pick = preview.Suggested
 	}
-	d := &mappingPage{Job: job, Campaign: camp, Preview: preview, Encodings: encodingChoices, Samples: map[string][]string{}, Source: source}
+	d := &mappingPage{Job: job, Campaign: camp, Preview: preview, Encodings: encodingChoices, Samples: map[string][]string{},
+		Source: source, Remembered: remembered, FieldTypes: newFieldTypes}
 	if d.OptionsView, err = s.optionsView(r, job.Options); err != nil {
 		s.renderError(w, r, err)
 		return
@@ -217,8 +258,7 @@ func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status in
 		d.Fields = append(d.Fields, mappingField{Key: f, Label: callsheet.SystemFieldLabels[f], Column: pick[f], Required: f == callsheet.FieldPhone})
 	}
 	for _, f := range fields {
-		key := "custom_field_" + itoa(f.ID)
-		d.Fields = append(d.Fields, mappingField{Key: key, Label: f.Label, Column: pick[key]})
+		d.Fields = append(d.Fields, mappingField{Key: f.Key(), Label: f.Label, Column: pick[f.Key()]})
 	}
 	for i, h := range preview.Header {
 		for _, row := range preview.Samples {
@@ -227,22 +267,44 @@ func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status in
 			}
 		}
 	}
+	shown := map[string]string{}
+	for _, f := range d.Fields {
+		if f.Column != "" {
+			shown[f.Key] = f.Column
+		}
+	}
+	d.NotImported = callsheet.UnmatchedColumns(preview.Header, shown)
+	free := map[string]bool{}
+	for _, c := range d.NotImported {
+		free[c] = true
+	}
+	becomes := map[string]bool{} // columns about to become new fields
+	for i, h := range preview.Header {
+		c := columnRow{Index: i, Name: h, Samples: d.Samples[h], Taken: !free[h], Choice: p.Value("col_"+strconv.Itoa(i), nil)}
+		becomes[h] = !c.Taken && strings.HasPrefix(c.Choice, "new:")
+		d.Columns = append(d.Columns, c)
+	}
+	d.NotImported = slices.DeleteFunc(d.NotImported, func(c string) bool { return becomes[c] })
 	p.Title, p.Nav, p.Data = "Match fields", "campaigns", d
 	s.render(w, r, status, "import_mapping", p)
 }
+
+// dateLayout is how a day alone is shown: DD-MM-YYYY.
+const dateLayout = "02-01-2006"
 
 func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
 	job, ok := s.loadImportJob(w, r)
 	if !ok {
 		return
 	}
+	ctx := r.Context()
 	if r.PostFormValue("action") == "encoding" {
 		enc, sheet := r.PostFormValue("encoding"), r.PostFormValue("sheet")
 		upd := callsheet.ImportJobUpdate{Encoding: &enc}
 		if sheet != "" {
 			upd.Sheet = &sheet
 		}
-		if _, err := s.Imports.UpdateImport(r.Context(), job.ID, upd); err != nil {
+		if _, err := s.Imports.UpdateImport(ctx, job.ID, upd); err != nil {
 			s.renderError(w, r, err)
 			return
 		}
@@ -255,12 +317,27 @@ func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
 			mapping[f] = v[0]
 		}
 	}
+	preview, err := s.Imports.PreviewFile(ctx, job.ID)
+	if err != nil {
+		s.renderMapping(w, r, statusOf(err), formPage("", r, err), job, mapping)
+		return
+	}
+	// The columns no field takes may each be matched to a field, or made
+	// a new custom field, from the list of columns not imported.
+	if err := s.applyColumnChoices(r, preview.Header, mapping); err != nil {
+		if code := callsheet.ErrorCode(err); code == callsheet.EINVALID || code == callsheet.ECONFLICT {
+			s.renderMapping(w, r, statusOf(err), formPage("", r, err), job, mapping)
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
 	opts := job.Options
 	if r.PostForm.Has("unique") {
 		opts = wizardOptions(r)
 	}
 	opts.DryRun = true
-	if _, err := s.Imports.UpdateImport(r.Context(), job.ID, callsheet.ImportJobUpdate{Mapping: mapping, Options: &opts, Queue: true}); err != nil {
+	if _, err := s.Imports.UpdateImport(ctx, job.ID, callsheet.ImportJobUpdate{Mapping: mapping, Options: &opts, Queue: true}); err != nil {
 		if callsheet.ErrorCode(err) == callsheet.EINVALID {
 			s.renderMapping(w, r, statusOf(err), formPage("", r, err), job, mapping)
 			return
@@ -268,7 +345,94 @@ func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
+	// The admin's choice is remembered for files with these columns,
+	// whatever becomes of this import (refused, cancelled or only
+	// previewed). Not remembering is no reason to stop the import.
+	if s.Mappings != nil {
+		if err := s.Mappings.SaveMapping(ctx, &callsheet.SavedMapping{Columns: preview.Header, Mapping: mapping}); err != nil {
+			s.Logger.Warn("remember mapping", "job", job.ID, "err", err)
+		}
+	}
 	http.Redirect(w, r, "/imports/"+itoa(job.ID), http.StatusSeeOther)
+}
+
+// applyColumnChoices adds to mapping what was chosen for the columns no
+// field takes: col_<index> is field:<key> to match the column to a field
+// (taking the field from any column it had), or new:<type> to make it a
+// new custom field labelled as the column. A choice for a column a field
+// already takes is ignored: the field's own choice stands.
+func (s *Server) applyColumnChoices(r *http.Request, header []string, mapping map[string]string) error {
+	ctx := r.Context()
+	taken := map[string]bool{}
+	for _, col := range mapping {
+		taken[col] = true
+	}
+	var fields []*callsheet.CustomField
+	for i, col := range header {
+		name := "col_" + strconv.Itoa(i)
+		choice := r.PostFormValue(name)
+		if choice == "" || taken[col] {
+			continue
+		}
+		if fields == nil {
+			var err error
+			if fields, err = s.CustomFields.FindCustomFields(ctx); err != nil {
+				return err
+			}
+		}
+		if key, ok := strings.CutPrefix(choice, "field:"); ok {
+			known := callsheet.IsSystemField(key)
+			for _, f := range fields {
+				known = known || f.Key() == key
+			}
+			if !known {
+				return columnError(name, "Column %q cannot be matched to %q: there is no such field.", col, key)
+			}
+			mapping[key] = col
+			taken[col] = true
+			continue
+		}
+		typ, ok := strings.CutPrefix(choice, "new:")
+		if !ok {
+			return columnError(name, "Choose what to do with column %q: match it to a field, make it a new field, or leave it out.", col)
+		}
+		f, err := s.columnField(ctx, col, callsheet.CustomFieldType(typ), fields)
+		if err != nil {
+			return columnError(name, "Column %q could not become a field: %s", col, callsheet.ErrorMessage(err))
+		}
+		fields = append(fields, f)
+		mapping[f.Key()] = col
+		taken[col] = true
+	}
+	return nil
+}
+
+// columnField makes a new custom field of the type, labelled as the
+// column. A field of that label already there (the same words, whatever
+// the case and punctuation) is used instead, if it has the type.
+func (s *Server) columnField(ctx context.Context, col string, typ callsheet.CustomFieldType, fields []*callsheet.CustomField) (*callsheet.CustomField, error) {
+	label := callsheet.CleanLabel(col, 100)
+	for _, f := range fields {
+		if callsheet.FoldColumnName(f.Label) == callsheet.FoldColumnName(label) {
+			if f.Type != typ {
+				return nil, callsheet.Errorf(callsheet.ECONFLICT, "a %s field labelled %q already exists.", f.Type, f.Label)
+			}
+			return f, nil
+		}
+	}
+	f := &callsheet.CustomField{Label: label, Type: typ}
+	if err := s.CustomFields.CreateCustomField(ctx, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// columnError is an invalid choice for a column of the list of columns
+// not imported, shown beside it and above the form.
+func columnError(name, format string, args ...any) error {
+	e := callsheet.Errorf(callsheet.EINVALID, format, args...)
+	e.Fields = map[string]string{name: e.Message, "mapping": e.Message}
+	return e
 }
 
 // importPage is the job page: progress, preview or report, by state.
@@ -281,12 +445,31 @@ type importPage struct {
 	Percent  int
 	Undo     *callsheet.UndoResult
 	Status   string // the upload's status name
+	// NotImported are the columns of the file no field takes; Header
+	// tells whether the file's columns could be read at all.
+	NotImported []string
+	Header      bool
 }
 
 // Busy reports whether the job is still to run or running.
 func (p *importPage) Busy() bool {
 	return p.Job.State == callsheet.ImportQueued || p.Job.State == callsheet.ImportRunning
 }
+
+// Refused reports whether the import ran but wrote nothing because of its
+// invalid rows (not a preview).
+func (p *importPage) Refused() bool {
+	return p.Job.State == callsheet.ImportDone && !p.Job.Applied && !p.Preview
+}
+
+// OtherRows is how many rows are not invalid: those "Load the other rows"
+// would load.
+func (p *importPage) OtherRows() int { return p.Job.Counts.Total - p.Job.Counts.Invalid }
+
+// Label is an outcome in people's words: as what happened for an import
+// that wrote its rows, as what would have happened for one that did not
+// (a preview, or one refused for its invalid rows).
+func (p *importPage) Label(o callsheet.Outcome) string { return o.LabelFor(p.Job.Applied) }
 
 const problemsPerPage = 50
 
@@ -322,6 +505,14 @@ func (s *Server) renderImportJob(w http.ResponseWriter, r *http.Request, job *ca
 		}
 		d.Problems, d.Pager = probs, newPager(r, total, problemsPerPage)
 	}
+	if job.State == callsheet.ImportDone || job.State == callsheet.ImportUndone {
+		// The preview and the report repeat the columns left out. The
+		// file's header is read again; once the file is purged it is not
+		// known, and nothing is said.
+		if pv, err := s.Imports.PreviewFile(ctx, job.ID); err == nil && len(pv.Header) > 0 {
+			d.Header, d.NotImported = true, callsheet.UnmatchedColumns(pv.Header, job.Mapping)
+		}
+	}
 	title := "Import of " + job.FileName
 	if d.Preview {
 		title = "Preview of " + job.FileName
@@ -346,6 +537,10 @@ func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if job.State == callsheet.ImportDone && !job.Applied && !job.Options.DryRun {
+		s.importAgain(w, r, job)
+		return
+	}
 	opts := job.Options
 	opts.DryRun = false
 	if r.PostFormValue("load_valid") == "on" {
@@ -356,6 +551,25 @@ func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/imports/"+itoa(job.ID), http.StatusSeeOther)
+}
+
+// importAgain loads the valid rows of an import refused for its invalid
+// ones: the stored file runs again, as a new import with the same mapping
+// and options and "load the valid rows", with no upload.
+func (s *Server) importAgain(w http.ResponseWriter, r *http.Request, job *callsheet.ImportJob) {
+	again, ok := s.Imports.(callsheet.ImportAgainService)
+	if !ok {
+		s.renderError(w, r, callsheet.Errorf(callsheet.EINTERNAL, "This server cannot run an import again; upload the file again."))
+		return
+	}
+	opts := job.Options
+	opts.DryRun, opts.LoadValid = false, true
+	next, err := again.ImportAgain(r.Context(), job.ID, opts)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	redirect(w, r, "/imports/"+itoa(next.ID), "Loading the other rows of "+job.FileName+", from the file already uploaded.")
 }
 
 func (s *Server) handleImportBack(w http.ResponseWriter, r *http.Request) {

@@ -26,6 +26,7 @@ func Services(db *sqldb.DB, logger *slog.Logger) web.Services {
 		Sessions:     sqldb.NewSessionService(db),
 		Audit:        sqldb.NewAuditService(db),
 		Idempotency:  sqldb.NewIdempotencyService(db),
+		Mappings:     sqldb.NewMappingService(db),
 		RateLimits:   rateLimits(db),
 	}
 	imp := importer.NewService(sqldb.NewImportStore(db), logger)

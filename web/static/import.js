@@ -1,5 +1,7 @@
-// The import wizard's small helpers: the live progress bar, and the sample
-// values beside each field while matching. Every page works without them.
+// The import wizard's small helpers: the live progress bar, the sample
+// values beside each field while matching, and the list of columns no
+// field takes, kept true as fields are matched. Every page works without
+// them: the server works the same lists out when the form is sent.
 (function () {
   "use strict";
 
@@ -25,23 +27,78 @@
   }
 
   var mapping = document.getElementById("mapping");
-  if (mapping) {
-    var samples = JSON.parse(mapping.dataset.samples || "{}");
-    mapping.querySelectorAll("select[data-field]").forEach(function (sel) {
-      sel.addEventListener("change", function () {
-        var cell = mapping.querySelector("[data-samples-for='" + sel.id + "']");
-        cell.textContent = "";
-        (samples[sel.value] || []).forEach(function (v) {
-          var span = document.createElement("span");
-          span.className = "sample";
-          span.textContent = v;
-          cell.appendChild(span);
-        });
-        if (sel.dataset.field === "phone") {
-          var warn = sel.parentNode.querySelector(".phone-warning");
-          if (warn) { warn.hidden = sel.value !== ""; }
-        }
-      });
-    });
+  if (!mapping) {
+    return;
   }
+  var samples = JSON.parse(mapping.dataset.samples || "{}");
+  var fieldSelects = Array.prototype.slice.call(mapping.querySelectorAll("select[data-field]"));
+  var rows = Array.prototype.slice.call(mapping.querySelectorAll("tr[data-column]"));
+  var notImported = document.getElementById("not-imported");
+
+  // showColumns hides the columns a field takes, shows the others, and
+  // says which columns will not be imported.
+  var showColumns = function () {
+    var taken = {};
+    fieldSelects.forEach(function (sel) {
+      if (sel.value !== "") { taken[sel.value] = true; }
+    });
+    var left = [];
+    rows.forEach(function (tr) {
+      var col = tr.dataset.column;
+      tr.hidden = !!taken[col];
+      var choice = tr.querySelector("select[data-column-choice]");
+      if (!taken[col] && choice.value === "") { left.push(col); }
+    });
+    if (!notImported) { return; }
+    notImported.textContent = "";
+    if (left.length === 0) {
+      notImported.className = "hint";
+      notImported.textContent = notImported.dataset.none;
+      return;
+    }
+    notImported.className = "alert warn";
+    notImported.appendChild(document.createTextNode("Not imported: "));
+    left.forEach(function (col, i) {
+      if (i > 0) { notImported.appendChild(document.createTextNode(", ")); }
+      var b = document.createElement("bdi");
+      b.textContent = col;
+      notImported.appendChild(b);
+    });
+  };
+
+  fieldSelects.forEach(function (sel) {
+    sel.addEventListener("change", function () {
+      var cell = mapping.querySelector("[data-samples-for='" + sel.id + "']");
+      cell.textContent = "";
+      (samples[sel.value] || []).forEach(function (v) {
+        var span = document.createElement("span");
+        span.className = "sample";
+        span.textContent = v;
+        cell.appendChild(span);
+      });
+      if (sel.dataset.field === "phone") {
+        var warn = sel.parentNode.querySelector(".phone-warning");
+        if (warn) { warn.hidden = sel.value !== ""; }
+      }
+      showColumns();
+    });
+  });
+
+  // Matching a column to a field from the list moves it into the field's
+  // own choice above, so the form says it once.
+  rows.forEach(function (tr) {
+    var choice = tr.querySelector("select[data-column-choice]");
+    choice.addEventListener("change", function () {
+      if (choice.value.indexOf("field:") === 0) {
+        var sel = document.getElementById("map_" + choice.value.slice(6));
+        if (sel) {
+          sel.value = tr.dataset.column;
+          choice.value = "";
+          sel.dispatchEvent(new Event("change"));
+          return;
+        }
+      }
+      showColumns();
+    });
+  });
 })();
