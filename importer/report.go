@@ -74,7 +74,9 @@ const problemPage = 5000
 
 // WriteProblemReport implements callsheet.ImportService. It reads the
 // stored file again beside the job's problems, both in line order, so
-// memory holds one page of problems whatever the file's size.
+// memory holds one page of problems whatever the file's size. A row that
+// deleted customers of other campaigns (Move them here) names them, and
+// the campaigns, in its reason.
 func (s *Service) WriteProblemReport(ctx context.Context, id int64, w io.Writer) error {
 	job, err := s.Store.FindImportJobByID(ctx, id)
 	if err != nil {
@@ -110,6 +112,10 @@ func (s *Service) WriteProblemReport(ctx context.Context, id int64, w io.Writer)
 			reason = "Added, but blocked: the customer asked not to be called."
 			if p.Outcome != callsheet.OutcomeAdded {
 				reason = "Blocked: the customer asked not to be called."
+			}
+			// The customers deleted elsewhere stay in the reason.
+			if m := callsheet.RemovalMessage(p.RemovedElsewhere); m != "" {
+				reason += " " + m
 			}
 		}
 		return out.write(append([]string{strconv.Itoa(p.Line), string(p.Outcome), reason}, cells...))
