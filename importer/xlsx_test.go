@@ -364,11 +364,22 @@ func TestXLSXCellBounds(t *testing.T) {
 	runs := strings.Repeat(`<r><t>`+strings.Repeat("x", 1000)+`</t></r>`, 33)
 	// A value split by comments comes in many pieces, each small.
 	split := strings.Repeat(strings.Repeat("1", 1000)+`<!---->`, 33)
-	wide := strings.Repeat(`<c t="inlineStr"><is><t>`+strings.Repeat("y", 30000)+`</t></is></c>`, 36)
+	// Text that packs no better than real text does, so that the
+	// workbook is not taken for a zip bomb.
+	var wide strings.Builder
+	x := uint32(1)
+	for range 36 {
+		wide.WriteString(`<c t="inlineStr"><is><t>`)
+		for range 30000 {
+			x = x*1664525 + 1013904223
+			wide.WriteByte(byte('a' + x>>24%26))
+		}
+		wide.WriteString(`</t></is></c>`)
+	}
 	rows := header +
 		`<row r="2"><c r="A2" t="inlineStr"><is><t>Dana</t></is></c><c r="B2" t="inlineStr"><is>` + runs + `</is></c></row>` +
 		`<row r="3"><c r="A3" t="inlineStr"><is><t>Avi</t></is></c><c r="B3"><v>` + split + `</v></c></row>` +
-		`<row r="4">` + wide + `</row>` +
+		`<row r="4">` + wide.String() + `</row>` +
 		`<row r="5"><c r="A5" t="inlineStr"><is><t>Noa</t></is></c><c r="B5" t="inlineStr"><is><t>` + strings.Repeat("z", 32767) + `</t></is></c></row>`
 	got := readXLSX(t, buildXLSX(t, rows, ""), importer.ReadOptions{})
 	want := []item{

@@ -26,9 +26,9 @@ const (
 	maxInflated = 2 << 30
 	// maxRatio bounds the bytes one part unpacks to per packed byte it
 	// has taken, once it has unpacked ratioGrace: real sheets pack ten to
-	// twenty times, a zip bomb a thousand. bombRatio stops a bomb sooner.
-	// They end a bomb after a megabyte or two, where the other bounds
-	// might let it run for a minute.
+	// twenty times, a zip bomb a thousand (Apache POI refuses past the
+	// same 100). bombRatio stops a bomb sooner. They end a bomb after a
+	// megabyte or two, where the other bounds might let it run a minute.
 	maxRatio   = 100
 	ratioGrace = 4 << 20
 	bombRatio  = 500
