@@ -37,13 +37,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&opts.UpdateContactAllowed, "update-contact-allowed", false, "set the contact-allowed date to now (unblocks do-not-call)")
 	fs.BoolVar(&opts.Reset, "reset", false, "reset existing customers to the upload's status and clear their follow-up")
 	unique := fs.String("unique", "any", "customers in other campaigns: any, move or only-new")
+	agents := fs.String("agents", "grant", "agents the rows name who do not work the campaign: grant (give them the campaign), unassign or refuse")
 	mapFlag := fs.String("map", "", "field=Column pairs, comma-separated (default: suggested from the header)")
 	encoding := fs.String("encoding", "auto", "file encoding: auto, utf-8, utf-16le, utf-16be, windows-1255, windows-1252, iso-8859-8")
 	sheet := fs.String("sheet", "", "XLSX sheet (default: the first)")
 	fs.BoolVar(&opts.LoadValid, "load-valid", false, "write the valid rows even if some are invalid")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "report what would happen, write nothing")
 	report := fs.String("report", "", "write the rows not added or updated to this CSV file")
-	asJSON := fs.Bool("json", false, "print the counts as one JSON object")
+	asJSON := fs.Bool("json", false, "print the counts, agents and removals as one JSON object")
 	timings := fs.Bool("timings", false, "print how long each phase took, to stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
 	if err := fs.Parse(args); err != nil {
@@ -60,7 +61,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		defer pprof.StopCPUProfile()
 	}
-	opts.Unique = callsheet.UniqueMode(*unique)
+	opts.Unique, opts.Agents = callsheet.UniqueMode(*unique), callsheet.AgentsMode(*agents)
 	if err := opts.Validate(); err != nil {
 		return err
 	}
@@ -135,16 +136,50 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if *asJSON {
-		if err := json.NewEncoder(stdout).Encode(res.Counts); err != nil {
+		if err := json.NewEncoder(stdout).Encode(newImportJSON(job.ID, res)); err != nil {
 			return err
 		}
 	} else {
-		printCounts(stdout, job.ID, res)
+		printCounts(stdout, job.ID, res, opts.Agents)
 	}
 	if !res.Applied && !opts.DryRun {
-		return callsheet.Errorf(callsheet.EINVALID, "Nothing was written: %d rows are invalid. Fix them (see --report) or use --load-valid.", res.Counts.Invalid)
+		return callsheet.Errorf(callsheet.EINVALID, "Nothing was written: %s", cliRefusal(res.Refused))
 	}
 	return nil
+}
+
+// importJSON is what import --json prints: the counts, as the object's
+// own keys (as before there was more), then what else the import did.
+type importJSON struct {
+	callsheet.ImportCounts
+	JobID         int64                     `json:"job_id"`
+	Applied       bool                      `json:"applied"`
+	Refused       string                    `json:"refused,omitempty"`
+	AgentsOutside []callsheet.ImportAgent   `json:"agents_outside"`
+	AgentsGranted []callsheet.ImportAgent   `json:"agents_granted"`
+	RemovedFrom   []callsheet.CampaignCount `json:"removed_from"`
+}
+
+func newImportJSON(jobID int64, res *callsheet.ImportResult) importJSON {
+	out := importJSON{ImportCounts: res.Counts, JobID: jobID, Applied: res.Applied, Refused: res.Refused,
+		AgentsOutside: res.AgentsOutside, AgentsGranted: res.AgentsGranted, RemovedFrom: res.RemovedFrom}
+	for _, l := range []*[]callsheet.ImportAgent{&out.AgentsOutside, &out.AgentsGranted} {
+		if *l == nil {
+			*l = []callsheet.ImportAgent{}
+		}
+	}
+	if out.RemovedFrom == nil {
+		out.RemovedFrom = []callsheet.CampaignCount{}
+	}
+	return out
+}
+
+// cliRefusal says a refusal in the command's words: the options by their
+// flags.
+func cliRefusal(why string) string {
+	return strings.NewReplacer("Give them the campaign, or leave those customers unassigned.",
+		"Use --agents grant to give them the campaign, or --agents unassign to leave those customers unassigned.",
+		"fix them, or load the valid rows only.", "fix them (see --report), or use --load-valid.").Replace(why)
 }
 
 // findStatus finds a status by name, or by id.
@@ -222,7 +257,9 @@ func describeMapping(m map[string]string) string {
 	return strings.Join(parts, ", ")
 }
 
-func printCounts(w io.Writer, jobID int64, res *callsheet.ImportResult) {
+// printCounts says what the import did, or would do: its counts, the
+// campaigns it removed customers from, and the agents outside the campaign.
+func printCounts(w io.Writer, jobID int64, res *callsheet.ImportResult, agents callsheet.AgentsMode) {
 	c := res.Counts
 	verb := "Imported"
 	if !res.Applied {
@@ -234,9 +271,34 @@ func printCounts(w io.Writer, jobID int64, res *callsheet.ImportResult) {
 		n    int
 	}{{"added", c.Added}, {"moved here from other campaigns", c.Moved}, {"updated", c.Updated}, {"reset", c.Reset},
 		{"already in the campaign, skipped", c.SkippedExisting}, {"in another campaign, skipped", c.SkippedOtherCampaign},
-		{"duplicates in the file", c.DuplicateInFile}, {"invalid", c.Invalid}, {"blocked (do not call)", c.Blocked}} {
+		{"duplicates in the file", c.DuplicateInFile}, {"invalid", c.Invalid}, {"blocked (do not call)", c.Blocked},
+		{"removed from other campaigns", c.RemovedElsewhere}} {
 		if l.n > 0 {
 			fmt.Fprintf(w, "  %-34s %d\n", l.name, l.n)
+		}
+	}
+	for _, cc := range res.RemovedFrom {
+		fmt.Fprintf(w, "    from %s: %s\n", cc.Name, callsheet.Count(cc.Customers, "customer", "customers"))
+	}
+	granted := map[int64]bool{}
+	for _, a := range res.AgentsGranted {
+		granted[a.ID] = true
+	}
+	rule := agents.Rule()
+	for _, a := range res.AgentsOutside {
+		switch {
+		case granted[a.ID]:
+			fmt.Fprintf(w, "Gave %s the campaign: %s\n", a.Name, callsheet.Count(a.Customers, "customer", "customers"))
+		case res.Applied && !rule.Assigns:
+			fmt.Fprintf(w, "%s; left unassigned\n", a.Message())
+		case res.Applied:
+			fmt.Fprintln(w, a.Message()) // given the campaign otherwise while the import ran
+		case rule.Grants:
+			fmt.Fprintf(w, "%s; importing gives them the campaign\n", a.Message())
+		case !rule.Assigns && !rule.Refuses:
+			fmt.Fprintf(w, "%s; importing leaves those customers unassigned\n", a.Message())
+		default:
+			fmt.Fprintln(w, a.Message())
 		}
 	}
 }
