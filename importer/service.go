@@ -63,6 +63,7 @@ type runningJob struct {
 	cancelled atomic.Bool // asked to stop, rather than the server stopping
 	lost      atomic.Bool // the lease is lost, or about to be: another worker runs it
 	cancel    context.CancelFunc
+	ended     chan struct{} // closed once the run has recorded how it ended
 }
 
 // DefaultLease is how long a worker holds an import job between renewals,
@@ -300,7 +301,7 @@ func (s *Service) finished(state callsheet.ImportState, counts callsheet.ImportC
 }
 
 func (s *Service) track(id int64, cancel context.CancelFunc) *runningJob {
-	rj := &runningJob{cancel: cancel}
+	rj := &runningJob{cancel: cancel, ended: make(chan struct{})}
 	s.mu.Lock()
 	s.running[id] = rj
 	s.mu.Unlock()
@@ -309,8 +310,12 @@ func (s *Service) track(id int64, cancel context.CancelFunc) *runningJob {
 
 func (s *Service) untrack(id int64) {
 	s.mu.Lock()
+	rj := s.running[id]
 	delete(s.running, id)
 	s.mu.Unlock()
+	if rj != nil {
+		close(rj.ended)
+	}
 }
 
 // run reads a job's stored file and applies it.
@@ -670,14 +675,14 @@ func (s *Service) CancelImport(ctx context.Context, id int64) (*callsheet.Import
 	if rj != nil {
 		rj.cancelled.Store(true)
 		rj.cancel()
-		// The worker records the cancel once its transaction is rolled back.
-		for i := 0; i < 100; i++ {
-			if j, err := s.Store.FindImportJobByID(ctx, id); err == nil && j.State != callsheet.ImportRunning {
-				return j, nil
-			}
-			time.Sleep(50 * time.Millisecond)
+		// The worker records the cancel once its transaction is rolled
+		// back; the caller's context bounds the wait.
+		select {
+		case <-rj.ended:
+		case <-ctx.Done():
+			return job, ctx.Err()
 		}
-		return job, nil
+		return s.Store.FindImportJobByID(ctx, id)
 	}
 	return s.Store.CancelImportJob(ctx, id)
 }

@@ -3,10 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -123,12 +127,40 @@ func TestImportSurvivesCrash(t *testing.T) {
 		return false
 	}
 
-	server := startCommand(t, "serve", "--db", dbPath, "--addr", "127.0.0.1:0")
-	if !waitFor(callsheet.ImportRunning, time.Minute) {
-		server.Process.Kill()
-		t.Fatalf("the import never started: %s", state())
+	// The server runs the import; its API tells how far it has read, which
+	// only the running process knows (SQLite's writer is the import's).
+	token := strings.TrimSpace(lastLine(runOK(t, "token", "create", "--db", dbPath, "--account", "Acme", "--name", "crash")))
+	addr := freeAddr(t)
+	server := startCommand(t, "serve", "--db", dbPath, "--addr", addr)
+	progress := func() float64 {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/imports/"+strconv.FormatInt(job.ID, 10), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0 // not listening yet
+		}
+		defer resp.Body.Close()
+		var j struct {
+			State    string  `json:"state"`
+			Progress float64 `json:"progress"`
+		}
+		if json.NewDecoder(resp.Body).Decode(&j) != nil || j.State != string(callsheet.ImportRunning) {
+			return 0
+		}
+		return j.Progress
 	}
-	time.Sleep(700 * time.Millisecond) // well into reading and staging
+	// Well into reading and staging: a fifth of the file read.
+	reached := false
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if progress() >= 0.2 {
+			reached = true
+			break
+		}
+	}
+	if !reached {
+		server.Process.Kill()
+		t.Fatalf("the import never got a fifth of the way: %s", state())
+	}
 	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -167,3 +199,20 @@ func TestImportSurvivesCrash(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// lastLine returns the last line of a command's output.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// freeAddr returns a loopback address no one listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
