@@ -394,7 +394,13 @@ type rowBatch struct {
 	err  error
 }
 
-const sourceBatch = 1024
+// A batch ends at sourceBatch rows or sourceBatchBytes of cell text,
+// whichever comes first: rows may be up to a megabyte each, and five
+// batches are in flight, so a count alone would not bound the memory.
+const (
+	sourceBatch      = 1024
+	sourceBatchBytes = 4 << 20
+)
 
 func (t *tableSource) start() {
 	t.batches = make(chan rowBatch, 4)
@@ -403,10 +409,14 @@ func (t *tableSource) start() {
 		defer close(t.batches)
 		for {
 			b := rowBatch{rows: make([]*callsheet.ImportRow, 0, sourceBatch)}
-			for len(b.rows) < sourceBatch {
+			size := 0
+			for len(b.rows) < sourceBatch && size < sourceBatchBytes {
 				rec, err := t.table.Next()
 				var re *RowError
 				if err == nil {
+					for _, f := range rec.Fields {
+						size += len(f)
+					}
 					b.rows = append(b.rows, t.mapper.Map(rec))
 				} else if errors.As(err, &re) {
 					b.rows = append(b.rows, RowErrorRow(re))
