@@ -102,6 +102,7 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 	if job.Mapping == nil {
 		job.Mapping = map[string]string{}
 	}
+	job.AgentsOutside, job.AgentsGranted, job.RemovedFrom = []callsheet.ImportAgent{}, []callsheet.ImportAgent{}, []callsheet.CampaignCount{}
 	switch job.State {
 	case "":
 		job.State = callsheet.ImportQueued

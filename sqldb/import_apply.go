@@ -124,6 +124,10 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 	}
 	run.phase("commit")
 	job.State, job.Counts, job.Applied = callsheet.ImportDone, res.Counts, res.Applied
+	job.Refused, job.AgentsOutside, job.AgentsGranted, job.RemovedFrom = "", res.AgentsOutside, res.AgentsGranted, res.RemovedFrom
+	if !res.Applied {
+		job.Refused = res.Refused
+	}
 	job.FinishedAt = &tx.now
 	return res, nil
 }

@@ -34,22 +34,34 @@ type apiRowResult struct {
 	DuplicateOf *int              `json:"duplicate_of,omitempty"` // the index of the first customer with the phone
 	Message     string            `json:"message,omitempty"`
 	Errors      map[string]string `json:"errors,omitempty"` // field to message, for an invalid customer
+	// RemovedElsewhere lists the customers of other campaigns deleted
+	// because of this one (unique move).
+	RemovedElsewhere []callsheet.RemovedCopy `json:"removed_elsewhere,omitempty"`
 }
 
-// addResponse answers POST /api/customers.
+// addResponse answers POST /api/customers. AgentsOutside holds the
+// customer's agent if they do not work the campaign; AgentsGranted holds
+// them if the add gave them the campaign.
 type addResponse struct {
-	JobID   int64 `json:"job_id"`
-	Applied bool  `json:"applied"`
+	JobID         int64                   `json:"job_id"`
+	Applied       bool                    `json:"applied"`
+	AgentsOutside []callsheet.ImportAgent `json:"agents_outside"`
+	AgentsGranted []callsheet.ImportAgent `json:"agents_granted"`
 	apiRowResult
 }
 
-// batchResponse answers POST /api/customers/batch.
+// batchResponse answers POST /api/customers/batch. Refused, the agents
+// and RemovedFrom are as on an import.
 type batchResponse struct {
-	JobID   int64                  `json:"job_id"`
-	Applied bool                   `json:"applied"`
-	DryRun  bool                   `json:"dry_run"`
-	Counts  callsheet.ImportCounts `json:"counts"`
-	Results []apiRowResult         `json:"results"`
+	JobID         int64                     `json:"job_id"`
+	Applied       bool                      `json:"applied"`
+	DryRun        bool                      `json:"dry_run"`
+	Refused       string                    `json:"refused,omitempty"`
+	Counts        callsheet.ImportCounts    `json:"counts"`
+	AgentsOutside []callsheet.ImportAgent   `json:"agents_outside"`
+	AgentsGranted []callsheet.ImportAgent   `json:"agents_granted"`
+	RemovedFrom   []callsheet.CampaignCount `json:"removed_from"`
+	Results       []apiRowResult            `json:"results"`
 }
 
 // apiSource is the import source of customers added through the API.
@@ -81,12 +93,25 @@ func (s *Server) handleAPIAddCustomer(w http.ResponseWriter, r *http.Request) er
 	if row.Outcome == callsheet.OutcomeInvalid {
 		return &callsheet.Error{Code: callsheet.EINVALID, Message: row.Message, Fields: row.Errors}
 	}
+	if !res.Applied && !req.Options.DryRun && len(res.AgentsOutside) > 0 {
+		// Refused, under agents refuse: the customer's agent is at fault.
+		return &callsheet.Error{Code: callsheet.EINVALID, Message: res.Refused, Fields: map[string]string{callsheet.FieldAgent: res.Refused}}
+	}
 	status := http.StatusOK
 	if res.Applied && (row.Outcome == callsheet.OutcomeAdded || row.Outcome == callsheet.OutcomeMoved) {
 		status = http.StatusCreated
 	}
-	writeJSON(w, status, addResponse{JobID: job.ID, Applied: res.Applied, apiRowResult: row})
+	writeJSON(w, status, addResponse{JobID: job.ID, Applied: res.Applied, AgentsOutside: nonNil(res.AgentsOutside),
+		AgentsGranted: nonNil(res.AgentsGranted), apiRowResult: row})
 	return nil
+}
+
+// nonNil answers an empty list as [], not null.
+func nonNil[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
 }
 
 func (s *Server) handleAPIAddBatch(w http.ResponseWriter, r *http.Request) error {
@@ -111,7 +136,8 @@ func (s *Server) handleAPIAddBatch(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, batchResponse{JobID: job.ID, Applied: res.Applied, DryRun: req.Options.DryRun, Counts: res.Counts, Results: rowResults(res.Rows, nil)})
+	writeJSON(w, http.StatusOK, batchResponse{JobID: job.ID, Applied: res.Applied, DryRun: req.Options.DryRun, Refused: res.Refused, Counts: res.Counts,
+		AgentsOutside: nonNil(res.AgentsOutside), AgentsGranted: nonNil(res.AgentsGranted), RemovedFrom: nonNil(res.RemovedFrom), Results: rowResults(res.Rows, nil)})
 	return nil
 }
 
@@ -165,7 +191,8 @@ func rowResults(rows []callsheet.RowResult, rename map[string]string) []apiRowRe
 }
 
 func rowResult(rr callsheet.RowResult, rename map[string]string) apiRowResult {
-	res := apiRowResult{Index: rr.Line, Outcome: rr.Outcome, CustomerID: rr.CustomerID, Blocked: rr.Blocked, Message: rr.Message}
+	res := apiRowResult{Index: rr.Line, Outcome: rr.Outcome, CustomerID: rr.CustomerID, Blocked: rr.Blocked, Message: rr.Message,
+		RemovedElsewhere: rr.RemovedElsewhere}
 	switch rr.Outcome {
 	case callsheet.OutcomeInvalid:
 		errs := rr.Errors

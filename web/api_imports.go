@@ -34,7 +34,7 @@ func newAPIImport(job *callsheet.ImportJob) apiImport {
 // uploadFields are the form fields of POST /api/imports besides the file.
 var uploadFields = map[string]bool{"campaign_id": true, "options": true, "mapping": true, "encoding": true, "sheet": true,
 	"status_id": true, "international": true, "override": true, "update_contact_allowed": true, "reset": true,
-	"unique": true, "load_valid": true, "dry_run": true}
+	"unique": true, "load_valid": true, "dry_run": true, "agents": true}
 
 func (s *Server) handleAPICreateImport(w http.ResponseWriter, r *http.Request) error {
 	if err := s.parseUpload(w, r); err != nil {
@@ -153,6 +153,9 @@ func formOptions(value func(string) string, o *callsheet.ImportOptions, fields m
 	}
 	if v := value("unique"); v != "" {
 		o.Unique = callsheet.UniqueMode(v)
+	}
+	if v := value("agents"); v != "" {
+		o.Agents = callsheet.AgentsMode(v)
 	}
 }
 
