@@ -369,9 +369,14 @@ func TestEveryRouteAccess(t *testing.T) {
 			"POST /admin/settings": {cross: one(post("/admin/settings", url.Values{"name": {a.Account.Name}, "country": {"IL"}, "time_zone": {"Asia/Jerusalem"}}, http.StatusSeeOther)),
 				agent: one(post("/admin/settings", url.Values{"name": {"X"}, "country": {"US"}, "time_zone": {"UTC"}}, http.StatusForbidden))},
 			"GET /admin/audit": {cross: one(get("/admin/audit", http.StatusOK)), agent: one(get("/admin/audit", http.StatusForbidden))},
-			"GET /admin/dnc":   {cross: one(get("/admin/dnc?phone=%2B972529999999", http.StatusOK)), agent: one(get("/admin/dnc", http.StatusForbidden))},
+			"GET /admin/dnc": {cross: []accessCase{get("/admin/dnc?phone=%2B972529999999", http.StatusOK), get("/admin/dnc?remove=%2B972529999999", http.StatusNotFound)},
+				agent: one(get("/admin/dnc", http.StatusForbidden))},
 			"POST /admin/dnc": {cross: one(post("/admin/dnc", url.Values{"phone": {bCust.Phone}, "reason": {"alpha"}}, http.StatusSeeOther)),
 				agent: one(post("/admin/dnc", url.Values{"phone": {"052-623-4567"}}, http.StatusForbidden))},
+			"POST /admin/dnc/remove": {cross: one(post("/admin/dnc/remove", url.Values{"remove": {"+972529999999"}, "remove_reason": {"alpha"}}, http.StatusNotFound)),
+				agent: one(post("/admin/dnc/remove", url.Values{"remove": {"+972529999999"}, "remove_reason": {"x"}}, http.StatusForbidden))},
+			"POST /customers/{id}/allow-contact": {cross: one(post(p("/customers/%d/allow-contact", bCust.ID), url.Values{"allow_reason": {"alpha"}, "allow_status": {fmt.Sprint(a.Initial.ID)}}, http.StatusNotFound)),
+				agent: one(post(p("/customers/%d/allow-contact", hidden.ID), url.Values{"allow_reason": {"x"}}, http.StatusForbidden))},
 
 			"GET /api/campaigns":      {cross: one(get("/api/campaigns", http.StatusOK)), agent: one(get("/api/campaigns", http.StatusOK))},
 			"GET /api/campaigns/{id}": {cross: one(get(p("/api/campaigns/%d", bCamp.ID), http.StatusNotFound)), agent: one(get(p("/api/campaigns/%d", theirs.ID), http.StatusNotFound))},
@@ -498,6 +503,9 @@ func TestEveryRouteAccess(t *testing.T) {
 		}
 		if c, err := sqldb.NewCustomerService(db).FindCustomerByID(b.AdminCtx, bCust.ID); err != nil || c.Blocked || c.Name != bCust.Name {
 			t.Errorf("B's customer: %+v %v", c, err)
+		}
+		if _, n, err := sqldb.NewDoNotCallService(db).FindDoNotCalls(b.AdminCtx, callsheet.DoNotCallFilter{Phone: ptr("+972529999999")}); err != nil || n != 1 {
+			t.Errorf("B's do-not-call register: %d entries, %v", n, err)
 		}
 		if fs, err := sqldb.NewCustomFieldService(db).FindCustomFields(b.AdminCtx); err != nil || len(fs) != 1 || fs[0].Label != bField.Label {
 			t.Errorf("B's fields: %+v %v", fs, err)

@@ -183,7 +183,7 @@ func TestBrowserSettings(t *testing.T) {
 	a.run(ctx, "customer", chromedp.Navigate(fmt.Sprintf("%s/customers/%d", a.url, c.ID)))
 	// 12:30 UTC is 07:30 in New York.
 	v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#follow_up_at`)))
-	if err != nil || v != "2026-12-25T07:30" {
+	if err != nil || v != "25-12-2026 07:30" {
 		t.Fatalf("follow-up shown as %q (%v)", v, err)
 	}
 	a.run(ctx, "bad zone",

@@ -178,6 +178,7 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /customers/{id}", s.user(s.handleCustomer))
 	m.HandleFunc("POST /customers/{id}", s.user(s.handleCustomerSave))
+	m.HandleFunc("POST /customers/{id}/allow-contact", s.admin(s.handleAllowContact))
 
 	m.HandleFunc("GET /admin/users", s.admin(s.handleUsers))
 	m.HandleFunc("POST /admin/users", s.admin(s.handleUserCreate))
@@ -204,6 +205,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /admin/audit", s.admin(s.handleAudit))
 	m.HandleFunc("GET /admin/dnc", s.admin(s.handleDoNotCall))
 	m.HandleFunc("POST /admin/dnc", s.admin(s.handleDoNotCallAdd))
+	m.HandleFunc("POST /admin/dnc/remove", s.admin(s.handleDoNotCallRemove))
 
 	s.apiRoutes()
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,21 +14,82 @@ type customerPage struct {
 	Customer *callsheet.Customer
 	Campaign *callsheet.Campaign
 	History  []*callsheet.AuditEvent // for admins
+	// ConfirmDoNotCall asks, in the form, before the chosen do-not-call
+	// status puts the phone on the register.
+	ConfirmDoNotCall *callsheet.Status
+	// For admins, while the customer is blocked or in a do-not-call
+	// status: the register's entry and how many other customers with the
+	// phone it blocks (they stay blocked when this one is allowed).
+	Register     *callsheet.DoNotCall
+	OthersWithIt int
 	*lookups
 }
 
-// CustomValue returns the customer's value of a custom field.
-func (p *customerPage) CustomValue(id int64) string { return p.Customer.Custom[id] }
+// CustomValue returns the customer's value of a custom field, a date
+// written as every page writes dates (it is stored as YYYY-MM-DD).
+func (p *customerPage) CustomValue(id int64) string {
+	v := p.Customer.Custom[id]
+	for _, f := range p.CustomFields {
+		if f.ID != id || f.Type != callsheet.FieldDate {
+			continue
+		}
+		if t, err := time.Parse("2006-01-02 15:04", v); err == nil {
+			return t.Format(DateTimeLayout)
+		}
+		if t, err := time.Parse("2006-01-02", v); err == nil {
+			return t.Format("02-01-2006")
+		}
+	}
+	return v
+}
 
-// localInputLayout is the value format of <input type="datetime-local">.
-const localInputLayout = "2006-01-02T15:04"
+// InDoNotCallStatus reports whether the customer's status is a
+// do-not-call one.
+func (p *customerPage) InDoNotCallStatus() bool {
+	return p.StatusKind(p.Customer.StatusID) == string(callsheet.StatusDoNotCall)
+}
 
-// Local formats a time for a datetime-local input in the account's zone.
+// BackStatuses are the statuses a customer may go back to when contact is
+// allowed again: every status that is not a do-not-call one.
+func (p *customerPage) BackStatuses() []*callsheet.Status {
+	var out []*callsheet.Status
+	for _, s := range p.Statuses {
+		if s.Kind != callsheet.StatusDoNotCall {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// InitialStatusID returns the id of the account's initial status, where a
+// customer allowed again goes back by default.
+func (p *customerPage) InitialStatusID() int64 {
+	for _, s := range p.Statuses {
+		if s.Kind == callsheet.StatusInitial {
+			return s.ID
+		}
+	}
+	return 0
+}
+
+// Reason returns the reason an audit event gives, if any.
+func (p *customerPage) Reason(e *callsheet.AuditEvent) string {
+	var d struct {
+		Reason string `json:"reason"`
+	}
+	if json.Unmarshal([]byte(e.Detail), &d) != nil {
+		return ""
+	}
+	return d.Reason
+}
+
+// Local formats a time for a date field in the account's zone, as the
+// field shows it: DD-MM-YYYY HH:MM.
 func (p *page) Local(t *time.Time) string {
 	if t == nil || p.Account() == nil {
 		return ""
 	}
-	return t.In(p.Account().Location()).Format(localInputLayout)
+	return t.In(p.Account().Location()).Format(DateTimeLayout)
 }
 
 func (s *Server) handleCustomer(w http.ResponseWriter, r *http.Request) {
@@ -58,12 +120,40 @@ func (s *Server) renderCustomer(w http.ResponseWriter, r *http.Request, status i
 	p.Title = strings.TrimSpace(c.Name + " " + c.LastName)
 	p.Nav = "campaigns"
 	d := &customerPage{Customer: c, Campaign: camp, lookups: l}
+	if data, ok := p.Data.(*customerPage); ok {
+		d.ConfirmDoNotCall = data.ConfirmDoNotCall
+	}
 	if sessionFrom(r).User.Role == callsheet.RoleAdmin {
 		kind := "customer"
 		d.History, _, _ = s.Audit.FindAuditEvents(r.Context(), callsheet.AuditFilter{ObjectType: &kind, ObjectID: &c.ID, Limit: 20})
+		if c.Blocked {
+			if err := s.loadRegister(r, d); err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+		}
 	}
 	p.Data = d
 	s.render(w, r, status, "customer", p)
+}
+
+// loadRegister finds the register's entry that blocks the customer, and
+// the other customers it blocks.
+func (s *Server) loadRegister(r *http.Request, d *customerPage) error {
+	entries, _, err := s.DoNotCall.FindDoNotCalls(r.Context(), callsheet.DoNotCallFilter{Phone: &d.Customer.Phone, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 {
+		d.Register = entries[0]
+	}
+	blocked := true
+	_, n, err := s.Customers.FindCustomers(r.Context(), callsheet.CustomerFilter{Phone: &d.Customer.Phone, Blocked: &blocked, Limit: 1})
+	if err != nil {
+		return err
+	}
+	d.OthersWithIt = n - 1
+	return nil
 }
 
 func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) {
@@ -73,18 +163,34 @@ func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := sessionFrom(r)
+	c, err := s.Customers.FindCustomerByID(r.Context(), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	var upd callsheet.CustomerUpdate
 	fields := map[string]string{}
 	if v, err := strconv.ParseInt(r.PostFormValue("status"), 10, 64); err == nil {
 		upd.StatusID = &v
+		// A do-not-call status blocks the phone in every campaign, so it
+		// is asked once more, in the page: a slip of the list is easily
+		// made on a call and only an admin can take it back.
+		if v != c.StatusID && r.PostFormValue("confirm_do_not_call") != "yes" {
+			if st, err := s.Statuses.FindStatusByID(r.Context(), v); err == nil && st.Kind == callsheet.StatusDoNotCall {
+				p := formPage("", r, nil)
+				code := http.StatusOK
+				if r.PostFormValue("asked_do_not_call") != "" {
+					code = http.StatusUnprocessableEntity
+					p.Fields = map[string]string{"confirm_do_not_call": "Tick the box to give this status, or choose another one."}
+				}
+				p.Data = &customerPage{ConfirmDoNotCall: st}
+				s.renderCustomer(w, r, code, p)
+				return
+			}
+		}
 	}
 	// A note is added on top of the earlier ones, with when and by whom.
 	if add := strings.TrimSpace(r.PostFormValue("add_note")); add != "" {
-		c, err := s.Customers.FindCustomerByID(r.Context(), id)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
 		note := time.Now().In(sess.Account.Location()).Format(DateTimeLayout) + " " + sess.User.Name + ": " + add
 		if c.Note != "" {
 			note += "\n" + c.Note
@@ -96,9 +202,9 @@ func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) {
 		upd.Note = &note
 	}
 	if fu := strings.TrimSpace(r.PostFormValue("follow_up_at")); fu != "" {
-		t, err := time.ParseInLocation(localInputLayout, fu, sess.Account.Location())
+		t, err := parseDateField(fu, sess.Account.Location())
 		if err != nil {
-			fields[callsheet.FieldFollowUpAt] = "Follow-up date must be a date and time."
+			fields[callsheet.FieldFollowUpAt] = "Follow-up date " + err.Error() + ", like " + time.Now().In(sess.Account.Location()).Format(DateTimeLayout) + "."
 		} else {
 			upd.FollowUpAt = &t
 		}
@@ -141,4 +247,39 @@ func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/customers/"+itoa(id), "Customer saved.")
+}
+
+// handleAllowContact lets an admin allow a blocked customer to be called
+// again, with a reason kept in the audit log.
+func (s *Server) handleAllowContact(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	var status int64
+	if v, err := strconv.ParseInt(r.PostFormValue("allow_status"), 10, 64); err == nil {
+		status = v
+	}
+	c, err := s.DoNotCall.AllowContact(r.Context(), id, r.PostFormValue("allow_reason"), status)
+	if err != nil {
+		if callsheet.ErrorCode(err) == callsheet.ENOTFOUND && callsheet.ErrorFields(err) == nil {
+			s.renderError(w, r, err)
+			return
+		}
+		// The form's inputs have names of their own beside the card's.
+		p := formPage("", r, err)
+		fields := map[string]string{}
+		for k, v := range p.Fields {
+			fields["allow_"+k] = v
+		}
+		p.Fields = fields
+		s.renderCustomer(w, r, statusOf(err), p)
+		return
+	}
+	msg := "Contact allowed again: this customer may be called."
+	if c.Blocked {
+		msg = "Contact allowed again, but the customer is still blocked."
+	}
+	redirect(w, r, "/customers/"+itoa(id), msg)
 }

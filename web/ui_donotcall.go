@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/callsheet/callsheet"
@@ -11,18 +12,55 @@ type doNotCallPage struct {
 	Entries []*callsheet.DoNotCall
 	Pager   pager
 	Phone   string
+	Remove  *removePreview // the removal asked about, before it is confirmed
 }
+
+// removePreview shows what removing a phone from the register would do,
+// before the admin confirms it.
+type removePreview struct {
+	Entry *callsheet.DoNotCall
+	// Customers are those the entry blocks now (at most removePreviewMax
+	// of Total); InStatus counts those of them in a do-not-call status,
+	// which keeps them out of the work lists after the removal.
+	Customers []*callsheet.Customer
+	Total     int
+	InStatus  int
+	campaigns map[int64]string
+	*lookups
+}
+
+// CampaignName returns the name of a campaign of the preview's customers.
+func (p *removePreview) CampaignName(id int64) string { return p.campaigns[id] }
+
+// InDoNotCallStatus reports whether a customer's status is a do-not-call one.
+func (p *removePreview) InDoNotCallStatus(c *callsheet.Customer) bool {
+	return p.StatusKind(c.StatusID) == string(callsheet.StatusDoNotCall)
+}
+
+// removePreviewMax bounds the customers a removal lists; a phone is in a
+// campaign once, so only an account with more campaigns reaches it.
+const removePreviewMax = 100
 
 const doNotCallPerPage = 100
 
 // handleDoNotCall lists the account's do-not-call register.
 func (s *Server) handleDoNotCall(w http.ResponseWriter, r *http.Request) {
-	s.renderDoNotCall(w, r, http.StatusOK, &page{})
+	s.renderDoNotCall(w, r, http.StatusOK, &page{}, strings.TrimSpace(r.URL.Query().Get("remove")))
 }
 
-func (s *Server) renderDoNotCall(w http.ResponseWriter, r *http.Request, status int, p *page) {
+// renderDoNotCall shows the register; remove, when given, is a phone whose
+// removal is asked about, with its effect.
+func (s *Server) renderDoNotCall(w http.ResponseWriter, r *http.Request, status int, p *page, remove string) {
 	f := callsheet.DoNotCallFilter{Limit: doNotCallPerPage, Offset: (pageOf(r) - 1) * doNotCallPerPage}
 	d := &doNotCallPage{Phone: strings.TrimSpace(r.URL.Query().Get("phone"))}
+	if remove != "" {
+		prev, err := s.previewRemoval(r, remove)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		d.Remove = prev
+	}
 	if d.Phone != "" {
 		e164, err := s.normalizePhone(r, d.Phone)
 		if err != nil {
@@ -57,8 +95,100 @@ func (s *Server) handleDoNotCallAdd(w http.ResponseWriter, r *http.Request) {
 		if p.Fields == nil {
 			p.Fields = map[string]string{"phone": callsheet.ErrorMessage(err)}
 		}
-		s.renderDoNotCall(w, r, statusOf(err), p)
+		s.renderDoNotCall(w, r, statusOf(err), p, "")
 		return
 	}
 	redirect(w, r, "/admin/dnc", phone+" will not be called: every customer with this number is blocked until they ask to be contacted again.")
+}
+
+// previewRemoval finds a phone's entry and the customers it blocks. A phone
+// that is not on the register is not found.
+func (s *Server) previewRemoval(r *http.Request, phone string) (*removePreview, error) {
+	e164, err := s.normalizePhone(r, phone)
+	if err != nil {
+		return nil, err
+	}
+	entries, _, err := s.DoNotCall.FindDoNotCalls(r.Context(), callsheet.DoNotCallFilter{Phone: &e164, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		return nil, callsheet.Errorf(callsheet.ENOTFOUND, "%s is not on the do-not-call register.", e164)
+	}
+	l, err := s.loadLookups(r)
+	if err != nil {
+		return nil, err
+	}
+	blocked := true
+	cs, total, err := s.Customers.FindCustomers(r.Context(), callsheet.CustomerFilter{Phone: &e164, Blocked: &blocked,
+		Sort: callsheet.SortOldest, Limit: removePreviewMax})
+	if err != nil {
+		return nil, err
+	}
+	camps, _, err := s.Campaigns.FindCampaigns(r.Context(), callsheet.CampaignFilter{})
+	if err != nil {
+		return nil, err
+	}
+	p := &removePreview{Entry: entries[0], Customers: cs, Total: total, campaigns: map[int64]string{}, lookups: l}
+	for _, c := range camps {
+		p.campaigns[c.ID] = c.Name
+	}
+	for _, c := range cs {
+		if p.InDoNotCallStatus(c) {
+			p.InStatus++
+		}
+	}
+	return p, nil
+}
+
+// handleDoNotCallRemove removes a phone from the register once the admin
+// has seen its effect and given a reason.
+func (s *Server) handleDoNotCallRemove(w http.ResponseWriter, r *http.Request) {
+	phone := strings.TrimSpace(r.PostFormValue("remove"))
+	e164, err := s.normalizePhone(r, phone)
+	var res *callsheet.DoNotCallRemoval
+	if err == nil {
+		res, err = s.DoNotCall.RemoveDoNotCall(r.Context(), e164, r.PostFormValue("remove_reason"))
+	}
+	if err != nil {
+		if callsheet.ErrorCode(err) == callsheet.ENOTFOUND {
+			// Removed meanwhile (or sent twice): the register says so.
+			s.renderDoNotCall(w, r, http.StatusNotFound, &page{Error: callsheet.ErrorMessage(err)}, "")
+			return
+		}
+		p := formPage("", r, err)
+		fields := map[string]string{}
+		for k, v := range p.Fields {
+			fields["remove_"+k] = v
+		}
+		p.Fields = fields
+		s.renderDoNotCall(w, r, statusOf(err), p, phone)
+		return
+	}
+	n := len(res.Unblocked)
+	msg := e164 + " was removed from the do-not-call register: "
+	switch n {
+	case 0:
+		msg += "it blocked no customer."
+	case 1:
+		msg += "1 customer with this phone may be called again."
+	default:
+		msg += strconv.Itoa(n) + " customers with this phone may be called again."
+	}
+	switch k := len(res.InDoNotCallStatus); {
+	case k == 1 && n == 1:
+		msg += " It still has a do-not-call status, which keeps it out of the work lists until the status is changed on its card."
+	case k > 0:
+		msg += " " + strconv.Itoa(k) + " of them still " + plural(k, "has", "have") +
+			" a do-not-call status, which keeps them out of the work lists until the status is changed on the card."
+	}
+	redirect(w, r, "/admin/dnc", msg)
+}
+
+// plural returns one or many by n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
