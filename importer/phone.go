@@ -60,8 +60,21 @@ type PhoneError struct{ Message string }
 // Error returns the message, written for a user.
 func (e *PhoneError) Error() string { return e.Message }
 
+// maxE164Digits is how many digits E.164 allows, country code included.
+// libphonenumber's metadata calls some longer numbers valid (German ones
+// of 14 national digits), which no E.164 system can store or dial.
+const maxE164Digits = 15
+
 // Normalize returns the number in E.164, or a *PhoneError.
 func (p *PhoneNormalizer) Normalize(raw string) (string, error) {
+	e164, err := p.normalize(raw)
+	if err == nil && len(e164)-1 > maxE164Digits {
+		return "", &PhoneError{"Phone " + strconv.Quote(strings.TrimSpace(raw)) + " has more digits than an international number can have (15 with the country code)."}
+	}
+	return e164, err
+}
+
+func (p *PhoneNormalizer) normalize(raw string) (string, error) {
 	digits, plus, ok := cleanPhone(raw)
 	if !ok {
 		return p.slow(raw)

@@ -16,7 +16,7 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 // FuzzNormalizePhone checks the phone normaliser against libphonenumber.
 // What it returns is E.164, valid for the library, and normalises to
 // itself; where the library alone reads a number as valid, the normaliser
-// returns the same number; and the fast path's cache, warmed by one number,
+// returns the same number, unless it is longer than E.164 allows; and the fast path's cache, warmed by one number,
 // does not change the answer for the next.
 func FuzzNormalizePhone(f *testing.F) {
 	for _, s := range []string{
@@ -73,7 +73,13 @@ func FuzzNormalizePhone(f *testing.F) {
 			if perr != nil || !phonenumbers.IsValidNumber(num) {
 				continue
 			}
-			if want := phonenumbers.Format(num, phonenumbers.E164); got != want {
+			// The library accepts some numbers longer than E.164 allows,
+			// which the normaliser refuses.
+			want := phonenumbers.Format(num, phonenumbers.E164)
+			if len(want) > 16 {
+				want = ""
+			}
+			if got != want {
 				t.Fatalf("%s: Normalize(%q) = %q, %v; the library reads %q", region, raw, got, err, want)
 			}
 		}
