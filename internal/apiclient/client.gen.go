@@ -147,6 +147,27 @@ func (e ImportState) Valid() bool {
 	}
 }
 
+// Defines values for ImportOptionsAgents.
+const (
+	ImportOptionsAgentsGrant    ImportOptionsAgents = "grant"
+	ImportOptionsAgentsRefuse   ImportOptionsAgents = "refuse"
+	ImportOptionsAgentsUnassign ImportOptionsAgents = "unassign"
+)
+
+// Valid indicates whether the value is a known member of the ImportOptionsAgents enum.
+func (e ImportOptionsAgents) Valid() bool {
+	switch e {
+	case ImportOptionsAgentsGrant:
+		return true
+	case ImportOptionsAgentsRefuse:
+		return true
+	case ImportOptionsAgentsUnassign:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ImportOptionsUnique.
 const (
 	ImportOptionsUniqueAny     ImportOptionsUnique = "any"
@@ -345,6 +366,27 @@ func (e ListImportsParamsState) Valid() bool {
 	}
 }
 
+// Defines values for CreateImportMultipartBodyAgents.
+const (
+	CreateImportMultipartBodyAgentsGrant    CreateImportMultipartBodyAgents = "grant"
+	CreateImportMultipartBodyAgentsRefuse   CreateImportMultipartBodyAgents = "refuse"
+	CreateImportMultipartBodyAgentsUnassign CreateImportMultipartBodyAgents = "unassign"
+)
+
+// Valid indicates whether the value is a known member of the CreateImportMultipartBodyAgents enum.
+func (e CreateImportMultipartBodyAgents) Valid() bool {
+	switch e {
+	case CreateImportMultipartBodyAgentsGrant:
+		return true
+	case CreateImportMultipartBodyAgentsRefuse:
+		return true
+	case CreateImportMultipartBodyAgentsUnassign:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateImportMultipartBodyUnique.
 const (
 	CreateImportMultipartBodyUniqueAny     CreateImportMultipartBodyUnique = "any"
@@ -397,6 +439,12 @@ type AddRequest struct {
 
 // AddResult defines model for AddResult.
 type AddResult struct {
+	// AgentsGranted The customer's agent, if the addition gave them the campaign (agents grant).
+	AgentsGranted []ImportAgent `json:"agents_granted"`
+
+	// AgentsOutside The customer's agent, if they do not work the campaign.
+	AgentsOutside []ImportAgent `json:"agents_outside"`
+
 	// Applied Whether anything was written (false for a dry run).
 	Applied bool `json:"applied"`
 
@@ -421,6 +469,9 @@ type AddResult struct {
 	// Message Why a customer was not added or updated, or is blocked.
 	Message *string          `json:"message,omitempty"`
 	Outcome AddResultOutcome `json:"outcome"`
+
+	// RemovedElsewhere The customers of other campaigns deleted because of this row (unique move), whatever its outcome; for a dry run or a refused import, those it would delete.
+	RemovedElsewhere *[]RemovedCopy `json:"removed_elsewhere,omitempty"`
 }
 
 // AddResultOutcome defines model for AddResult.Outcome.
@@ -437,12 +488,24 @@ type BatchRequest struct {
 
 // BatchResult defines model for BatchResult.
 type BatchResult struct {
-	// Applied Whether anything was written: false for a dry run, or when some customers are invalid and load_valid is not set.
+	// AgentsGranted The agents the import gave the campaign (agents grant). Undo takes it back.
+	AgentsGranted []ImportAgent `json:"agents_granted"`
+
+	// AgentsOutside The agents given customers who do not work the campaign, with how many customers; listed in a dry run and a refused import too.
+	AgentsOutside []ImportAgent `json:"agents_outside"`
+
+	// Applied Whether anything was written: false for a dry run, when some customers are invalid and load_valid is not set, or when agents refuse finds agents who do not work the campaign (see refused).
 	Applied bool         `json:"applied"`
 	Counts  ImportCounts `json:"counts"`
 	DryRun  bool         `json:"dry_run"`
 	JobId   int64        `json:"job_id"`
-	Results []RowResult  `json:"results"`
+
+	// Refused Why nothing was written although this was not a dry run (for a dry run: why an import with these options would write nothing): invalid customers without load_valid, or agents who do not work the campaign under agents refuse.
+	Refused *string `json:"refused,omitempty"`
+
+	// RemovedFrom counts.removed_elsewhere by the campaign the customers left.
+	RemovedFrom []CampaignCount `json:"removed_from"`
+	Results     []RowResult     `json:"results"`
 }
 
 // Campaign defines model for Campaign.
@@ -456,6 +519,15 @@ type Campaign struct {
 	LastMapping *map[string]string `json:"last_mapping,omitempty"`
 	Name        string             `json:"name"`
 	UpdatedAt   time.Time          `json:"updated_at"`
+}
+
+// CampaignCount A number of customers of one campaign.
+type CampaignCount struct {
+	Customers int   `json:"customers"`
+	Id        int64 `json:"id"`
+
+	// Name Empty if the campaign has since been deleted.
+	Name string `json:"name"`
 }
 
 // CampaignList A page of campaigns.
@@ -749,20 +821,26 @@ type ErrorErrorCode string
 
 // Import An import job: a file upload, or customers added through the API.
 type Import struct {
-	AccountId  int64        `json:"account_id"`
-	Applied    bool         `json:"applied"`
-	Attempts   int          `json:"attempts"`
-	BytesRead  int64        `json:"bytes_read"`
-	CampaignId int64        `json:"campaign_id"`
-	Counts     ImportCounts `json:"counts"`
-	CreatedAt  time.Time    `json:"created_at"`
-	CreatedBy  string       `json:"created_by"`
-	Encoding   *string      `json:"encoding,omitempty"`
-	Error      *string      `json:"error,omitempty"`
-	FileName   *string      `json:"file_name,omitempty"`
-	FileSize   *int64       `json:"file_size,omitempty"`
-	FinishedAt *time.Time   `json:"finished_at,omitempty"`
-	Id         int64        `json:"id"`
+	AccountId int64 `json:"account_id"`
+
+	// AgentsGranted The agents the import gave the campaign (agents grant). Undo takes it back.
+	AgentsGranted []ImportAgent `json:"agents_granted"`
+
+	// AgentsOutside The agents given customers who do not work the campaign, with how many customers; listed in a dry run and a refused import too.
+	AgentsOutside []ImportAgent `json:"agents_outside"`
+	Applied       bool          `json:"applied"`
+	Attempts      int           `json:"attempts"`
+	BytesRead     int64         `json:"bytes_read"`
+	CampaignId    int64         `json:"campaign_id"`
+	Counts        ImportCounts  `json:"counts"`
+	CreatedAt     time.Time     `json:"created_at"`
+	CreatedBy     string        `json:"created_by"`
+	Encoding      *string       `json:"encoding,omitempty"`
+	Error         *string       `json:"error,omitempty"`
+	FileName      *string       `json:"file_name,omitempty"`
+	FileSize      *int64        `json:"file_size,omitempty"`
+	FinishedAt    *time.Time    `json:"finished_at,omitempty"`
+	Id            int64         `json:"id"`
 
 	// Mapping Field to the file's column header.
 	Mapping *map[string]string `json:"mapping"`
@@ -772,8 +850,14 @@ type Import struct {
 
 	// Progress How far the import has read its file, from 0 to 1.
 	Progress float32 `json:"progress"`
-	RowsRead int     `json:"rows_read"`
-	Sheet    *string `json:"sheet,omitempty"`
+
+	// Refused Why nothing was written although this was not a dry run (for a dry run: why an import with these options would write nothing): invalid customers without load_valid, or agents who do not work the campaign under agents refuse.
+	Refused *string `json:"refused,omitempty"`
+
+	// RemovedFrom counts.removed_elsewhere by the campaign the customers left.
+	RemovedFrom []CampaignCount `json:"removed_from"`
+	RowsRead    int             `json:"rows_read"`
+	Sheet       *string         `json:"sheet,omitempty"`
 
 	// Source file, api or cli.
 	Source    string      `json:"source"`
@@ -787,13 +871,23 @@ type Import struct {
 // ImportState defines model for Import.State.
 type ImportState string
 
+// ImportAgent An agent whom customers are given although the agent does not work the campaign, and how many customers (new ones, and existing ones whose agent override changes).
+type ImportAgent struct {
+	Customers int    `json:"customers"`
+	Id        int64  `json:"id"`
+	Name      string `json:"name"`
+}
+
 // ImportCounts defines model for ImportCounts.
 type ImportCounts struct {
-	Added                int `json:"added"`
-	Blocked              int `json:"blocked"`
-	DuplicateInFile      int `json:"duplicate_in_file"`
-	Invalid              int `json:"invalid"`
-	Moved                int `json:"moved"`
+	Added           int `json:"added"`
+	Blocked         int `json:"blocked"`
+	DuplicateInFile int `json:"duplicate_in_file"`
+	Invalid         int `json:"invalid"`
+	Moved           int `json:"moved"`
+
+	// RemovedElsewhere Customers of other campaigns deleted because their phone is now in this campaign (unique move), whatever the outcome of their rows; for a dry run or a refused import, those it would delete.
+	RemovedElsewhere     int `json:"removed_elsewhere"`
 	Reset                int `json:"reset"`
 	SkippedExisting      int `json:"skipped_existing"`
 	SkippedOtherCampaign int `json:"skipped_other_campaign"`
@@ -813,6 +907,9 @@ type ImportList struct {
 
 // ImportOptions The options of a file upload.
 type ImportOptions struct {
+	// Agents What to do when a customer's agent does not work the campaign (and so would never see the customer): give the agent the campaign (grant, the default; undo takes it back), leave those customers unassigned (unassign: new customers get no agent, existing ones keep theirs), or write nothing (refuse).
+	Agents *ImportOptionsAgents `json:"agents,omitempty"`
+
 	// DryRun Work out every outcome and change nothing.
 	DryRun *bool `json:"dry_run,omitempty"`
 
@@ -838,10 +935,13 @@ type ImportOptions struct {
 	UpdateContactAllowed *bool `json:"update_contact_allowed,omitempty"`
 }
 
+// ImportOptionsAgents What to do when a customer's agent does not work the campaign (and so would never see the customer): give the agent the campaign (grant, the default; undo takes it back), leave those customers unassigned (unassign: new customers get no agent, existing ones keep theirs), or write nothing (refuse).
+type ImportOptionsAgents string
+
 // ImportOptionsUnique What to do with customers other campaigns hold: add anyway (any), remove them there (move), or add only new ones (only-new).
 type ImportOptionsUnique string
 
-// Problem A row not added or updated, or left blocked.
+// Problem A row not added or updated, left blocked, or that deleted customers of other campaigns.
 type Problem struct {
 	Blocked     *bool   `json:"blocked,omitempty"`
 	Column      *string `json:"column,omitempty"`
@@ -853,6 +953,9 @@ type Problem struct {
 	Line    int            `json:"line"`
 	Message *string        `json:"message,omitempty"`
 	Outcome ProblemOutcome `json:"outcome"`
+
+	// RemovedElsewhere The customers of other campaigns deleted because of this row (unique move), whatever its outcome; for a dry run or a refused import, those it would delete.
+	RemovedElsewhere *[]RemovedCopy `json:"removed_elsewhere,omitempty"`
 }
 
 // ProblemOutcome defines model for Problem.Outcome.
@@ -866,6 +969,16 @@ type ProblemList struct {
 
 	// Total How many match, over all pages.
 	Total int64 `json:"total"`
+}
+
+// RemovedCopy A customer of another campaign deleted because its phone is now in this campaign (unique move).
+type RemovedCopy struct {
+	// CampaignId The campaign it left.
+	CampaignId int64 `json:"campaign_id"`
+
+	// CampaignName Empty if the campaign has since been deleted.
+	CampaignName string `json:"campaign_name"`
+	CustomerId   int64  `json:"customer_id"`
 }
 
 // RowResult What happened to one customer.
@@ -888,6 +1001,9 @@ type RowResult struct {
 	// Message Why a customer was not added or updated, or is blocked.
 	Message *string          `json:"message,omitempty"`
 	Outcome RowResultOutcome `json:"outcome"`
+
+	// RemovedElsewhere The customers of other campaigns deleted because of this row (unique move), whatever its outcome; for a dry run or a refused import, those it would delete.
+	RemovedElsewhere *[]RemovedCopy `json:"removed_elsewhere,omitempty"`
 }
 
 // RowResultOutcome defines model for RowResult.Outcome.
@@ -947,6 +1063,12 @@ type StatusList struct {
 
 // UndoResult defines model for UndoResult.
 type UndoResult struct {
+	// AgentsKept Agents the import gave the campaign who keep it, because customers of the campaign are still theirs (customers says how many). An agent given the campaign otherwise since is in neither list.
+	AgentsKept []ImportAgent `json:"agents_kept"`
+
+	// AgentsRevoked Agents the import gave the campaign who lose it again (customers is 0).
+	AgentsRevoked []ImportAgent `json:"agents_revoked"`
+
 	// Kept Customers changed since the import, left as they are.
 	Kept []int64 `json:"kept"`
 
@@ -956,7 +1078,7 @@ type UndoResult struct {
 	// Restored Overwritten customers put back.
 	Restored int `json:"restored"`
 
-	// Returned Moved customers put back in their campaigns.
+	// Returned Customers the import removed from other campaigns put back there (as many as its counts.removed_elsewhere, but for those whose phone is in that campaign again).
 	Returned int `json:"returned"`
 }
 
@@ -1324,8 +1446,9 @@ type ListImportsParamsState string
 
 // CreateImportMultipartBody defines parameters for CreateImport.
 type CreateImportMultipartBody struct {
-	CampaignId int64 `json:"campaign_id"`
-	DryRun     *bool `json:"dry_run,omitempty"`
+	Agents     *CreateImportMultipartBodyAgents `json:"agents,omitempty"`
+	CampaignId int64                            `json:"campaign_id"`
+	DryRun     *bool                            `json:"dry_run,omitempty"`
 
 	// Encoding The file's text encoding; detected when left out.
 	Encoding *string `json:"encoding,omitempty"`
@@ -1355,6 +1478,9 @@ type CreateImportParams struct {
 	// IdempotencyKey Makes the request safe to retry: a retry with the same key and the same request within a day gets the first answer (with Idempotent-Replayed: true) and changes nothing.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// CreateImportMultipartBodyAgents defines parameters for CreateImport.
+type CreateImportMultipartBodyAgents string
 
 // CreateImportMultipartBodyUnique defines parameters for CreateImport.
 type CreateImportMultipartBodyUnique string
