@@ -79,6 +79,7 @@ type counts struct {
 	DuplicateInFile      int `json:"duplicate_in_file"`
 	Blocked              int `json:"blocked"`
 	Invalid              int `json:"invalid"`
+	RemovedElsewhere     int `json:"removed_elsewhere"`
 }
 
 // job is an import job as the store keeps it.
@@ -206,18 +207,14 @@ func check(ctx context.Context, cl *cluster, l *load, vs *violations) error {
 		}); err != nil {
 		return err
 	}
-	live := map[int64]int{}
-	if err := eachRow(ctx, db, `SELECT c.import_id, count(*), SUM(CASE WHEN c.campaign_id <> j.campaign_id THEN 1 ELSE 0 END)
-		FROM customers c JOIN import_jobs j ON j.id = c.import_id GROUP BY c.import_id`, func(sc scanner) error {
+	if err := eachRow(ctx, db, `SELECT c.import_id, count(*) FROM customers c JOIN import_jobs j ON j.id = c.import_id
+		WHERE c.campaign_id <> j.campaign_id GROUP BY c.import_id`, func(sc scanner) error {
 		var id int64
-		var n, elsewhere int
-		if err := sc.Scan(&id, &n, &elsewhere); err != nil {
+		var elsewhere int
+		if err := sc.Scan(&id, &elsewhere); err != nil {
 			return err
 		}
-		live[id] = n
-		if elsewhere > 0 {
-			vs.add(invCustomerSame, "%d customers of import %d are in another campaign than the import's", elsewhere, id)
-		}
+		vs.add(invCustomerSame, "%d customers of import %d are in another campaign than the import's", elsewhere, id)
 		return nil
 	}); err != nil {
 		return err
@@ -254,17 +251,37 @@ func check(ctx context.Context, cl *cluster, l *load, vs *violations) error {
 	}); err != nil {
 		return err
 	}
-	movedLines := map[int64]int{}
-	if err := eachRow(ctx, db, `SELECT ch.job_id, count(DISTINCT ch.line) FROM import_changes ch WHERE ch.kind = 'removed'
-			AND NOT EXISTS (SELECT 1 FROM import_problems p WHERE p.job_id = ch.job_id AND p.line = ch.line)
-			AND NOT EXISTS (SELECT 1 FROM import_changes u WHERE u.job_id = ch.job_id AND u.line = ch.line AND u.kind IN ('updated', 'reset'))
-		GROUP BY ch.job_id`, func(sc scanner) error {
+	// The lines whose rows removed customers from other campaigns, by the
+	// outcome their problem row gives ("" when none does).
+	removedBy := map[int64]map[string]int{}
+	if err := eachRow(ctx, db, `SELECT ch.job_id, COALESCE(p.outcome, ''), count(DISTINCT ch.line) FROM import_changes ch
+			LEFT JOIN import_problems p ON p.job_id = ch.job_id AND p.line = ch.line
+		WHERE ch.kind = 'removed' GROUP BY ch.job_id, COALESCE(p.outcome, '')`, func(sc scanner) error {
+		var id int64
+		var o string
+		var n int
+		if err := sc.Scan(&id, &o, &n); err != nil {
+			return err
+		}
+		if removedBy[id] == nil {
+			removedBy[id] = map[string]int{}
+		}
+		removedBy[id][o] = n
+		return nil
+	}); err != nil {
+		return err
+	}
+	// A job's customers still in its campaign whose row is not a problem
+	// row: the rows list shows them beside the problems.
+	unreported := map[int64]int{}
+	if err := eachRow(ctx, db, `SELECT c.import_id, count(*) FROM customers c JOIN import_jobs j ON j.id = c.import_id AND j.campaign_id = c.campaign_id
+		WHERE NOT EXISTS (SELECT 1 FROM import_problems p WHERE p.job_id = c.import_id AND p.line = c.import_line) GROUP BY c.import_id`, func(sc scanner) error {
 		var id int64
 		var n int
 		if err := sc.Scan(&id, &n); err != nil {
 			return err
 		}
-		movedLines[id] = n
+		unreported[id] = n
 		return nil
 	}); err != nil {
 		return err
@@ -302,7 +319,7 @@ func check(ctx context.Context, cl *cluster, l *load, vs *violations) error {
 	}
 
 	for _, id := range ids {
-		checkJob(jobs[id], ever[id], live[id], changes[id], problems[id], movedLines[id], vs)
+		checkJob(jobs[id], ever[id], changes[id], problems[id], removedBy[id], vs)
 	}
 
 	// Every request of the load is valid: an answer other than the one
@@ -327,11 +344,14 @@ func check(ctx context.Context, cl *cluster, l *load, vs *violations) error {
 	if err := checkKeys(ctx, db, cl, l, jobs, vs); err != nil {
 		return err
 	}
-	return checkReports(ctx, cl, l, jobs, live, problems, vs)
+	return checkReports(ctx, cl, l, jobs, unreported, problems, vs)
 }
 
-// checkJob compares one job's counts with its rows in the store.
-func checkJob(j *job, ever pair, live int, ch map[string]pair, probs map[string]int, moved int, vs *violations) {
+// checkJob compares one job's counts with its rows in the store. The
+// problem rows are the rows not added or updated, those left blocked, and
+// those that removed customers from other campaigns (Outcome.Reported);
+// the load has no do-not-call, so none is blocked.
+func checkJob(j *job, ever pair, ch map[string]pair, probs map[string]int, removed map[string]int, vs *violations) {
 	c := j.counts
 	switch j.state {
 	case "failed", "cancelled":
@@ -352,33 +372,46 @@ func checkJob(j *job, ever pair, live int, ch map[string]pair, probs map[string]
 	if sum != c.Total {
 		vs.add(invCounts, "import %d: outcomes add up to %d, total is %d", j.id, sum, c.Total)
 	}
-	if !j.applied {
-		if ever.ids > 0 || len(ch) > 0 {
-			vs.add(invCounts, "import %d was not applied but added %d customers and left change records", j.id, ever.ids)
-		}
-	} else {
-		if ever.ids != c.Added+c.Moved || ever.lines != c.Added+c.Moved {
-			vs.add(invCounts, "import %d counted %d added and moved; the store has %d customers from %d lines of it", j.id, c.Added+c.Moved, ever.ids, ever.lines)
-		}
-		if u := ch["updated"].ids + ch["reset"].ids; u != c.Updated+c.Reset || ch["updated"].lines+ch["reset"].lines != u {
-			vs.add(invCounts, "import %d counted %d updated and reset; the store has %d update records", j.id, c.Updated+c.Reset, u)
-		}
-		if moved != c.Moved {
-			vs.add(invCounts, "import %d counted %d moved; the store has removal records for %d added lines", j.id, c.Moved, moved)
-		}
-	}
 	for o, want := range map[string]int{"skipped_existing": c.SkippedExisting, "skipped_other_campaign": c.SkippedOtherCampaign,
 		"duplicate_in_file": c.DuplicateInFile, "invalid": c.Invalid} {
 		if probs[o] != want {
 			vs.add(invCounts, "import %d counted %d %s; the store has %d such problem rows", j.id, want, o, probs[o])
 		}
 	}
-	if c.Blocked == 0 {
-		for _, o := range []string{"added", "moved", "updated", "reset"} {
-			if probs[o] > 0 {
-				vs.add(invCounts, "import %d has %d %s rows among its problems but none blocked", j.id, probs[o], o)
-			}
+	if c.Blocked != 0 {
+		vs.add(invCounts, "import %d counted %d blocked, but the load puts no phone on the do-not-call register", j.id, c.Blocked)
+	}
+	if probs["added"] > 0 {
+		vs.add(invCounts, "import %d has %d added rows among its problems, neither blocked nor moving a customer", j.id, probs["added"])
+	}
+	// With move, the customers a row removes (or would remove, in a dry
+	// run or a refused import) are kept as removal records and counted.
+	if ch["removed"].ids != c.RemovedElsewhere {
+		vs.add(invCounts, "import %d counted %d customers removed elsewhere; the store has %d removal records", j.id, c.RemovedElsewhere, ch["removed"].ids)
+	}
+	if !j.applied {
+		if ever.ids > 0 || ch["updated"].ids+ch["reset"].ids > 0 {
+			vs.add(invCounts, "import %d was not applied but added %d customers and left %d update records", j.id, ever.ids, ch["updated"].ids+ch["reset"].ids)
 		}
+		return
+	}
+	if ever.ids != c.Added+c.Moved || ever.lines != c.Added+c.Moved {
+		vs.add(invCounts, "import %d counted %d added and moved; the store has %d customers from %d lines of it", j.id, c.Added+c.Moved, ever.ids, ever.lines)
+	}
+	if u := ch["updated"].ids + ch["reset"].ids; u != c.Updated+c.Reset || ch["updated"].lines+ch["reset"].lines != u {
+		vs.add(invCounts, "import %d counted %d updated and reset; the store has %d update records", j.id, c.Updated+c.Reset, u)
+	}
+	// Every moved row removed customers elsewhere and is reported; every
+	// row that removed some is reported; an updated or reset row is
+	// reported only when it removed some.
+	if probs["moved"] != c.Moved || removed["moved"] != c.Moved {
+		vs.add(invCounts, "import %d counted %d moved; the store has %d moved problem rows and removal records for %d moved lines", j.id, c.Moved, probs["moved"], removed["moved"])
+	}
+	if removed[""] > 0 {
+		vs.add(invCounts, "import %d removed customers elsewhere for %d lines it does not report", j.id, removed[""])
+	}
+	if probs["updated"]+probs["reset"] != removed["updated"]+removed["reset"] {
+		vs.add(invCounts, "import %d reports %d updated or reset rows; %d of them removed customers elsewhere", j.id, probs["updated"]+probs["reset"], removed["updated"]+removed["reset"])
 	}
 }
 
@@ -404,7 +437,8 @@ func checkAcks(ctx context.Context, db *sql.DB, l *load, jobs map[int64]*job, vs
 		return err
 	}
 	removed := map[int64]bool{}
-	if err := eachRow(ctx, db, `SELECT DISTINCT customer_id FROM import_changes WHERE kind = 'removed'`, func(sc scanner) error {
+	if err := eachRow(ctx, db, `SELECT DISTINCT ch.customer_id FROM import_changes ch JOIN import_jobs j ON j.id = ch.job_id
+		WHERE ch.kind = 'removed' AND j.applied`, func(sc scanner) error {
 		var id int64
 		if err := sc.Scan(&id); err != nil {
 			return err
@@ -586,7 +620,7 @@ const reportSample = 150
 
 // checkReports reads, through the API, the import, its problems and its
 // rows of finished imports, and compares them with the store.
-func checkReports(ctx context.Context, cl *cluster, l *load, jobs map[int64]*job, live map[int64]int, problems map[int64]map[string]int, vs *violations) error {
+func checkReports(ctx context.Context, cl *cluster, l *load, jobs map[int64]*job, unreported map[int64]int, problems map[int64]map[string]int, vs *violations) error {
 	rng := rand.New(rand.NewPCG(uint64(l.cfg.seed), 7))
 	snd := &sender{cl: cl, http: l.snd.http, loadEnd: l.snd.loadEnd.Add(opTimeout * 10)}
 	// The imports taken over after a kill, then others at random, up to
@@ -641,32 +675,27 @@ func checkReports(ctx context.Context, cl *cluster, l *load, jobs map[int64]*job
 		if got.State != j.state || got.Applied != j.applied || got.Counts != j.counts {
 			vs.add(invReports, "import %d: the API says %s %v %+v; the store has %s %v %+v", id, got.State, got.Applied, got.Counts, j.state, j.applied, j.counts)
 		}
-		c := j.counts
+		c, probs := j.counts, problems[id]
+		reported := 0
+		for _, n := range probs {
+			reported += n
+		}
 		var page struct{ Total int }
-		if get(p+"/problems?limit=1", &page) {
-			want := 0
-			for _, n := range problems[id] {
-				want += n
-			}
-			if page.Total != want || page.Total != c.Total-c.Added-c.Moved-c.Updated-c.Reset+blockedWritten(problems[id]) {
-				vs.add(invReports, "import %d: the API lists %d problem rows; the store has %d, the counts say %d", id, page.Total, want, c.Total-c.Added-c.Moved-c.Updated-c.Reset)
-			}
+		if get(p+"/problems?limit=1", &page) && page.Total != reported {
+			vs.add(invReports, "import %d: the API lists %d problem rows; the store has %d", id, page.Total, reported)
 		}
 		if j.applied && get(p+"/rows?limit=1", &page) {
-			// Every row but those whose customer is gone since.
-			if want := c.Total - c.Added - c.Moved + live[id]; page.Total != want {
-				vs.add(invReports, "import %d: the API lists %d rows; the store has %d (%d of %d added or moved customers still there)", id, page.Total, want, live[id], c.Added+c.Moved)
+			// The problem rows, the updated rows not among them, and the
+			// customers the import added that are still there.
+			want := reported + c.Updated + c.Reset - probs["updated"] - probs["reset"] + unreported[id]
+			if page.Total != want {
+				vs.add(invReports, "import %d: the API lists %d rows; the store has %d (%d problem rows, %d updated, %d added still there)",
+					id, page.Total, want, reported, c.Updated+c.Reset-probs["updated"]-probs["reset"], unreported[id])
 			}
 		}
 	}
 	vs.note("%d imports' reports read through the API (those taken over after a kill, and others at random)", checked)
 	return nil
-}
-
-// blockedWritten counts the problem rows of written outcomes, which are
-// there only because they were left blocked.
-func blockedWritten(p map[string]int) int {
-	return p["added"] + p["moved"] + p["updated"] + p["reset"]
 }
 
 type scanner interface{ Scan(...any) error }
