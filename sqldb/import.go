@@ -86,8 +86,8 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 			return callsheet.Errorf(callsheet.EFORBIDDEN, "Only an admin may import files.")
 		}
 		// An agent's form adds one customer, plainly: no options that
-		// change other customers.
-		job.Options = callsheet.ImportOptions{International: job.Options.International}
+		// change other customers, and never access to a campaign.
+		job.Options = callsheet.ImportOptions{International: job.Options.International, Agents: callsheet.AgentsRefuse}
 	}
 	if err := job.Options.Validate(); err != nil {
 		return err

@@ -306,6 +306,11 @@ func TestImportAgents(t *testing.T) {
 			if res.Applied || !strings.Contains(res.Refused, "Dana Levi") {
 				t.Fatalf("applied %v, refused %q", res.Applied, res.Refused)
 			}
+			stored, err := w.store.FindImportJobByID(w.f.AdminCtx, job.ID)
+			must(t, err)
+			if stored.Refused != res.Refused {
+				t.Errorf("stored job refused %q, the run %q", stored.Refused, res.Refused)
+			}
 			if got := w.campaignsOf(t, w.dana); !reflect.DeepEqual(got, []int64{w.other.ID}) {
 				t.Errorf("Dana works %v", got)
 			}
