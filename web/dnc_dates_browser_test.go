@@ -168,7 +168,10 @@ func TestBrowserDateFieldsMonthFirst(t *testing.T) {
 	// refused with what the field wants, and nothing changes.
 	a.run(ctx, "type a month-first date",
 		setValue(`#follow_up_at`, ""),
-		chromedp.SendKeys(chromedp.CSS(`#follow_up_at`), "01/31/2027 10:00"),
+		// Tab leaves the field, closing its picker, which could
+		// otherwise lie over the button.
+		chromedp.SendKeys(chromedp.CSS(`#follow_up_at`), "01/31/2027 10:00"+kb.Tab),
+		chromedp.WaitNotVisible(chromedp.CSS(`.datefield-pop`)),
 		chromedp.Click(chromedp.CSS(`#save`)),
 		chromedp.WaitVisible(chromedp.CSS(`.field-error`)),
 	)
