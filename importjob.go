@@ -82,6 +82,11 @@ func (o *ImportOptions) Validate() error {
 	return FieldErrors(f)
 }
 
+// ErrImportTakenOver is the end of a run whose job another worker took
+// over after this worker's lease ran out: the run wrote nothing, and the
+// other worker records how the job ends.
+var ErrImportTakenOver = &Error{Code: ECONFLICT, Message: "Another server took this import over; this run wrote nothing."}
+
 // Outcome is what happened to one row of an import. Every row has exactly
 // one outcome; being blocked by do-not-call is reported beside it.
 type Outcome string
@@ -243,6 +248,12 @@ type ImportJob struct {
 	TokenID    int64             `json:"token_id,omitempty"`
 	FileName   string            `json:"file_name,omitempty"`
 	FileSize   int64             `json:"file_size,omitempty"`
+	// Worker is the worker that claimed the job for the run at hand, or
+	// "" for a job run where it was made. The run's last write, and a
+	// worker's record of how it ended, happen only while the job is still
+	// that worker's: a worker whose lease ran out and was taken over
+	// writes nothing.
+	Worker string `json:"-"`
 	Encoding   string            `json:"encoding,omitempty"` // "" or auto to detect
 	Sheet      string            `json:"sheet,omitempty"`
 	Mapping    map[string]string `json:"mapping"` // field -> column; custom fields by label
@@ -374,8 +385,9 @@ type ImportStore interface {
 	// collect, every row's result is returned.
 	RunImport(ctx context.Context, job *ImportJob, src ImportSource, collect bool) (*ImportResult, error)
 
-	// FinishImportJob marks a job failed or cancelled, with a message.
-	FinishImportJob(ctx context.Context, jobID int64, state ImportState, message string) error
+	// FinishImportJob marks a job failed or cancelled, with a message, if
+	// the worker still holds it ("" for a job that was never claimed).
+	FinishImportJob(ctx context.Context, jobID int64, worker string, state ImportState, message string) error
 
 	// CancelImportJob asks a job to stop: a queued job is cancelled at once,
 	// a running one when its worker next looks. Returns ENOTFOUND, ECONFLICT

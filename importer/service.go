@@ -218,12 +218,12 @@ func (s *Service) runClaimed(ctx context.Context, job *callsheet.ImportJob, clai
 	case err == nil:
 		s.Logger.Info("import finished", "job", job.ID, "rows", res.Counts.Total, "applied", res.Applied, "duration", time.Since(start).Round(time.Millisecond))
 		s.finished(callsheet.ImportDone, res.Counts)
-	case rj.lost.Load():
+	case rj.lost.Load() || errors.Is(err, callsheet.ErrImportTakenOver):
 		// Its transaction rolled back; the worker that holds the job now
 		// records how it ends.
 		s.Logger.Warn("import stopped: its lease was lost and another worker runs it", "job", job.ID)
 	case rj.cancelled.Load():
-		s.finish(op, job.ID, callsheet.ImportCancelled, "Cancelled; nothing was written.")
+		s.finish(op, job, callsheet.ImportCancelled, "Cancelled; nothing was written.")
 	case ctx.Err() != nil:
 		// The server is stopping. The job stays running, its transaction
 		// rolled back; it is handed over, so that another server runs it
@@ -238,7 +238,7 @@ func (s *Service) runClaimed(ctx context.Context, job *callsheet.ImportJob, clai
 		s.Logger.Info("import interrupted by shutdown; it will run again", "job", job.ID)
 	default:
 		s.Logger.Warn("import failed", "job", job.ID, "err", err)
-		s.finish(op, job.ID, callsheet.ImportFailed, callsheet.ErrorMessage(err)+" Nothing was written.")
+		s.finish(op, job, callsheet.ImportFailed, callsheet.ErrorMessage(err)+" Nothing was written.")
 	}
 }
 
@@ -286,9 +286,9 @@ func (s *Service) renew(op context.Context, jobID int64, rj *runningJob, claimed
 	}
 }
 
-func (s *Service) finish(ctx context.Context, id int64, state callsheet.ImportState, msg string) {
-	if err := s.Store.FinishImportJob(ctx, id, state, msg); err != nil {
-		s.Logger.Error("finish import", "job", id, "err", err)
+func (s *Service) finish(ctx context.Context, job *callsheet.ImportJob, state callsheet.ImportState, msg string) {
+	if err := s.Store.FinishImportJob(ctx, job.ID, job.Worker, state, msg); err != nil {
+		s.Logger.Error("finish import", "job", job.ID, "err", err)
 	}
 	s.finished(state, callsheet.ImportCounts{})
 }
@@ -528,9 +528,9 @@ func (s *Service) RunNow(ctx context.Context, job *callsheet.ImportJob, file io.
 	if err != nil {
 		op := callsheet.NewOperatorContext(context.WithoutCancel(ctx))
 		if ctx.Err() != nil {
-			s.finish(op, job.ID, callsheet.ImportCancelled, "Cancelled; nothing was written.")
+			s.finish(op, job, callsheet.ImportCancelled, "Cancelled; nothing was written.")
 		} else {
-			s.finish(op, job.ID, callsheet.ImportFailed, callsheet.ErrorMessage(err)+" Nothing was written.")
+			s.finish(op, job, callsheet.ImportFailed, callsheet.ErrorMessage(err)+" Nothing was written.")
 		}
 		return nil, err
 	}
@@ -759,7 +759,7 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 	src := &itemSource{items: items, header: header, mapper: mapper}
 	res, err := s.Store.RunImport(ctx, job, src, true)
 	if err != nil {
-		s.finish(callsheet.NewOperatorContext(context.WithoutCancel(ctx)), job.ID, callsheet.ImportFailed, callsheet.ErrorMessage(err))
+		s.finish(callsheet.NewOperatorContext(context.WithoutCancel(ctx)), job, callsheet.ImportFailed, callsheet.ErrorMessage(err))
 		return nil, nil, err
 	}
 	s.finished(callsheet.ImportDone, res.Counts)

@@ -204,9 +204,9 @@ func (s *cutStore) ClaimImportJob(ctx context.Context, worker string, lease time
 	return s.ImportStore.ClaimImportJob(ctx, worker, lease)
 }
 
-func (s *cutStore) FinishImportJob(ctx context.Context, jobID int64, state callsheet.ImportState, message string) error {
+func (s *cutStore) FinishImportJob(ctx context.Context, jobID int64, worker string, state callsheet.ImportState, message string) error {
 	s.finished.Add(1)
-	return s.ImportStore.FinishImportJob(ctx, jobID, state, message)
+	return s.ImportStore.FinishImportJob(ctx, jobID, worker, state, message)
 }
 
 // hangingSource gives one row, then waits for its context to end.

@@ -421,7 +421,7 @@ func (s *ImportStore) ClaimImportJob(ctx context.Context, worker string, lease t
 		if state == string(callsheet.ImportRunning) && prev != worker {
 			from, expiredFor = prev, tx.now.Sub(fromMicros(until.Int64))
 		}
-		job = &callsheet.ImportJob{}
+		job = &callsheet.ImportJob{Worker: worker}
 		return scanImportJob(tx.queryRow(ctx, `SELECT `+importJobColumns+` FROM import_jobs WHERE id = ?`, id), job)
 	})
 	if err != nil {
@@ -462,10 +462,10 @@ func (s *ImportStore) RenewImportLease(ctx context.Context, jobID int64, worker 
 }
 
 // FinishImportJob implements callsheet.ImportStore.
-func (s *ImportStore) FinishImportJob(ctx context.Context, jobID int64, state callsheet.ImportState, message string) error {
+func (s *ImportStore) FinishImportJob(ctx context.Context, jobID int64, worker string, state callsheet.ImportState, message string) error {
 	now := s.db.Now().UTC()
 	_, err := s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE import_jobs SET state = ?, error = ?, finished_at = ?, worker = '', lease_until = NULL
-		WHERE id = ? AND state IN ('queued', 'running')`), string(state), message, micros(now), jobID)
+		WHERE id = ? AND worker = ? AND state IN ('queued', 'running')`), string(state), message, micros(now), jobID, worker)
 	return s.db.translate(err)
 }
 

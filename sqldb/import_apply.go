@@ -112,7 +112,9 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 	defer tx.Rollback()
 	run := &importRun{s: s, tx: tx, a: a, job: job, opts: opts, collect: collect}
 	res, err := run.run(ctx, src)
-	if callsheet.ErrorCode(err) == callsheet.ECONFLICT && callsheet.ErrorFields(err) == nil {
+	if errors.Is(err, callsheet.ErrImportTakenOver) {
+		return nil, err
+	} else if callsheet.ErrorCode(err) == callsheet.ECONFLICT && callsheet.ErrorFields(err) == nil {
 		// Only a customer added to the campaign by someone else while the
 		// import ran can collide with it.
 		return nil, callsheet.Errorf(callsheet.ECONFLICT, "A customer with one of the file's phones was added to the campaign while the import ran. Run the import again.")
@@ -235,11 +237,20 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 	if err := r.s.db.dialect.dropStage(ctx, tx); err != nil {
 		return nil, err
 	}
-	if _, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'done', counts = ?, applied = ?, finished_at = ?, worker = '', lease_until = NULL,
-		error = '', rows_read = ?, bytes_read = file_size, agents_outside = ?, agents_granted = ?, removed_from = ? WHERE id = ? AND account_id = ?`,
+	// The fence: the run ends only if the job is still this worker's. A
+	// worker whose lease ran out while it worked, and whose job another
+	// worker took over, rolls back here, so one job never applies twice.
+	fenced, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'done', counts = ?, applied = ?, finished_at = ?, worker = '', lease_until = NULL,
+		error = '', rows_read = ?, bytes_read = file_size, agents_outside = ?, agents_granted = ?, removed_from = ? WHERE id = ? AND account_id = ? AND worker = ?`,
 		mustJSON(r.counts), applied, micros(tx.now), r.counts.Total, mustJSON(r.outside), mustJSON(r.granted), mustJSON(r.removedFrom),
-		job.ID, r.a.AccountID); err != nil {
+		job.ID, r.a.AccountID, job.Worker)
+	if err != nil {
 		return nil, err
+	}
+	if n, err := fenced.RowsAffected(); err != nil {
+		return nil, err
+	} else if n == 0 {
+		return nil, callsheet.ErrImportTakenOver
 	}
 	if applied && job.Source == "file" && len(job.Mapping) > 0 {
 		if _, err := tx.exec(ctx, `UPDATE campaigns SET last_mapping = ? WHERE id = ? AND account_id = ?`, mustJSON(job.Mapping), job.CampaignID, r.a.AccountID); err != nil {

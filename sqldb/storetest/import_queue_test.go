@@ -57,7 +57,7 @@ func TestImportQueueStats(t *testing.T) {
 		if st.Queued != 1 || st.Running != 1 || !st.OldestQueued.Equal(base.Add(2*time.Minute)) {
 			t.Fatalf("one claimed: %+v", st)
 		}
-		must(t, s.FinishImportJob(op, claimed.ID, callsheet.ImportFailed, "Failed."))
+		must(t, s.FinishImportJob(op, claimed.ID, claimed.Worker, callsheet.ImportFailed, "Failed."))
 		if st := stats(); st.Queued != 1 || st.Running != 0 {
 			t.Fatalf("one ended: %+v", st)
 		}

@@ -446,7 +446,7 @@ func TestImportJobs(t *testing.T) {
 		if cancel, _ := s.RenewImportLease(op, job.ID, "worker-2", time.Minute, 4, 40); !cancel {
 			t.Fatal("cancel was not passed to the worker")
 		}
-		must(t, s.FinishImportJob(op, job.ID, callsheet.ImportCancelled, "Cancelled."))
+		must(t, s.FinishImportJob(op, job.ID, "worker-2", callsheet.ImportCancelled, "Cancelled."))
 		got, err := s.FindImportJobByID(f.AdminCtx, job.ID)
 		must(t, err)
 		if got.State != callsheet.ImportCancelled || got.FinishedAt == nil {

@@ -1,0 +1,69 @@
+package storetest_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/sqldb"
+	"github.com/callsheet/callsheet/sqldb/storetest"
+)
+
+// A worker whose lease ran out, and whose job another worker took over,
+// can neither apply the job nor record how it ended: only the worker that
+// holds the job does. On both engines.
+func TestImportFence(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := storetest.NewFixture(t, db, "fence")
+		camp := f.Campaign(t, "Leads")
+		s := sqldb.NewImportStore(db)
+		op := callsheet.NewOperatorContext(f.AdminCtx)
+		t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return t0 }
+		t.Cleanup(func() { db.Now = time.Now })
+
+		job := &callsheet.ImportJob{CampaignID: camp.ID, Source: "file", Mapping: map[string]string{"name": "Name", "phone": "Phone"}}
+		must(t, s.CreateImportJob(f.AdminCtx, job, strings.NewReader("file")))
+		a, err := s.ClaimImportJob(op, "worker-a", time.Minute)
+		must(t, err)
+		// Worker A goes quiet; its lease runs out and B takes the job over.
+		db.Now = func() time.Time { return t0.Add(2 * time.Minute) }
+		b, err := s.ClaimImportJob(op, "worker-b", time.Minute)
+		must(t, err)
+		if a.ID != job.ID || b.ID != job.ID || a.Worker != "worker-a" || b.Worker != "worker-b" {
+			t.Fatalf("claims: %d by %q, %d by %q", a.ID, a.Worker, b.ID, b.Worker)
+		}
+		rows := func() *rowsSource {
+			return &rowsSource{rows: []*callsheet.ImportRow{{Line: 2, Phone: p5, Name: "Five"}, {Line: 3, Phone: p6, Name: "Six"}}}
+		}
+		customers := func() int {
+			_, n, err := sqldb.NewCustomerService(db).FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID, Limit: 1})
+			must(t, err)
+			return n
+		}
+
+		// A wakes up and finishes its run: it is fenced off.
+		if _, err := s.RunImport(f.AdminCtx, a, rows(), false); !errors.Is(err, callsheet.ErrImportTakenOver) {
+			t.Fatalf("A's run: %v, want it taken over", err)
+		}
+		if n := customers(); n != 0 {
+			t.Fatalf("A's run wrote %d customers", n)
+		}
+		must(t, s.FinishImportJob(op, job.ID, a.Worker, callsheet.ImportFailed, "A gave up."))
+		if got, err := s.FindImportJobByID(f.AdminCtx, job.ID); err != nil || got.State != callsheet.ImportRunning {
+			t.Fatalf("after A's end the job is %v (%v), want still running for B", got.State, err)
+		}
+
+		// B, which holds it, applies it once.
+		res, err := s.RunImport(f.AdminCtx, b, rows(), false)
+		must(t, err)
+		if res.Counts.Added != 2 || customers() != 2 {
+			t.Fatalf("B's run: %+v, %d customers", res.Counts, customers())
+		}
+		if got, err := s.FindImportJobByID(f.AdminCtx, job.ID); err != nil || got.State != callsheet.ImportDone {
+			t.Fatalf("after B the job is %v (%v)", got.State, err)
+		}
+	})
+}
