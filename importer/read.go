@@ -27,12 +27,10 @@ package importer
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"strings"
 
 	"github.com/callsheet/callsheet"
@@ -174,8 +172,17 @@ func Open(r io.Reader, name string, opt ReadOptions) (Table, error) {
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, fmt.Errorf("importer: reading %s: %w", name, err)
 	}
-	isZip := bytes.HasPrefix(head, []byte("PK\x03\x04"))
-	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
+	isZip := isZipHead(head)
+	ext := extOf(name)
+
+	// A file that is not text, such as a photo, a PDF or an old .xls
+	// workbook, is refused whatever format is asked for: uploads are
+	// refused before they are stored, and this refuses one stored before.
+	if !isZip {
+		if k := sniffHead(head, ext); k != nil {
+			return nil, k.fileError(name)
+		}
+	}
 
 	// A ".xls" name alone proves nothing: some systems export text under
 	// that name, and it is read as text like any other.
@@ -183,8 +190,6 @@ func Open(r io.Reader, name string, opt ReadOptions) (Table, error) {
 		switch {
 		case isZip:
 			format = "xlsx"
-		case bytes.HasPrefix(head, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
-			return nil, fileErrorf("This is an old Excel workbook (.xls), which cannot be read. Save it as .xlsx or as CSV and upload it again.")
 		case ext == ".xlsx" || ext == ".xlsm":
 			return nil, fileErrorf("The file is named %s but is not an Excel workbook. Save it again as .xlsx or as CSV.", ext)
 		case ext == ".tsv" || ext == ".tab":
