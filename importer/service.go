@@ -477,10 +477,21 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// CreateImport implements callsheet.ImportService.
+// CreateImport implements callsheet.ImportService. A file that cannot be
+// a customer file, such as a photo, a PDF or an archive, is refused with
+// an invalid-input error that says what it looks like, and nothing is
+// stored.
 func (s *Service) CreateImport(ctx context.Context, job *callsheet.ImportJob, file io.Reader) error {
 	if job.Source == "" {
 		job.Source = "file"
+	}
+	if file != nil {
+		checked, release, err := screenUpload(job.FileName, file)
+		if err != nil {
+			return fileProblem(err)
+		}
+		defer release()
+		file = checked
 	}
 	if err := s.Store.CreateImportJob(ctx, job, file); err != nil {
 		return err
@@ -498,7 +509,7 @@ func (s *Service) RunNow(ctx context.Context, job *callsheet.ImportJob, file io.
 	if job.Source == "" {
 		job.Source = "cli"
 	}
-	if err := s.Store.CreateImportJob(ctx, job, file); err != nil {
+	if err := s.CreateImport(ctx, job, file); err != nil {
 		return nil, err
 	}
 	rctx, cancel := context.WithCancel(ctx)
