@@ -763,7 +763,10 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 	if err != nil {
 		return nil, nil, err
 	}
-	job := &callsheet.ImportJob{CampaignID: campaignID, Source: source, Options: opts, Mapping: mapping, State: callsheet.ImportRunning}
+	// One customer is a single add, whichever endpoint sent it: the
+	// campaign's history sums those by day instead of listing each.
+	job := &callsheet.ImportJob{CampaignID: campaignID, Source: source, Options: opts, Mapping: mapping, State: callsheet.ImportRunning,
+		Single: len(items) == 1}
 	if err := s.Store.CreateImportJob(ctx, job, nil); err != nil {
 		return nil, nil, err
 	}

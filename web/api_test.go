@@ -25,7 +25,6 @@ func TestAPI(t *testing.T) {
 		{"add one", testAPIAddOne},
 		{"add batch", testAPIAddBatch},
 		{"customers", testAPICustomers},
-		{"do not call", testAPIDoNotCall},
 		{"imports", testAPIImports},
 		{"auth", testAPIAuth},
 		{"cross account", testAPICrossAccount},
