@@ -202,6 +202,15 @@ func Open(r io.Reader, name string, opt ReadOptions) (Table, error) {
 		if !isZip {
 			return nil, fileErrorf("The file is not an Excel workbook (.xlsx). Choose another format or save the file again as .xlsx.")
 		}
+		// A file on disk is looked at in place as an upload is, so that
+		// an archive that is no workbook is named as the upload would be.
+		if file != nil && fileOffset >= 0 {
+			if st, err := file.Stat(); err == nil && st.Mode().IsRegular() && st.Size() >= fileOffset {
+				if k := zipKind(io.NewSectionReader(file, fileOffset, st.Size()-fileOffset), st.Size()-fileOffset, ext); k != nil {
+					return nil, k.fileError(name)
+				}
+			}
+		}
 		return openXLSX(br, file, fileOffset, opt.Sheet)
 	default:
 		if isZip {

@@ -293,3 +293,22 @@ func TestOpenReadsEveryTestFile(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenNamesAnArchiveOnDisk: a zip that is no workbook, opened from
+// disk as the command line opens it, is named as its upload would be.
+func TestOpenNamesAnArchiveOnDisk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "customers.zip")
+	if err := os.WriteFile(path, zipParts(t, map[string]string{"customers.csv": "Name,Phone\nDana,052-623-4567\n"}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	_, err = importer.Open(fh, path, importer.ReadOptions{})
+	var fe *importer.FileError
+	if want := "customers.zip looks like a ZIP archive, not an Excel workbook."; !errors.As(err, &fe) || !strings.HasPrefix(fe.Message, want) {
+		t.Errorf("Open = %v, want %q", err, want)
+	}
+}

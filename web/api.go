@@ -120,6 +120,11 @@ func (s *Server) apiRoutes() {
 	m.HandleFunc("GET /api/customers/{id}", s.apiAuth(s.handleAPICustomer))
 	m.HandleFunc("PATCH /api/customers/{id}", s.apiAuth(s.handleAPIUpdateCustomer))
 	m.HandleFunc("DELETE /api/customers/{id}", s.apiAuth(s.handleAPIDeleteCustomer))
+	m.HandleFunc("POST /api/customers/{id}/allow-contact", s.apiAuth(s.idempotent(s.bodyFingerprint, s.handleAPIAllowContact)))
+
+	m.HandleFunc("GET /api/do-not-call", s.apiAuth(s.handleAPIDoNotCalls))
+	m.HandleFunc("POST /api/do-not-call", s.apiAuth(s.idempotent(s.bodyFingerprint, s.handleAPIAddDoNotCall)))
+	m.HandleFunc("POST /api/do-not-call/remove", s.apiAuth(s.idempotent(s.bodyFingerprint, s.handleAPIRemoveDoNotCall)))
 
 	m.HandleFunc("GET /api/imports", s.apiAuth(s.handleAPIImports))
 	m.HandleFunc("POST /api/imports", s.apiAuth(s.idempotent(s.uploadFingerprint, s.handleAPICreateImport)))

@@ -25,6 +25,7 @@ func TestAPI(t *testing.T) {
 		{"add one", testAPIAddOne},
 		{"add batch", testAPIAddBatch},
 		{"customers", testAPICustomers},
+		{"do not call", testAPIDoNotCall},
 		{"imports", testAPIImports},
 		{"auth", testAPIAuth},
 		{"cross account", testAPICrossAccount},

@@ -477,6 +477,15 @@ type AddResult struct {
 // AddResultOutcome defines model for AddResult.Outcome.
 type AddResultOutcome string
 
+// AllowContactRequest defines model for AllowContactRequest.
+type AllowContactRequest struct {
+	// Reason Why the customer may be called again; kept in the audit log. Required.
+	Reason string `json:"reason"`
+
+	// StatusId The status a customer in a do-not-call status moves to: required for such a customer, and not a do-not-call status; ignored for another.
+	StatusId *int64 `json:"status_id,omitempty"`
+}
+
 // BatchRequest defines model for BatchRequest.
 type BatchRequest struct {
 	CampaignId int64           `json:"campaign_id"`
@@ -800,6 +809,59 @@ type CustomerUpdateCustom1 = float32
 // CustomerUpdate_Custom_AdditionalProperties defines model for CustomerUpdate.custom.AdditionalProperties.
 type CustomerUpdate_Custom_AdditionalProperties struct {
 	union json.RawMessage
+}
+
+// DoNotCall A phone's request, recorded account-wide, not to be called. A customer with the phone is blocked while the request is newer than its contact-allowed date.
+type DoNotCall struct {
+	AccountId int64 `json:"account_id"`
+	Id        int64 `json:"id"`
+
+	// Phone In E.164, such as +972526234567.
+	Phone  string `json:"phone"`
+	Reason string `json:"reason"`
+
+	// RequestedAt When the request was recorded (or last renewed).
+	RequestedAt time.Time `json:"requested_at"`
+}
+
+// DoNotCallList A page of the do-not-call register.
+type DoNotCallList struct {
+	Items  []DoNotCall `json:"items"`
+	Limit  int64       `json:"limit"`
+	Offset int64       `json:"offset"`
+
+	// Total How many match, over all pages.
+	Total int64 `json:"total"`
+}
+
+// DoNotCallRemoval What removing a number from the register did.
+type DoNotCallRemoval struct {
+	// Entry A phone's request, recorded account-wide, not to be called. A customer with the phone is blocked while the request is newer than its contact-allowed date.
+	Entry DoNotCall `json:"entry"`
+
+	// InDoNotCallStatus Those of them still in a do-not-call status, which keeps them out of the work lists until it is changed.
+	InDoNotCallStatus []int64 `json:"in_do_not_call_status"`
+
+	// Unblocked The customers the entry blocked, callable again as far as the register goes.
+	Unblocked []int64 `json:"unblocked"`
+}
+
+// DoNotCallRemoveRequest defines model for DoNotCallRemoveRequest.
+type DoNotCallRemoveRequest struct {
+	// Phone A number of the account's country (052-623-4567), or international with + or 00, read as imports read it.
+	Phone string `json:"phone"`
+
+	// Reason Why the number may be called again; kept in the audit log. Required.
+	Reason string `json:"reason"`
+}
+
+// DoNotCallRequest defines model for DoNotCallRequest.
+type DoNotCallRequest struct {
+	// Phone A number of the account's country (052-623-4567), or international with + or 00, read as imports read it.
+	Phone string `json:"phone"`
+
+	// Reason Why, as the register shows it; may be empty.
+	Reason *string `json:"reason,omitempty"`
 }
 
 // Error Every error of the API has this shape.
@@ -1423,6 +1485,36 @@ type AddCustomersParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// AllowContactParams defines parameters for AllowContact.
+type AllowContactParams struct {
+	// IdempotencyKey Makes the request safe to retry: a retry with the same key and the same request within a day gets the first answer (with Idempotent-Replayed: true) and changes nothing.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListDoNotCallParams defines parameters for ListDoNotCall.
+type ListDoNotCallParams struct {
+	// Phone Look one number up: a number of the account's country (052-623-4567) or international (+972526234567), read as imports read it. A number that cannot be read is a bad request (400).
+	Phone *string `form:"phone,omitempty" json:"phone,omitempty"`
+
+	// Limit Page size, 1 to 1000; default 50.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset How many to skip.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+}
+
+// AddDoNotCallParams defines parameters for AddDoNotCall.
+type AddDoNotCallParams struct {
+	// IdempotencyKey Makes the request safe to retry: a retry with the same key and the same request within a day gets the first answer (with Idempotent-Replayed: true) and changes nothing.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RemoveDoNotCallParams defines parameters for RemoveDoNotCall.
+type RemoveDoNotCallParams struct {
+	// IdempotencyKey Makes the request safe to retry: a retry with the same key and the same request within a day gets the first answer (with Idempotent-Replayed: true) and changes nothing.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListImportsParams defines parameters for ListImports.
 type ListImportsParams struct {
 	// Campaign Only this campaign's imports. An id the caller may not see (another account's, or a campaign an agent does not work) is not found (404).
@@ -1570,6 +1662,15 @@ type AddCustomersJSONRequestBody = BatchRequest
 
 // UpdateCustomerJSONRequestBody defines body for UpdateCustomer for application/json ContentType.
 type UpdateCustomerJSONRequestBody = CustomerUpdate
+
+// AllowContactJSONRequestBody defines body for AllowContact for application/json ContentType.
+type AllowContactJSONRequestBody = AllowContactRequest
+
+// AddDoNotCallJSONRequestBody defines body for AddDoNotCall for application/json ContentType.
+type AddDoNotCallJSONRequestBody = DoNotCallRequest
+
+// RemoveDoNotCallJSONRequestBody defines body for RemoveDoNotCall for application/json ContentType.
+type RemoveDoNotCallJSONRequestBody = DoNotCallRemoveRequest
 
 // CreateImportMultipartRequestBody defines body for CreateImport for multipart/form-data ContentType.
 type CreateImportMultipartRequestBody CreateImportMultipartBody
@@ -4369,6 +4470,67 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/customers/{id} (the `UpdateCustomer` operationId).
 	UpdateCustomer(ctx context.Context, id Id, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AllowContactWithBody Allow a customer to be called again
+	//
+	// Lifts a customer's do-not-call block, as the customer card's Allow contact again does: the contact-allowed date becomes now, newer than the register's request, and the change is audited with its reason. Other customers with the phone stay blocked. A customer in a do-not-call status moves to status_id, which is then required and must be a status of another kind. Admins and API tokens only (an agent's session gets 403). A customer neither blocked nor in a do-not-call status is refused (422).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/customers/{id}/allow-contact (the `AllowContact` operationId).
+	AllowContactWithBody(ctx context.Context, id Id, params *AllowContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AllowContact Allow a customer to be called again
+	//
+	// Lifts a customer's do-not-call block, as the customer card's Allow contact again does: the contact-allowed date becomes now, newer than the register's request, and the change is audited with its reason. Other customers with the phone stay blocked. A customer in a do-not-call status moves to status_id, which is then required and must be a status of another kind. Admins and API tokens only (an agent's session gets 403). A customer neither blocked nor in a do-not-call status is refused (422).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/customers/{id}/allow-contact (the `AllowContact` operationId).
+	AllowContact(ctx context.Context, id Id, params *AllowContactParams, body AllowContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDoNotCall List the do-not-call register
+	//
+	// The account's do-not-call register, newest request first. Admins and API tokens only (an agent's session gets 403).
+	//
+	// Corresponds with GET /api/do-not-call (the `ListDoNotCall` operationId).
+	ListDoNotCall(ctx context.Context, params *ListDoNotCallParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddDoNotCallWithBody Add a number to the do-not-call register
+	//
+	// Records a phone's request not to be called, as of now: every customer of the account with the number is blocked until they are allowed contact again. A number already on the register is renewed (its request date becomes now, its reason the one given). Audited. Admins and API tokens only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/do-not-call (the `AddDoNotCall` operationId).
+	AddDoNotCallWithBody(ctx context.Context, params *AddDoNotCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddDoNotCall Add a number to the do-not-call register
+	//
+	// Records a phone's request not to be called, as of now: every customer of the account with the number is blocked until they are allowed contact again. A number already on the register is renewed (its request date becomes now, its reason the one given). Audited. Admins and API tokens only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/do-not-call (the `AddDoNotCall` operationId).
+	AddDoNotCall(ctx context.Context, params *AddDoNotCallParams, body AddDoNotCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveDoNotCallWithBody Remove a number from the do-not-call register
+	//
+	// Takes a number off the register, with a reason kept in the audit log (and in the history of each customer it unblocks). Customers keep their statuses: one in a do-not-call status stays out of the work lists until its status changes, and is listed in in_do_not_call_status. A number that is not on the register is not found (404). Admins and API tokens only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/do-not-call/remove (the `RemoveDoNotCall` operationId).
+	RemoveDoNotCallWithBody(ctx context.Context, params *RemoveDoNotCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveDoNotCall Remove a number from the do-not-call register
+	//
+	// Takes a number off the register, with a reason kept in the audit log (and in the history of each customer it unblocks). Customers keep their statuses: one in a do-not-call status stays out of the work lists until its status changes, and is listed in in_do_not_call_status. A number that is not on the register is not found (404). Admins and API tokens only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/do-not-call/remove (the `RemoveDoNotCall` operationId).
+	RemoveDoNotCall(ctx context.Context, params *RemoveDoNotCallParams, body RemoveDoNotCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListImports List imports
 	//
 	// Corresponds with GET /api/imports (the `ListImports` operationId).
@@ -4686,6 +4848,137 @@ func (c *Client) UpdateCustomerWithBody(ctx context.Context, id Id, contentType 
 // Corresponds with PATCH /api/customers/{id} (the `UpdateCustomer` operationId).
 func (c *Client) UpdateCustomer(ctx context.Context, id Id, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCustomerRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AllowContactWithBody Allow a customer to be called again
+//
+// Lifts a customer's do-not-call block, as the customer card's Allow contact again does: the contact-allowed date becomes now, newer than the register's request, and the change is audited with its reason. Other customers with the phone stay blocked. A customer in a do-not-call status moves to status_id, which is then required and must be a status of another kind. Admins and API tokens only (an agent's session gets 403). A customer neither blocked nor in a do-not-call status is refused (422).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/customers/{id}/allow-contact (the `AllowContact` operationId).
+func (c *Client) AllowContactWithBody(ctx context.Context, id Id, params *AllowContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAllowContactRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AllowContact Allow a customer to be called again
+//
+// Lifts a customer's do-not-call block, as the customer card's Allow contact again does: the contact-allowed date becomes now, newer than the register's request, and the change is audited with its reason. Other customers with the phone stay blocked. A customer in a do-not-call status moves to status_id, which is then required and must be a status of another kind. Admins and API tokens only (an agent's session gets 403). A customer neither blocked nor in a do-not-call status is refused (422).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/customers/{id}/allow-contact (the `AllowContact` operationId).
+func (c *Client) AllowContact(ctx context.Context, id Id, params *AllowContactParams, body AllowContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAllowContactRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDoNotCall List the do-not-call register
+//
+// The account's do-not-call register, newest request first. Admins and API tokens only (an agent's session gets 403).
+//
+// Corresponds with GET /api/do-not-call (the `ListDoNotCall` operationId).
+func (c *Client) ListDoNotCall(ctx context.Context, params *ListDoNotCallParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDoNotCallRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddDoNotCallWithBody Add a number to the do-not-call register
+//
+// Records a phone's request not to be called, as of now: every customer of the account with the number is blocked until they are allowed contact again. A number already on the register is renewed (its request date becomes now, its reason the one given). Audited. Admins and API tokens only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/do-not-call (the `AddDoNotCall` operationId).
+func (c *Client) AddDoNotCallWithBody(ctx context.Context, params *AddDoNotCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddDoNotCallRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddDoNotCall Add a number to the do-not-call register
+//
+// Records a phone's request not to be called, as of now: every customer of the account with the number is blocked until they are allowed contact again. A number already on the register is renewed (its request date becomes now, its reason the one given). Audited. Admins and API tokens only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/do-not-call (the `AddDoNotCall` operationId).
+func (c *Client) AddDoNotCall(ctx context.Context, params *AddDoNotCallParams, body AddDoNotCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddDoNotCallRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveDoNotCallWithBody Remove a number from the do-not-call register
+//
+// Takes a number off the register, with a reason kept in the audit log (and in the history of each customer it unblocks). Customers keep their statuses: one in a do-not-call status stays out of the work lists until its status changes, and is listed in in_do_not_call_status. A number that is not on the register is not found (404). Admins and API tokens only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/do-not-call/remove (the `RemoveDoNotCall` operationId).
+func (c *Client) RemoveDoNotCallWithBody(ctx context.Context, params *RemoveDoNotCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveDoNotCallRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveDoNotCall Remove a number from the do-not-call register
+//
+// Takes a number off the register, with a reason kept in the audit log (and in the history of each customer it unblocks). Customers keep their statuses: one in a do-not-call status stays out of the work lists until its status changes, and is listed in in_do_not_call_status. A number that is not on the register is not found (404). Admins and API tokens only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/do-not-call/remove (the `RemoveDoNotCall` operationId).
+func (c *Client) RemoveDoNotCall(ctx context.Context, params *RemoveDoNotCallParams, body RemoveDoNotCallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveDoNotCallRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5560,6 +5853,256 @@ func NewUpdateCustomerRequestWithBody(server string, id Id, contentType string, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAllowContactRequest calls the generic AllowContact builder with application/json body
+func NewAllowContactRequest(server string, id Id, params *AllowContactParams, body AllowContactJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAllowContactRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewAllowContactRequestWithBody constructs an http.Request for the AllowContact method, with any body, and a specified content type
+func NewAllowContactRequestWithBody(server string, id Id, params *AllowContactParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/customers/%s/allow-contact", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListDoNotCallRequest constructs an http.Request for the ListDoNotCall method
+func NewListDoNotCallRequest(server string, params *ListDoNotCallParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/do-not-call")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Phone != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "phone", *params.Phone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddDoNotCallRequest calls the generic AddDoNotCall builder with application/json body
+func NewAddDoNotCallRequest(server string, params *AddDoNotCallParams, body AddDoNotCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddDoNotCallRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewAddDoNotCallRequestWithBody constructs an http.Request for the AddDoNotCall method, with any body, and a specified content type
+func NewAddDoNotCallRequestWithBody(server string, params *AddDoNotCallParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/do-not-call")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRemoveDoNotCallRequest calls the generic RemoveDoNotCall builder with application/json body
+func NewRemoveDoNotCallRequest(server string, params *RemoveDoNotCallParams, body RemoveDoNotCallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRemoveDoNotCallRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewRemoveDoNotCallRequestWithBody constructs an http.Request for the RemoveDoNotCall method, with any body, and a specified content type
+func NewRemoveDoNotCallRequestWithBody(server string, params *RemoveDoNotCallParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/do-not-call/remove")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -6537,6 +7080,69 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/customers/{id} (the `UpdateCustomer` operationId).
 	UpdateCustomerWithResponse(ctx context.Context, id Id, body UpdateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCustomerResponse, error)
+
+	// AllowContactWithBodyWithResponse Allow a customer to be called again
+	//
+	// Lifts a customer's do-not-call block, as the customer card's Allow contact again does: the contact-allowed date becomes now, newer than the register's request, and the change is audited with its reason. Other customers with the phone stay blocked. A customer in a do-not-call status moves to status_id, which is then required and must be a status of another kind. Admins and API tokens only (an agent's session gets 403). A customer neither blocked nor in a do-not-call status is refused (422).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/customers/{id}/allow-contact (the `AllowContact` operationId).
+	AllowContactWithBodyWithResponse(ctx context.Context, id Id, params *AllowContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AllowContactResponse, error)
+
+	// AllowContactWithResponse Allow a customer to be called again
+	//
+	// Lifts a customer's do-not-call block, as the customer card's Allow contact again does: the contact-allowed date becomes now, newer than the register's request, and the change is audited with its reason. Other customers with the phone stay blocked. A customer in a do-not-call status moves to status_id, which is then required and must be a status of another kind. Admins and API tokens only (an agent's session gets 403). A customer neither blocked nor in a do-not-call status is refused (422).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/customers/{id}/allow-contact (the `AllowContact` operationId).
+	AllowContactWithResponse(ctx context.Context, id Id, params *AllowContactParams, body AllowContactJSONRequestBody, reqEditors ...RequestEditorFn) (*AllowContactResponse, error)
+
+	// ListDoNotCallWithResponse List the do-not-call register
+	//
+	// The account's do-not-call register, newest request first. Admins and API tokens only (an agent's session gets 403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/do-not-call (the `ListDoNotCall` operationId).
+	ListDoNotCallWithResponse(ctx context.Context, params *ListDoNotCallParams, reqEditors ...RequestEditorFn) (*ListDoNotCallResponse, error)
+
+	// AddDoNotCallWithBodyWithResponse Add a number to the do-not-call register
+	//
+	// Records a phone's request not to be called, as of now: every customer of the account with the number is blocked until they are allowed contact again. A number already on the register is renewed (its request date becomes now, its reason the one given). Audited. Admins and API tokens only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/do-not-call (the `AddDoNotCall` operationId).
+	AddDoNotCallWithBodyWithResponse(ctx context.Context, params *AddDoNotCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddDoNotCallResponse, error)
+
+	// AddDoNotCallWithResponse Add a number to the do-not-call register
+	//
+	// Records a phone's request not to be called, as of now: every customer of the account with the number is blocked until they are allowed contact again. A number already on the register is renewed (its request date becomes now, its reason the one given). Audited. Admins and API tokens only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/do-not-call (the `AddDoNotCall` operationId).
+	AddDoNotCallWithResponse(ctx context.Context, params *AddDoNotCallParams, body AddDoNotCallJSONRequestBody, reqEditors ...RequestEditorFn) (*AddDoNotCallResponse, error)
+
+	// RemoveDoNotCallWithBodyWithResponse Remove a number from the do-not-call register
+	//
+	// Takes a number off the register, with a reason kept in the audit log (and in the history of each customer it unblocks). Customers keep their statuses: one in a do-not-call status stays out of the work lists until its status changes, and is listed in in_do_not_call_status. A number that is not on the register is not found (404). Admins and API tokens only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/do-not-call/remove (the `RemoveDoNotCall` operationId).
+	RemoveDoNotCallWithBodyWithResponse(ctx context.Context, params *RemoveDoNotCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveDoNotCallResponse, error)
+
+	// RemoveDoNotCallWithResponse Remove a number from the do-not-call register
+	//
+	// Takes a number off the register, with a reason kept in the audit log (and in the history of each customer it unblocks). Customers keep their statuses: one in a do-not-call status stays out of the work lists until its status changes, and is listed in in_do_not_call_status. A number that is not on the register is not found (404). Admins and API tokens only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/do-not-call/remove (the `RemoveDoNotCall` operationId).
+	RemoveDoNotCallWithResponse(ctx context.Context, params *RemoveDoNotCallParams, body RemoveDoNotCallJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveDoNotCallResponse, error)
 
 	// ListImportsWithResponse List imports
 	//
@@ -7526,6 +8132,429 @@ func (r UpdateCustomerResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AllowContactResponse200Headers the declared response headers of an HTTP 200 response for AllowContact
+type AllowContactResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// AllowContactResponse429Headers the declared response headers of an HTTP 429 response for AllowContact
+type AllowContactResponse429Headers struct {
+	RetryAfter *int
+}
+
+type AllowContactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Customer
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AllowContactResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AllowContactResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AllowContactResponse) GetJSON200() *Customer {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AllowContactResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AllowContactResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AllowContactResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AllowContactResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AllowContactResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AllowContactResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AllowContactResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AllowContactResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r AllowContactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AllowContactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AllowContactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AllowContactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListDoNotCallResponse429Headers the declared response headers of an HTTP 429 response for ListDoNotCall
+type ListDoNotCallResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListDoNotCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DoNotCallList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListDoNotCallResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDoNotCallResponse) GetJSON200() *DoNotCallList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDoNotCallResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDoNotCallResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListDoNotCallResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListDoNotCallResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDoNotCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDoNotCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDoNotCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDoNotCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddDoNotCallResponse200Headers the declared response headers of an HTTP 200 response for AddDoNotCall
+type AddDoNotCallResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// AddDoNotCallResponse201Headers the declared response headers of an HTTP 201 response for AddDoNotCall
+type AddDoNotCallResponse201Headers struct {
+	IdempotentReplayed *string
+}
+
+// AddDoNotCallResponse429Headers the declared response headers of an HTTP 429 response for AddDoNotCall
+type AddDoNotCallResponse429Headers struct {
+	RetryAfter *int
+}
+
+type AddDoNotCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DoNotCall
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *DoNotCall
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AddDoNotCallResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *AddDoNotCallResponse201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AddDoNotCallResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddDoNotCallResponse) GetJSON200() *DoNotCall {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddDoNotCallResponse) GetJSON201() *DoNotCall {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddDoNotCallResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddDoNotCallResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AddDoNotCallResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AddDoNotCallResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddDoNotCallResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AddDoNotCallResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AddDoNotCallResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AddDoNotCallResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r AddDoNotCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddDoNotCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddDoNotCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddDoNotCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RemoveDoNotCallResponse200Headers the declared response headers of an HTTP 200 response for RemoveDoNotCall
+type RemoveDoNotCallResponse200Headers struct {
+	IdempotentReplayed *string
+}
+
+// RemoveDoNotCallResponse429Headers the declared response headers of an HTTP 429 response for RemoveDoNotCall
+type RemoveDoNotCallResponse429Headers struct {
+	RetryAfter *int
+}
+
+type RemoveDoNotCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DoNotCallRemoval
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Invalid
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RemoveDoNotCallResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RemoveDoNotCallResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RemoveDoNotCallResponse) GetJSON200() *DoNotCallRemoval {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RemoveDoNotCallResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RemoveDoNotCallResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RemoveDoNotCallResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RemoveDoNotCallResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RemoveDoNotCallResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RemoveDoNotCallResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RemoveDoNotCallResponse) GetJSON422() *Invalid {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RemoveDoNotCallResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveDoNotCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveDoNotCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveDoNotCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveDoNotCallResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8941,6 +9970,111 @@ func (c *ClientWithResponses) UpdateCustomerWithResponse(ctx context.Context, id
 	return ParseUpdateCustomerResponse(rsp)
 }
 
+// AllowContactWithBodyWithResponse Allow a customer to be called again
+//
+// Lifts a customer's do-not-call block, as the customer card's Allow contact again does: the contact-allowed date becomes now, newer than the register's request, and the change is audited with its reason. Other customers with the phone stay blocked. A customer in a do-not-call status moves to status_id, which is then required and must be a status of another kind. Admins and API tokens only (an agent's session gets 403). A customer neither blocked nor in a do-not-call status is refused (422).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/customers/{id}/allow-contact (the `AllowContact` operationId).
+func (c *ClientWithResponses) AllowContactWithBodyWithResponse(ctx context.Context, id Id, params *AllowContactParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AllowContactResponse, error) {
+	rsp, err := c.AllowContactWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAllowContactResponse(rsp)
+}
+
+// AllowContactWithResponse Allow a customer to be called again
+//
+// Lifts a customer's do-not-call block, as the customer card's Allow contact again does: the contact-allowed date becomes now, newer than the register's request, and the change is audited with its reason. Other customers with the phone stay blocked. A customer in a do-not-call status moves to status_id, which is then required and must be a status of another kind. Admins and API tokens only (an agent's session gets 403). A customer neither blocked nor in a do-not-call status is refused (422).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/customers/{id}/allow-contact (the `AllowContact` operationId).
+func (c *ClientWithResponses) AllowContactWithResponse(ctx context.Context, id Id, params *AllowContactParams, body AllowContactJSONRequestBody, reqEditors ...RequestEditorFn) (*AllowContactResponse, error) {
+	rsp, err := c.AllowContact(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAllowContactResponse(rsp)
+}
+
+// ListDoNotCallWithResponse List the do-not-call register
+//
+// The account's do-not-call register, newest request first. Admins and API tokens only (an agent's session gets 403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/do-not-call (the `ListDoNotCall` operationId).
+func (c *ClientWithResponses) ListDoNotCallWithResponse(ctx context.Context, params *ListDoNotCallParams, reqEditors ...RequestEditorFn) (*ListDoNotCallResponse, error) {
+	rsp, err := c.ListDoNotCall(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDoNotCallResponse(rsp)
+}
+
+// AddDoNotCallWithBodyWithResponse Add a number to the do-not-call register
+//
+// Records a phone's request not to be called, as of now: every customer of the account with the number is blocked until they are allowed contact again. A number already on the register is renewed (its request date becomes now, its reason the one given). Audited. Admins and API tokens only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/do-not-call (the `AddDoNotCall` operationId).
+func (c *ClientWithResponses) AddDoNotCallWithBodyWithResponse(ctx context.Context, params *AddDoNotCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddDoNotCallResponse, error) {
+	rsp, err := c.AddDoNotCallWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddDoNotCallResponse(rsp)
+}
+
+// AddDoNotCallWithResponse Add a number to the do-not-call register
+//
+// Records a phone's request not to be called, as of now: every customer of the account with the number is blocked until they are allowed contact again. A number already on the register is renewed (its request date becomes now, its reason the one given). Audited. Admins and API tokens only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/do-not-call (the `AddDoNotCall` operationId).
+func (c *ClientWithResponses) AddDoNotCallWithResponse(ctx context.Context, params *AddDoNotCallParams, body AddDoNotCallJSONRequestBody, reqEditors ...RequestEditorFn) (*AddDoNotCallResponse, error) {
+	rsp, err := c.AddDoNotCall(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddDoNotCallResponse(rsp)
+}
+
+// RemoveDoNotCallWithBodyWithResponse Remove a number from the do-not-call register
+//
+// Takes a number off the register, with a reason kept in the audit log (and in the history of each customer it unblocks). Customers keep their statuses: one in a do-not-call status stays out of the work lists until its status changes, and is listed in in_do_not_call_status. A number that is not on the register is not found (404). Admins and API tokens only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/do-not-call/remove (the `RemoveDoNotCall` operationId).
+func (c *ClientWithResponses) RemoveDoNotCallWithBodyWithResponse(ctx context.Context, params *RemoveDoNotCallParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveDoNotCallResponse, error) {
+	rsp, err := c.RemoveDoNotCallWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveDoNotCallResponse(rsp)
+}
+
+// RemoveDoNotCallWithResponse Remove a number from the do-not-call register
+//
+// Takes a number off the register, with a reason kept in the audit log (and in the history of each customer it unblocks). Customers keep their statuses: one in a do-not-call status stays out of the work lists until its status changes, and is listed in in_do_not_call_status. A number that is not on the register is not found (404). Admins and API tokens only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/do-not-call/remove (the `RemoveDoNotCall` operationId).
+func (c *ClientWithResponses) RemoveDoNotCallWithResponse(ctx context.Context, params *RemoveDoNotCallParams, body RemoveDoNotCallJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveDoNotCallResponse, error) {
+	rsp, err := c.RemoveDoNotCall(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveDoNotCallResponse(rsp)
+}
+
 // ListImportsWithResponse List imports
 //
 // Returns a wrapper object for the known response body format(s).
@@ -9945,6 +11079,405 @@ func ParseUpdateCustomerResponse(rsp *http.Response) (*UpdateCustomerResponse, e
 	switch {
 	case rsp.StatusCode == 429:
 		var headers UpdateCustomerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAllowContactResponse parses an HTTP response from a AllowContactWithResponse call
+func ParseAllowContactResponse(rsp *http.Response) (*AllowContactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AllowContactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Customer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AllowContactResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers AllowContactResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListDoNotCallResponse parses an HTTP response from a ListDoNotCallWithResponse call
+func ParseListDoNotCallResponse(rsp *http.Response) (*ListDoNotCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDoNotCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DoNotCallList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListDoNotCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddDoNotCallResponse parses an HTTP response from a AddDoNotCallWithResponse call
+func ParseAddDoNotCallResponse(rsp *http.Response) (*AddDoNotCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddDoNotCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DoNotCall
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest DoNotCall
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AddDoNotCallResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers AddDoNotCallResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers AddDoNotCallResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRemoveDoNotCallResponse parses an HTTP response from a RemoveDoNotCallWithResponse call
+func ParseRemoveDoNotCallResponse(rsp *http.Response) (*RemoveDoNotCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveDoNotCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DoNotCallRemoval
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RemoveDoNotCallResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers RemoveDoNotCallResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
