@@ -34,6 +34,8 @@ Usage:
   callsheet campaign create|list  ...
   callsheet status   create|list  ...
   callsheet token    create       ...
+  callsheet dnc      add|remove|list --account A ...           the do-not-call register
+  callsheet customer allow-contact --account A --id N ...      let a blocked customer be called again
 
 Every command takes --db: a SQLite file (default ./callsheet.db, or
 $CALLSHEET_DB) or a postgres:// URL. Run "callsheet COMMAND -h" for its flags.
@@ -97,6 +99,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runExport(ctx, rest, stdout, stderr)
 	case "account", "user", "campaign", "status", "token":
 		return runAdmin(ctx, cmd, rest, stdout, stderr)
+	case "dnc":
+		return runDoNotCall(ctx, rest, stdout, stderr)
+	case "customer":
+		return runCustomer(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
