@@ -29,7 +29,7 @@ type DoNotCallService interface {
 	FindDoNotCalls(ctx context.Context, filter DoNotCallFilter) ([]*DoNotCall, int, error)
 
 	// AddDoNotCall records (or renews) a phone's request not to be called,
-	// as of now. Returns EINVALID.
+	// as of now. Admins only. Returns EINVALID, EFORBIDDEN.
 	AddDoNotCall(ctx context.Context, phone, reason string) (*DoNotCall, error)
 
 	// RemoveDoNotCall deletes a phone's entry from the register, so that

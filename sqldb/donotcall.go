@@ -58,7 +58,9 @@ func (s *DoNotCallService) FindDoNotCalls(ctx context.Context, f callsheet.DoNot
 
 // AddDoNotCall implements callsheet.DoNotCallService.
 func (s *DoNotCallService) AddDoNotCall(ctx context.Context, phone, reason string) (*callsheet.DoNotCall, error) {
-	a, err := actorOf(ctx)
+	// Agents put a phone on the register by giving a customer a
+	// do-not-call status; the register itself is the admins'.
+	a, err := adminOf(ctx)
 	if err != nil {
 		return nil, err
 	}

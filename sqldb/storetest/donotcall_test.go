@@ -155,6 +155,8 @@ func TestTakeBackDoNotCall(t *testing.T) {
 
 			_, err = dnc.RemoveDoNotCall(f.As(agent), phone, "mistake")
 			wantCode(t, err, callsheet.EFORBIDDEN)
+			_, err = dnc.AddDoNotCall(f.As(agent), "+972541110003", "asked")
+			wantCode(t, err, callsheet.EFORBIDDEN)
 			_, err = dnc.RemoveDoNotCall(f.AdminCtx, phone, "")
 			wantCode(t, err, callsheet.EINVALID)
 			_, err = dnc.RemoveDoNotCall(f.AdminCtx, "0541110002", "mistake")
