@@ -239,28 +239,28 @@ func (s ImportState) Finished() bool {
 // run, its counts. Jobs are persisted, so any server process can run one
 // and a restart neither loses nor doubles it.
 type ImportJob struct {
-	ID         int64             `json:"id"`
-	AccountID  int64             `json:"account_id"`
-	CampaignID int64             `json:"campaign_id"`
-	Source     string            `json:"source"` // file, api, cli
-	CreatedBy  string            `json:"created_by"`
-	UserID     int64             `json:"user_id,omitempty"`
-	TokenID    int64             `json:"token_id,omitempty"`
-	FileName   string            `json:"file_name,omitempty"`
-	FileSize   int64             `json:"file_size,omitempty"`
+	ID         int64  `json:"id"`
+	AccountID  int64  `json:"account_id"`
+	CampaignID int64  `json:"campaign_id"`
+	Source     string `json:"source"` // file, api, cli
+	CreatedBy  string `json:"created_by"`
+	UserID     int64  `json:"user_id,omitempty"`
+	TokenID    int64  `json:"token_id,omitempty"`
+	FileName   string `json:"file_name,omitempty"`
+	FileSize   int64  `json:"file_size,omitempty"`
 	// Worker is the worker that claimed the job for the run at hand, or
 	// "" for a job run where it was made. The run's last write, and a
 	// worker's record of how it ended, happen only while the job is still
 	// that worker's: a worker whose lease ran out and was taken over
 	// writes nothing.
-	Worker string `json:"-"`
-	Encoding   string            `json:"encoding,omitempty"` // "" or auto to detect
-	Sheet      string            `json:"sheet,omitempty"`
-	Mapping    map[string]string `json:"mapping"` // field -> column; custom fields by label
-	Options    ImportOptions     `json:"options"`
-	State      ImportState       `json:"state"`
-	Error      string            `json:"error,omitempty"`
-	Counts     ImportCounts      `json:"counts"`
+	Worker   string            `json:"-"`
+	Encoding string            `json:"encoding,omitempty"` // "" or auto to detect
+	Sheet    string            `json:"sheet,omitempty"`
+	Mapping  map[string]string `json:"mapping"` // field -> column; custom fields by label
+	Options  ImportOptions     `json:"options"`
+	State    ImportState       `json:"state"`
+	Error    string            `json:"error,omitempty"`
+	Counts   ImportCounts      `json:"counts"`
 	// Applied is false when the job wrote nothing: a dry run, invalid
 	// rows without the load-valid option, or agents refused.
 	Applied bool `json:"applied"`
@@ -276,10 +276,6 @@ type ImportJob struct {
 	// RemovedFrom sums Counts.RemovedElsewhere by the campaign the
 	// customers were (or, unapplied, would be) deleted from.
 	RemovedFrom []CampaignCount `json:"removed_from"`
-	// Single marks one customer given field by field (the API's add, a
-	// batch of one, the Add customer form), which the campaign's history
-	// sums by source and day (SingleAdds) rather than listing each.
-	Single bool `json:"-"`
 
 	RowsRead   int        `json:"rows_read"`
 	BytesRead  int64      `json:"bytes_read"`
@@ -305,15 +301,6 @@ type ImportJobFilter struct {
 	CampaignID *int64
 	State      *ImportState
 	Source     *string
-	// Single, when set, finds only single adds (true) or only files and
-	// batches (false).
-	Single  *bool
-	UserID  *int64 // made by this user; a pointer to zero: by none
-	TokenID *int64 // made through this API token; a pointer to zero: through none
-	// CreatedFrom and CreatedBefore bound when the jobs were made.
-	CreatedFrom, CreatedBefore *time.Time
-	// CustomerID finds the import that added the customer.
-	CustomerID *int64
 	Offset     int
 	Limit      int
 }
@@ -375,10 +362,6 @@ type ImportStore interface {
 	// FindImportJobs returns jobs, newest first, and their total.
 	FindImportJobs(ctx context.Context, filter ImportJobFilter) ([]*ImportJob, int, error)
 
-	// FindSingleAdds sums a campaign's single adds by day, source and maker
-	// (see SingleAdds).
-	FindSingleAdds(ctx context.Context, filter SingleAddsFilter) ([]*SingleAdds, error)
-
 	// OpenImportFile streams a job's file back.
 	OpenImportFile(ctx context.Context, jobID int64) (io.ReadCloser, error)
 
@@ -434,7 +417,26 @@ type ImportStore interface {
 
 	// SetCampaignMapping saves the mapping a campaign's import used.
 	SetCampaignMapping(ctx context.Context, campaignID int64, mapping map[string]string) error
+
+	// ImportAgain copies an import that wrote nothing, with its file, as
+	// a new queued import (see ImportAgainService).
+	ImportAgainService
 }
+
+// ReportReader says who reads a problem report, and so how it writes each
+// row's outcome.
+type ReportReader int
+
+// Report readers.
+const (
+	// ReportForPeople writes outcomes in people's words, as the pages do
+	// (Outcome.LabelFor the import's Applied): "Already here, skipped".
+	// The import page's download and the command line's --report.
+	ReportForPeople ReportReader = iota
+	// ReportForPrograms writes the outcome codes the API uses everywhere:
+	// skipped_existing.
+	ReportForPrograms
+)
 
 // FilePreview is what a file looks like to the importer: what was detected,
 // its columns, its first rows, and a suggested mapping.
@@ -472,9 +474,6 @@ type ImportService interface {
 	// FindImports lists jobs.
 	FindImports(ctx context.Context, filter ImportJobFilter) ([]*ImportJob, int, error)
 
-	// FindSingleAdds sums a campaign's single adds by day (see ImportStore).
-	FindSingleAdds(ctx context.Context, filter SingleAddsFilter) ([]*SingleAdds, error)
-
 	// FindImportProblems lists the rows not added or updated, blocked, or
 	// that removed customers elsewhere (see ImportStore).
 	FindImportProblems(ctx context.Context, id int64, offset, limit int) ([]RowResult, int, error)
@@ -482,9 +481,15 @@ type ImportService interface {
 	// FindImportRows lists every row's outcome (see ImportStore).
 	FindImportRows(ctx context.Context, id int64, offset, limit int) ([]RowResult, int, error)
 
-	// WriteProblemReport writes the rows not added or updated as CSV, in
-	// the file's own columns, with line and reason first.
-	WriteProblemReport(ctx context.Context, id int64, w io.Writer) error
+	// WriteProblemReport writes the rows not added or updated (those of
+	// FindImportProblems) as CSV, in the file's own columns, with line,
+	// outcome and reason first; the outcome as the report's reader wants
+	// it (see ReportReader).
+	WriteProblemReport(ctx context.Context, id int64, reader ReportReader, w io.Writer) error
+
+	// ImportAgain runs the stored file of an import that wrote nothing
+	// again, as a new import (see ImportAgainService).
+	ImportAgainService
 
 	// CancelImport stops a queued or running job.
 	CancelImport(ctx context.Context, id int64) (*ImportJob, error)

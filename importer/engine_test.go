@@ -85,7 +85,7 @@ func TestGoldenReports(t *testing.T) {
 				t.Fatal(err)
 			}
 			var report bytes.Buffer
-			if err := e.svc.WriteProblemReport(e.f.AdminCtx, job.ID, &report); err != nil {
+			if err := e.svc.WriteProblemReport(e.f.AdminCtx, job.ID, callsheet.ReportForPrograms, &report); err != nil {
 				t.Fatal(err)
 			}
 			var got bytes.Buffer

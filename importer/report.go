@@ -76,8 +76,10 @@ const problemPage = 5000
 // stored file again beside the job's problems, both in line order, so
 // memory holds one page of problems whatever the file's size. A row that
 // deleted customers of other campaigns (Move them here) names them, and
-// the campaigns, in its reason.
-func (s *Service) WriteProblemReport(ctx context.Context, id int64, w io.Writer) error {
+// the campaigns, in its reason. For people, outcomes are in the words of
+// the pages, as what happened or, for an import that wrote nothing, what
+// would have; for programs, the API's codes.
+func (s *Service) WriteProblemReport(ctx context.Context, id int64, reader callsheet.ReportReader, w io.Writer) error {
 	job, err := s.Store.FindImportJobByID(ctx, id)
 	if err != nil {
 		return err
@@ -106,19 +108,20 @@ func (s *Service) WriteProblemReport(ctx context.Context, id int64, w io.Writer)
 	if err := out.write(head); err != nil {
 		return err
 	}
+	people := reader == callsheet.ReportForPeople
 	row := func(p callsheet.RowResult, cells []string) error {
-		reason := p.Message
+		reason, outcome := p.Message, string(p.Outcome)
+		if people {
+			outcome = p.Outcome.LabelFor(job.Applied)
+		}
 		if p.Blocked && p.Outcome.Written() {
-			reason = "Added, but blocked: the customer asked not to be called."
-			if p.Outcome != callsheet.OutcomeAdded {
-				reason = "Blocked: the customer asked not to be called."
-			}
+			reason = blockedReason(p.Outcome, people && !job.Applied)
 			// The customers deleted elsewhere stay in the reason.
 			if m := callsheet.RemovalMessage(p.RemovedElsewhere); m != "" {
 				reason += " " + m
 			}
 		}
-		return out.write(append([]string{strconv.Itoa(p.Line), string(p.Outcome), reason}, cells...))
+		return out.write(append([]string{strconv.Itoa(p.Line), outcome, reason}, cells...))
 	}
 	if table != nil {
 		for {
@@ -180,6 +183,20 @@ func (s *Service) WriteProblemReport(ctx context.Context, id int64, w io.Writer)
 		}
 		probs.next()
 	}
+}
+
+// blockedReason is the reason of a row written, or that would have been
+// (would), and left blocked by do-not-call.
+func blockedReason(o callsheet.Outcome, would bool) string {
+	switch {
+	case o == callsheet.OutcomeAdded && would:
+		return "Would be added, but blocked: the customer asked not to be called."
+	case o == callsheet.OutcomeAdded:
+		return "Added, but blocked: the customer asked not to be called."
+	case would:
+		return "Would be blocked: the customer asked not to be called."
+	}
+	return "Blocked: the customer asked not to be called."
 }
 
 // problemCursor walks a job's problems page by page.

@@ -39,7 +39,7 @@ func TestFileRemovalsAndAgents(t *testing.T) {
 			t.Errorf("removed from %+v", res.RemovedFrom)
 		}
 		var report bytes.Buffer
-		if err := e.svc.WriteProblemReport(e.f.AdminCtx, job.ID, &report); err != nil {
+		if err := e.svc.WriteProblemReport(e.f.AdminCtx, job.ID, callsheet.ReportForPrograms, &report); err != nil {
 			t.Fatal(err)
 		}
 		recs, err := csv.NewReader(&report).ReadAll()

@@ -251,7 +251,7 @@ func (s *Server) handleAPIImportProblemsCSV(w http.ResponseWriter, r *http.Reque
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="import-`+strconv.FormatInt(id, 10)+`-problems.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	if err := s.Imports.WriteProblemReport(r.Context(), id, w); err != nil {
+	if err := s.Imports.WriteProblemReport(r.Context(), id, callsheet.ReportForPrograms, w); err != nil {
 		// The answer has started; all that is left is to log it.
 		s.logIfInternal(r, err)
 	}

@@ -139,7 +139,7 @@ func TestBrowserImportWizard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"line,outcome,reason,Name,Phone,Agent,Follow-up,Notes", "4,invalid,", "Bad Phone,050-123-4567", "5,duplicate_in_file,The phone is a duplicate of line 2.", "6,invalid,"} {
+	for _, want := range []string{"line,outcome,reason,Name,Phone,Agent,Follow-up,Notes", "4,Invalid,", "Bad Phone,050-123-4567", "5,Duplicate in the file,The phone is a duplicate of line 2.", "6,Invalid,"} {
 		if !strings.Contains(csv, want) {
 			t.Errorf("the downloaded report lacks %q:\n%s", want, csv)
 		}

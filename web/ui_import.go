@@ -557,14 +557,9 @@ func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) {
 // ones: the stored file runs again, as a new import with the same mapping
 // and options and "load the valid rows", with no upload.
 func (s *Server) importAgain(w http.ResponseWriter, r *http.Request, job *callsheet.ImportJob) {
-	again, ok := s.Imports.(callsheet.ImportAgainService)
-	if !ok {
-		s.renderError(w, r, callsheet.Errorf(callsheet.EINTERNAL, "This server cannot run an import again; upload the file again."))
-		return
-	}
 	opts := job.Options
 	opts.DryRun, opts.LoadValid = false, true
-	next, err := again.ImportAgain(r.Context(), job.ID, opts)
+	next, err := s.Imports.ImportAgain(r.Context(), job.ID, opts)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -649,7 +644,7 @@ func (s *Server) handleImportProblemsCSV(w http.ResponseWriter, r *http.Request)
 	w.Write([]byte("\ufeff"))
 	// The file's cells are balanced as they go out (see bidiCSV).
 	out := newBidiCSV(w)
-	err := s.Imports.WriteProblemReport(r.Context(), job.ID, out)
+	err := s.Imports.WriteProblemReport(r.Context(), job.ID, callsheet.ReportForPeople, out)
 	if err == nil {
 		err = out.Close()
 	}
