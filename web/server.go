@@ -163,6 +163,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /campaigns/{id}/import", s.admin(s.handleImportForm))
 	m.HandleFunc("POST /campaigns/{id}/import", s.admin(s.handleImportUpload))
 	m.HandleFunc("GET /campaigns/{id}/export.csv", s.admin(s.handleCampaignExport))
+	m.HandleFunc("GET /campaigns/{id}/adds", s.admin(s.handleCampaignAdds))
 	m.HandleFunc("GET /campaigns/{id}/customers/new", s.user(s.handleAddCustomerForm))
 	m.HandleFunc("POST /campaigns/{id}/customers/new", s.user(s.handleAddCustomer))
 	m.HandleFunc("GET /imports/{id}", s.admin(s.handleImportJob))

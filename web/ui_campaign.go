@@ -2,8 +2,11 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/callsheet/callsheet"
 )
@@ -82,7 +85,9 @@ type campaignPage struct {
 	Total     int
 	Filter    campaignFilter
 	Pager     pager
-	Imports   []*callsheet.ImportJob
+	// History is the campaign's imports for admins: files and batches,
+	// and the single adds summed by day.
+	History []historyLine
 	*lookups
 }
 
@@ -151,7 +156,232 @@ func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &campaignPage{Campaign: c, Customers: list, Counts: counts, Total: total, Filter: cf, Pager: pg, lookups: l}
 	if sessionFrom(r).User.Role == callsheet.RoleAdmin {
-		d.Imports = s.importHistory(r, id)
+		d.History = s.campaignHistory(r, id)
 	}
 	s.render(w, r, http.StatusOK, "campaign", &page{Title: c.Name, Nav: "campaigns", Data: d})
+}
+
+// historyLine is one line of a campaign's import history: an import of a
+// file or a batch (Job), or a day's single adds one way, by one maker
+// (Singles).
+type historyLine struct {
+	Job     *callsheet.ImportJob
+	Singles *addsLine
+	when    time.Time
+}
+
+// addsLine is a day's single adds as the history shows them:
+// "API · site token · 1,214 customers today".
+type addsLine struct {
+	*callsheet.SingleAdds
+	Way  string // how they came in, in words
+	By   string // the token's or user's name
+	When string // today, yesterday, on 29-11-2026
+	Link string // the list of those adds
+}
+
+// Entries of the history, and how far back it sums single adds.
+const (
+	historyImports = 10
+	historyDays    = 30
+)
+
+// campaignHistory lists the campaign's latest files and batches and its
+// single adds of the last days, newest first. A site sending leads one
+// at a time makes one line a day, not one per lead. The history is a
+// courtesy of the page: if it cannot be read, the page shows none.
+func (s *Server) campaignHistory(r *http.Request, campaignID int64) []historyLine {
+	ctx := r.Context()
+	batches := false
+	jobs, _, err := s.Imports.FindImports(ctx, callsheet.ImportJobFilter{CampaignID: &campaignID, Single: &batches, Limit: historyImports})
+	if err != nil {
+		return nil
+	}
+	var out []historyLine
+	for _, j := range jobs {
+		out = append(out, historyLine{Job: j, when: j.CreatedAt})
+	}
+	loc := sessionFrom(r).Account.Location()
+	now := time.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	adds, err := s.Imports.FindSingleAdds(ctx, callsheet.SingleAddsFilter{CampaignID: campaignID, Location: loc,
+		From: today.AddDate(0, 0, 1-historyDays), Before: today.AddDate(0, 0, 1)})
+	if err != nil {
+		return nil
+	}
+	names := s.tokenNames(r)
+	for i, a := range adds {
+		if i == historyImports {
+			break
+		}
+		out = append(out, historyLine{Singles: newAddsLine(campaignID, a, names, today), when: a.Last})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].when.After(out[j].when) })
+	return out
+}
+
+// tokenNames returns the names of the account's API tokens by id, to
+// name the token single adds came through as it is called now.
+func (s *Server) tokenNames(r *http.Request) map[int64]string {
+	names := map[int64]string{}
+	if toks, err := s.Tokens.FindAPITokens(r.Context()); err == nil {
+		for _, t := range toks {
+			names[t.ID] = t.Name
+		}
+	}
+	return names
+}
+
+// newAddsLine words a day's single adds; today is the account's today.
+func newAddsLine(campaignID int64, a *callsheet.SingleAdds, tokens map[int64]string, today time.Time) *addsLine {
+	l := &addsLine{SingleAdds: a, Way: sourceWords(a.Source), By: a.CreatedBy}
+	if a.TokenID != 0 && tokens[a.TokenID] != "" {
+		l.By = tokens[a.TokenID]
+	}
+	switch {
+	case a.Day.Equal(today):
+		l.When = "today"
+	case a.Day.Equal(today.AddDate(0, 0, -1)):
+		l.When = "yesterday"
+	default:
+		l.When = "on " + a.Day.Format("02-01-2006")
+	}
+	q := url.Values{"day": {a.Day.Format("2006-01-02")}, "source": {a.Source}}
+	if a.TokenID != 0 {
+		q.Set("token", itoa(a.TokenID))
+	} else {
+		q.Set("user", itoa(a.UserID))
+	}
+	l.Link = "/campaigns/" + itoa(campaignID) + "/adds?" + q.Encode()
+	return l
+}
+
+// sourceWords names the way single adds came in.
+func sourceWords(source string) string {
+	switch source {
+	case "api":
+		return "API"
+	case "form":
+		return "Add customer form"
+	}
+	return source
+}
+
+// campaignAddsPage lists the single adds of one history line, each with
+// its customer and what became of it.
+type campaignAddsPage struct {
+	Campaign *callsheet.Campaign
+	Line     *addsLine
+	Adds     []singleAdd
+	Pager    pager
+}
+
+// singleAdd is one add of the list: its job, and its one row's outcome
+// and customer, if the customer is still there.
+type singleAdd struct {
+	Job      *callsheet.ImportJob
+	Outcome  string
+	Message  string
+	Customer *callsheet.Customer
+}
+
+const addsPerPage = 50
+
+// handleCampaignAdds lists the single adds behind a line of the
+// campaign's history: one day (of the account's zone), one way in, one
+// token or user. Each links to its import, where it can be undone.
+func (s *Server) handleCampaignAdds(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	c, ok := s.pathCampaign(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	loc := sessionFrom(r).Account.Location()
+	day, err := time.ParseInLocation("2006-01-02", q.Get("day"), loc)
+	if err != nil {
+		s.renderError(w, r, callsheet.Errorf(callsheet.EINVALID, "The day must be written YYYY-MM-DD, not %q.", q.Get("day")))
+		return
+	}
+	source := q.Get("source")
+	single := true
+	next := day.AddDate(0, 0, 1)
+	f := callsheet.ImportJobFilter{CampaignID: &c.ID, Single: &single, Source: &source, CreatedFrom: &day, CreatedBefore: &next,
+		Limit: addsPerPage, Offset: (pageOf(r) - 1) * addsPerPage}
+	a := &callsheet.SingleAdds{Day: day, Source: source}
+	if v, err := strconv.ParseInt(q.Get("token"), 10, 64); err == nil && v > 0 {
+		a.TokenID, f.TokenID = v, &v
+	} else if v, err := strconv.ParseInt(q.Get("user"), 10, 64); err == nil && v >= 0 {
+		var none int64
+		a.UserID, f.UserID, f.TokenID = v, &v, &none
+	} else {
+		s.renderError(w, r, callsheet.Errorf(callsheet.EINVALID, "Say whose adds to list: a token or a user."))
+		return
+	}
+	jobs, total, err := s.Imports.FindImports(ctx, f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	a.Adds = total
+	if len(jobs) > 0 {
+		a.CreatedBy = jobs[0].CreatedBy
+	}
+	now := time.Now().In(loc)
+	d := &campaignAddsPage{Campaign: c, Line: newAddsLine(c.ID, a, s.tokenNames(r), time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)),
+		Pager: newPager(r, total, addsPerPage)}
+	for _, j := range jobs {
+		d.Adds = append(d.Adds, s.singleAdd(r, j))
+	}
+	s.render(w, r, http.StatusOK, "campaign_adds", &page{Title: d.Line.Way + " · " + d.Line.By + " · " + day.Format("02-01-2006"), Nav: "campaigns", Data: d})
+}
+
+// singleAdd finds what became of a single add's one row, and its customer.
+func (s *Server) singleAdd(r *http.Request, j *callsheet.ImportJob) singleAdd {
+	a := singleAdd{Job: j}
+	switch j.State {
+	case callsheet.ImportUndone:
+		a.Outcome = "Undone"
+		return a
+	case callsheet.ImportFailed, callsheet.ImportCancelled:
+		a.Outcome, a.Message = "Nothing written", j.Error
+		return a
+	case callsheet.ImportDone:
+	default:
+		a.Outcome = "Running"
+		return a
+	}
+	a.Outcome = countsOutcome(j.Counts).LabelFor(j.Applied)
+	if !j.Applied && j.Refused != "" {
+		a.Message = j.Refused
+	}
+	rows, _, err := s.Imports.FindImportRows(r.Context(), j.ID, 0, 1)
+	if err != nil || len(rows) == 0 {
+		return a // its customer is no longer there
+	}
+	a.Outcome = rows[0].Outcome.LabelFor(j.Applied)
+	if rows[0].Message != "" {
+		a.Message = rows[0].Message
+	}
+	if rows[0].CustomerID != 0 {
+		if c, err := s.Customers.FindCustomerByID(r.Context(), rows[0].CustomerID); err == nil {
+			a.Customer = c
+		}
+	}
+	return a
+}
+
+// countsOutcome is the one outcome a single add's counts hold.
+func countsOutcome(c callsheet.ImportCounts) callsheet.Outcome {
+	for _, o := range []struct {
+		n   int
+		out callsheet.Outcome
+	}{{c.Added, callsheet.OutcomeAdded}, {c.Moved, callsheet.OutcomeMoved}, {c.Updated, callsheet.OutcomeUpdated},
+		{c.Reset, callsheet.OutcomeReset}, {c.SkippedExisting, callsheet.OutcomeSkippedExisting},
+		{c.SkippedOtherCampaign, callsheet.OutcomeSkippedOtherCampaign}, {c.Invalid, callsheet.OutcomeInvalid}} {
+		if o.n > 0 {
+			return o.out
+		}
+	}
+	return ""
 }

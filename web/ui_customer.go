@@ -14,6 +14,9 @@ type customerPage struct {
 	Customer *callsheet.Customer
 	Campaign *callsheet.Campaign
 	History  []*callsheet.AuditEvent // for admins
+	// Added is the import that added the customer (a file, a batch or a
+	// single add), for admins; nil if it was made otherwise.
+	Added *callsheet.ImportJob
 	// ConfirmDoNotCall asks, in the form, before the chosen do-not-call
 	// status puts the phone on the register.
 	ConfirmDoNotCall *callsheet.Status
@@ -72,6 +75,26 @@ func (p *customerPage) InitialStatusID() int64 {
 	return 0
 }
 
+// AddedHow says how the import that added the customer brought it in.
+func (p *customerPage) AddedHow() string {
+	j := p.Added
+	switch {
+	case j == nil:
+		return ""
+	case j.Single && j.Source == "form":
+		return "Added with the Add customer form"
+	case j.Single:
+		return "Added through the " + sourceWords(j.Source)
+	case j.FileName != "" && j.Source == "cli":
+		return "Added by importing " + j.FileName + " from the command line"
+	case j.FileName != "" && j.Source == "api":
+		return "Added by importing " + j.FileName + " through the API"
+	case j.FileName != "":
+		return "Added by importing " + j.FileName
+	}
+	return "Added through the " + sourceWords(j.Source) + ", in a batch of " + strconv.Itoa(j.Counts.Total)
+}
+
 // Reason returns the reason an audit event gives, if any.
 func (p *customerPage) Reason(e *callsheet.AuditEvent) string {
 	var d struct {
@@ -126,6 +149,11 @@ func (s *Server) renderCustomer(w http.ResponseWriter, r *http.Request, status i
 	if sessionFrom(r).User.Role == callsheet.RoleAdmin {
 		kind := "customer"
 		d.History, _, _ = s.Audit.FindAuditEvents(r.Context(), callsheet.AuditFilter{ObjectType: &kind, ObjectID: &c.ID, Limit: 20})
+		// Imports write no audit event per customer: the card's history
+		// ends with the import that added it, single add or file.
+		if jobs, _, err := s.Imports.FindImports(r.Context(), callsheet.ImportJobFilter{CustomerID: &c.ID, Limit: 1}); err == nil && len(jobs) > 0 {
+			d.Added = jobs[0]
+		}
 		if c.Blocked {
 			if err := s.loadRegister(r, d); err != nil {
 				s.renderError(w, r, err)

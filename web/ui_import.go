@@ -690,13 +690,3 @@ func downloadName(s string) string {
 	}
 	return b.String()
 }
-
-// importHistory is a campaign's imports for its page.
-func (s *Server) importHistory(r *http.Request, campaignID int64) []*callsheet.ImportJob {
-	src := "file"
-	jobs, _, err := s.Imports.FindImports(r.Context(), callsheet.ImportJobFilter{CampaignID: &campaignID, Source: &src, Limit: 10})
-	if err != nil {
-		return nil
-	}
-	return jobs // newest first, as the store lists them
-}
