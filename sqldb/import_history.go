@@ -15,8 +15,9 @@ import (
 // SQL by day, way in, maker, state and counts; a single add's counts are
 // one outcome, so a day holds a handful of distinct counts however many
 // adds it had, and those are summed here. Days are cut at the zone's
-// midnights, computed here and given as parameters, so both engines agree
-// and summer time moves them as it should.
+// midnights by the zone's offsets, worked out here and given as
+// parameters, so both engines agree and summer time moves them as it
+// should.
 func (s *ImportStore) FindSingleAdds(ctx context.Context, f callsheet.SingleAddsFilter) ([]*callsheet.SingleAdds, error) {
 	a, err := adminOf(ctx)
 	if err != nil {
@@ -29,32 +30,25 @@ func (s *ImportStore) FindSingleAdds(ctx context.Context, f callsheet.SingleAdds
 	if !f.Before.After(f.From) {
 		return nil, callsheet.Errorf(callsheet.EINVALID, "The span of days must end after it starts.")
 	}
-	// bounds[i] starts day i; day i ends where day i+1 starts, the last
-	// one at Before.
-	y, m, d := f.From.In(loc).Date()
-	bounds := []time.Time{f.From}
-	days := []time.Time{time.Date(y, m, d, 0, 0, 0, 0, loc)}
-	for i := 1; ; i++ {
-		next := time.Date(y, m, d+i, 0, 0, 0, 0, loc)
-		if !next.Before(f.Before) {
-			break
-		}
-		if len(bounds) >= callsheet.MaxSingleAddsDays {
-			return nil, callsheet.Errorf(callsheet.EINVALID, "Single adds are summed over at most %d days at once.", callsheet.MaxSingleAddsDays)
-		}
-		bounds, days = append(bounds, next), append(days, next)
+	if f.Before.Sub(f.From) > callsheet.MaxSingleAddsDays*24*time.Hour {
+		return nil, callsheet.Errorf(callsheet.EINVALID, "Single adds are summed over at most %d days at once.", callsheet.MaxSingleAddsDays)
 	}
-	// The day's number is written out, the instants are parameters.
+	// A day is told by arithmetic: while the zone keeps one offset from
+	// UTC, an instant's local day is (instant + offset) / one day, counted
+	// from 1970-01-01. The span is cut where the offset changes (summer
+	// time), each part with its own; the cuts and offsets are parameters.
 	var day strings.Builder
 	var args []any
 	day.WriteString("CASE")
-	for i := range bounds {
-		end := f.Before
-		if i+1 < len(bounds) {
-			end = bounds[i+1]
+	for t := f.From; t.Before(f.Before); {
+		_, off := t.In(loc).Zone()
+		_, end := t.In(loc).ZoneBounds()
+		if end.IsZero() || end.After(f.Before) {
+			end = f.Before
 		}
-		day.WriteString(" WHEN created_at < ? THEN " + strconv.Itoa(i))
-		args = append(args, micros(end))
+		day.WriteString(" WHEN created_at < ? THEN (created_at + ?) / 86400000000")
+		args = append(args, micros(end), int64(off)*1e6)
+		t = end
 	}
 	day.WriteString(" END") // the WHERE keeps every add within the span
 	args = append(args, a.AccountID, f.CampaignID, micros(f.From), micros(f.Before))
@@ -67,7 +61,7 @@ func (s *ImportStore) FindSingleAdds(ctx context.Context, f callsheet.SingleAdds
 	}
 	defer rows.Close()
 	type key struct {
-		day         int
+		day         int64 // days since 1970-01-01, in the zone
 		source      string
 		user, token int64
 	}
@@ -85,7 +79,8 @@ func (s *ImportStore) FindSingleAdds(ctx context.Context, f callsheet.SingleAdds
 		}
 		l := lines[k]
 		if l == nil {
-			l = &callsheet.SingleAdds{Day: days[k.day], Source: k.source, UserID: k.user, TokenID: k.token}
+			y, m, d := time.Unix(k.day*86400, 0).UTC().Date()
+			l = &callsheet.SingleAdds{Day: time.Date(y, m, d, 0, 0, 0, 0, loc), Source: k.source, UserID: k.user, TokenID: k.token}
 			lines[k], written[k] = l, map[string]int{}
 		}
 		// The name is the latest group's: a token renamed during the day

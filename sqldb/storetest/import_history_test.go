@@ -144,6 +144,29 @@ func TestSingleAdds(t *testing.T) {
 			}
 		})
 
+		t.Run("summer time", func(t *testing.T) {
+			// Israel's clocks go back from 02:00 to 01:00 on 25-10-2026:
+			// UTC+3 before, UTC+2 after.
+			autumn := f.Campaign(t, "Autumn")
+			for i, at := range []time.Time{
+				time.Date(2026, 10, 24, 23, 30, 0, 0, loc), time.Date(2026, 10, 25, 0, 30, 0, 0, loc),
+				time.Date(2026, 10, 25, 23, 30, 0, 0, loc), time.Date(2026, 10, 26, 0, 10, 0, 0, loc),
+			} {
+				db.Now = func() time.Time { return at }
+				add(site, "api", autumn.ID, &callsheet.ImportRow{Phone: phone(1000 + i), Name: "Autumn lead"})
+			}
+			got, err := store.FindSingleAdds(f.AdminCtx, callsheet.SingleAddsFilter{CampaignID: autumn.ID, Location: loc,
+				From: time.Date(2026, 10, 24, 0, 0, 0, 0, loc), Before: time.Date(2026, 10, 27, 0, 0, 0, 0, loc)})
+			must(t, err)
+			var days []string
+			for _, l := range got {
+				days = append(days, fmt.Sprintf("%s:%d", l.Day.Format("02-01 15:04 -0700"), l.Adds))
+			}
+			if want := "26-10 00:00 +0200:1 25-10 00:00 +0300:2 24-10 00:00 +0300:1"; strings.Join(days, " ") != want {
+				t.Fatalf("days %v, want %s", days, want)
+			}
+		})
+
 		t.Run("the import that added a customer", func(t *testing.T) {
 			cs, _, err := sqldb.NewCustomerService(db).FindCustomers(f.AdminCtx, callsheet.CustomerFilter{Phone: ptr(phone(42)), Limit: 1})
 			must(t, err)
@@ -184,4 +207,62 @@ func TestSingleAdds(t *testing.T) {
 			wantCode(t, err, callsheet.EINVALID)
 		})
 	})
+}
+
+// BenchmarkSingleAdds measures the campaign page's history over a site
+// that sent 2,000 leads a day for 30 days (60,000 single adds), with the
+// campaign's ten files older than all of them: the 30 days summed, and
+// the ten files found past the adds.
+func BenchmarkSingleAdds(b *testing.B) {
+	for _, engine := range storetest.Engines {
+		b.Run(engine, func(b *testing.B) {
+			db := storetest.MustOpenDB(b, engine)
+			f := storetest.NewFixture(b, db, "bench")
+			camp := f.Campaign(b, "Leads")
+			store := sqldb.NewImportStore(db)
+			for i := 0; i < 10; i++ {
+				job := &callsheet.ImportJob{CampaignID: camp.ID, Source: "file", FileName: "leads.csv", State: callsheet.ImportDraft}
+				if err := store.CreateImportJob(f.AdminCtx, job, strings.NewReader("name,phone\n")); err != nil {
+					b.Fatal(err)
+				}
+			}
+			const adds, days = 60000, 30
+			end := time.Now()
+			start := end.AddDate(0, 0, -days)
+			q := `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+				INSERT INTO import_jobs (account_id, campaign_id, source, created_by, token_id, state, counts, applied, rows_read, created_at, single)
+				SELECT ?, ?, 'api', 'API token site', 1, 'done',
+					CASE WHEN i % 20 = 0 THEN '{"total":1,"skipped_existing":1}' ELSE '{"total":1,"added":1}' END,
+					TRUE, 1, CAST(? AS BIGINT) + CAST(i AS BIGINT) * CAST(? AS BIGINT), TRUE FROM n`
+			if db.Engine() == "postgres" {
+				for i := 1; strings.Contains(q, "?"); i++ {
+					q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
+				}
+			}
+			if _, err := db.SQL().Exec(q, adds, f.Account.ID, camp.ID, start.UnixMicro(), end.Sub(start).Microseconds()/adds); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.SQL().Exec(`ANALYZE`); err != nil {
+				b.Fatal(err)
+			}
+			loc := f.Account.Location()
+			b.Run("days", func(b *testing.B) {
+				for b.Loop() {
+					got, err := store.FindSingleAdds(f.AdminCtx, callsheet.SingleAddsFilter{CampaignID: camp.ID, Location: loc,
+						From: end.AddDate(0, 0, -days), Before: end.Add(time.Second)})
+					if err != nil || len(got) < days {
+						b.Fatalf("%d lines, %v", len(got), err)
+					}
+				}
+			})
+			b.Run("files", func(b *testing.B) {
+				for b.Loop() {
+					jobs, _, err := store.FindImportJobs(f.AdminCtx, callsheet.ImportJobFilter{CampaignID: &camp.ID, Single: ptr(false), Limit: 10})
+					if err != nil || len(jobs) != 10 {
+						b.Fatalf("%d jobs, %v", len(jobs), err)
+					}
+				}
+			})
+		})
+	}
 }
