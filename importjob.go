@@ -276,6 +276,10 @@ type ImportJob struct {
 	// RemovedFrom sums Counts.RemovedElsewhere by the campaign the
 	// customers were (or, unapplied, would be) deleted from.
 	RemovedFrom []CampaignCount `json:"removed_from"`
+	// Single marks one customer given field by field (the API's add, a
+	// batch of one, the Add customer form), which the campaign's history
+	// sums by source and day (SingleAdds) rather than listing each.
+	Single bool `json:"-"`
 
 	RowsRead   int        `json:"rows_read"`
 	BytesRead  int64      `json:"bytes_read"`
@@ -301,6 +305,15 @@ type ImportJobFilter struct {
 	CampaignID *int64
 	State      *ImportState
 	Source     *string
+	// Single, when set, finds only single adds (true) or only files and
+	// batches (false).
+	Single  *bool
+	UserID  *int64 // made by this user; a pointer to zero: by none
+	TokenID *int64 // made through this API token; a pointer to zero: through none
+	// CreatedFrom and CreatedBefore bound when the jobs were made.
+	CreatedFrom, CreatedBefore *time.Time
+	// CustomerID finds the import that added the customer.
+	CustomerID *int64
 	Offset     int
 	Limit      int
 }
@@ -361,6 +374,10 @@ type ImportStore interface {
 
 	// FindImportJobs returns jobs, newest first, and their total.
 	FindImportJobs(ctx context.Context, filter ImportJobFilter) ([]*ImportJob, int, error)
+
+	// FindSingleAdds sums a campaign's single adds by day, source and maker
+	// (see SingleAdds).
+	FindSingleAdds(ctx context.Context, filter SingleAddsFilter) ([]*SingleAdds, error)
 
 	// OpenImportFile streams a job's file back.
 	OpenImportFile(ctx context.Context, jobID int64) (io.ReadCloser, error)
@@ -473,6 +490,9 @@ type ImportService interface {
 
 	// FindImports lists jobs.
 	FindImports(ctx context.Context, filter ImportJobFilter) ([]*ImportJob, int, error)
+
+	// FindSingleAdds sums a campaign's single adds by day (see ImportStore).
+	FindSingleAdds(ctx context.Context, filter SingleAddsFilter) ([]*SingleAdds, error)
 
 	// FindImportProblems lists the rows not added or updated, blocked, or
 	// that removed customers elsewhere (see ImportStore).
