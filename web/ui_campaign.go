@@ -189,7 +189,7 @@ const (
 // campaignHistory lists the campaign's latest files and batches and its
 // single adds of the last days, newest first. A site sending leads one
 // at a time makes one line a day, not one per lead. The history is a
-// courtesy of the page: if it cannot be read, the page shows none.
+// courtesy of the page: what cannot be read is left out.
 func (s *Server) campaignHistory(r *http.Request, campaignID int64) []historyLine {
 	ctx := r.Context()
 	batches := false
@@ -207,7 +207,8 @@ func (s *Server) campaignHistory(r *http.Request, campaignID int64) []historyLin
 	adds, err := s.Imports.FindSingleAdds(ctx, callsheet.SingleAddsFilter{CampaignID: campaignID, Location: loc,
 		From: today.AddDate(0, 0, 1-historyDays), Before: today.AddDate(0, 0, 1)})
 	if err != nil {
-		return nil
+		s.Logger.Error("single adds", "campaign", campaignID, "err", err)
+		return out // the files and batches, at least
 	}
 	names := s.tokenNames(r)
 	for i, a := range adds {
