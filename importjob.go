@@ -268,6 +268,11 @@ type ImportJob struct {
 	// (for a dry run: why the import would write nothing if it ran); it is
 	// empty when the import writes, or would.
 	Refused string `json:"refused,omitempty"`
+	// UnmatchedColumns are the columns of the file no field of the
+	// mapping takes, in the file's order: the columns the import leaves
+	// out. The run (or preview) records them from the file's header; nil
+	// until then, and for imports without a file.
+	UnmatchedColumns []string `json:"unmatched_columns"`
 	// AgentsOutside are the agents the rows give customers who do not
 	// work the campaign, from the run (or dry run); AgentsGranted those
 	// the import gave the campaign (Agents grant, applied).
@@ -325,15 +330,16 @@ type ImportSource interface {
 	Next() (*ImportRow, error)
 }
 
-// ImportResult is what applying an import did. Refused, AgentsOutside,
-// AgentsGranted and RemovedFrom are as on ImportJob.
+// ImportResult is what applying an import did. Refused, UnmatchedColumns,
+// AgentsOutside, AgentsGranted and RemovedFrom are as on ImportJob.
 type ImportResult struct {
-	Counts        ImportCounts    `json:"counts"`
-	Applied       bool            `json:"applied"`
-	Refused       string          `json:"refused,omitempty"`
-	AgentsOutside []ImportAgent   `json:"agents_outside"`
-	AgentsGranted []ImportAgent   `json:"agents_granted"`
-	RemovedFrom   []CampaignCount `json:"removed_from"`
+	Counts           ImportCounts    `json:"counts"`
+	Applied          bool            `json:"applied"`
+	Refused          string          `json:"refused,omitempty"`
+	UnmatchedColumns []string        `json:"unmatched_columns"`
+	AgentsOutside    []ImportAgent   `json:"agents_outside"`
+	AgentsGranted    []ImportAgent   `json:"agents_granted"`
+	RemovedFrom      []CampaignCount `json:"removed_from"`
 	// Rows holds every row's result when the caller asked for them (the
 	// API's batches); file jobs keep only the problem rows, in the store.
 	Rows []RowResult `json:"rows,omitempty"`

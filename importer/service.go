@@ -339,6 +339,9 @@ func (s *Service) run(ctx context.Context, job *callsheet.ImportJob, rj *running
 	if err != nil {
 		return nil, err
 	}
+	// The run records the columns it leaves out, for the report, the API
+	// and the command line (see callsheet.ImportJob.UnmatchedColumns).
+	job.UnmatchedColumns = UnmatchedColumns(table.Header(), job.Mapping)
 	src := &tableSource{table: table, mapper: mapper, rows: &rj.rows}
 	defer src.close()
 	return s.Store.RunImport(ctx, job, src, false)

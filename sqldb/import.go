@@ -39,15 +39,16 @@ func (s *ImportStore) ConcurrentWriters() bool { return s.db.dialect.concurrentW
 
 const importJobColumns = `id, account_id, campaign_id, source, created_by, COALESCE(user_id, 0), COALESCE(token_id, 0), file_name, file_size,
 	encoding, sheet, mapping, options, state, error, counts, applied, rows_read, bytes_read, attempts, created_at, started_at, finished_at, undone_at,
-	agents_outside, agents_granted, removed_from, single`
+	agents_outside, agents_granted, removed_from, single, unmatched_columns`
 
 func scanImportJob(sc interface{ Scan(...any) error }, j *callsheet.ImportJob, extra ...any) error {
 	var mapping, options, counts, state, outside, granted, removedFrom string
 	var created int64
 	var started, finished, undone sql.NullInt64
+	var unmatched sql.NullString
 	dest := append([]any{&j.ID, &j.AccountID, &j.CampaignID, &j.Source, &j.CreatedBy, &j.UserID, &j.TokenID, &j.FileName, &j.FileSize,
 		&j.Encoding, &j.Sheet, &mapping, &options, &state, &j.Error, &counts, &j.Applied, &j.RowsRead, &j.BytesRead, &j.Attempts,
-		&created, &started, &finished, &undone, &outside, &granted, &removedFrom, &j.Single}, extra...)
+		&created, &started, &finished, &undone, &outside, &granted, &removedFrom, &j.Single, &unmatched}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return err
 	}
@@ -59,6 +60,11 @@ func scanImportJob(sc interface{ Scan(...any) error }, j *callsheet.ImportJob, e
 	json.Unmarshal([]byte(outside), &j.AgentsOutside)
 	json.Unmarshal([]byte(granted), &j.AgentsGranted)
 	json.Unmarshal([]byte(removedFrom), &j.RemovedFrom)
+	if unmatched.Valid {
+		// Not known (NULL) stays nil; known and none is an empty list.
+		j.UnmatchedColumns = []string{}
+		json.Unmarshal([]byte(unmatched.String), &j.UnmatchedColumns)
+	}
 	if j.State == callsheet.ImportDone && !j.Applied {
 		// Options stored before the agents option existed mean its default.
 		o := j.Options
@@ -73,6 +79,14 @@ func scanImportJob(sc interface{ Scan(...any) error }, j *callsheet.ImportJob, e
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// nullJSON is a list as JSON, or NULL for a nil list: not known.
+func nullJSON(list []string) any {
+	if list == nil {
+		return nil
+	}
+	return mustJSON(list)
 }
 
 // CreateImportJob implements callsheet.ImportStore.
@@ -207,7 +221,7 @@ func (s *ImportStore) UpdateImportJob(ctx context.Context, id int64, upd callshe
 		}
 		if _, err := tx.exec(ctx, `UPDATE import_jobs SET mapping = ?, options = ?, encoding = ?, sheet = ?, state = ?, counts = '{}',
 			applied = FALSE, finished_at = NULL, rows_read = 0, bytes_read = 0, error = '', agents_outside = '[]', agents_granted = '[]',
-			removed_from = '[]' WHERE id = ? AND account_id = ?`,
+			removed_from = '[]', unmatched_columns = NULL WHERE id = ? AND account_id = ?`,
 			mustJSON(job.Mapping), mustJSON(job.Options), job.Encoding, job.Sheet, string(state), id, a.AccountID); err != nil {
 			return err
 		}

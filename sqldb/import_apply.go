@@ -225,7 +225,7 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 		return nil, err
 	}
 	r.phase("record problems")
-	res := &callsheet.ImportResult{Counts: r.counts, Applied: applied, Refused: refused,
+	res := &callsheet.ImportResult{Counts: r.counts, Applied: applied, Refused: refused, UnmatchedColumns: job.UnmatchedColumns,
 		AgentsOutside: r.outside, AgentsGranted: r.granted, RemovedFrom: r.removedFrom}
 	if r.collect {
 		rows, err := r.results(ctx, applied)
@@ -241,9 +241,10 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 	// worker whose lease ran out while it worked, and whose job another
 	// worker took over, rolls back here, so one job never applies twice.
 	fenced, err := tx.exec(ctx, `UPDATE import_jobs SET state = 'done', counts = ?, applied = ?, finished_at = ?, worker = '', lease_until = NULL,
-		error = '', rows_read = ?, bytes_read = file_size, agents_outside = ?, agents_granted = ?, removed_from = ? WHERE id = ? AND account_id = ? AND worker = ?`,
+		error = '', rows_read = ?, bytes_read = file_size, agents_outside = ?, agents_granted = ?, removed_from = ?, unmatched_columns = ?
+		WHERE id = ? AND account_id = ? AND worker = ?`,
 		mustJSON(r.counts), applied, micros(tx.now), r.counts.Total, mustJSON(r.outside), mustJSON(r.granted), mustJSON(r.removedFrom),
-		job.ID, r.a.AccountID, job.Worker)
+		nullJSON(job.UnmatchedColumns), job.ID, r.a.AccountID, job.Worker)
 	if err != nil {
 		return nil, err
 	}

@@ -506,10 +506,13 @@ func (s *Server) renderImportJob(w http.ResponseWriter, r *http.Request, job *ca
 		d.Problems, d.Pager = probs, newPager(r, total, problemsPerPage)
 	}
 	if job.State == callsheet.ImportDone || job.State == callsheet.ImportUndone {
-		// The preview and the report repeat the columns left out. The
-		// file's header is read again; once the file is purged it is not
-		// known, and nothing is said.
-		if pv, err := s.Imports.PreviewFile(ctx, job.ID); err == nil && len(pv.Header) > 0 {
+		// The preview and the report repeat the columns left out, as the
+		// run recorded them. An import run before they were recorded has
+		// its file's header read again; once that file is purged they are
+		// not known, and nothing is said.
+		if job.UnmatchedColumns != nil {
+			d.Header, d.NotImported = true, job.UnmatchedColumns
+		} else if pv, err := s.Imports.PreviewFile(ctx, job.ID); err == nil && len(pv.Header) > 0 {
 			d.Header, d.NotImported = true, callsheet.UnmatchedColumns(pv.Header, job.Mapping)
 		}
 	}

@@ -158,11 +158,14 @@ type importJSON struct {
 	AgentsOutside []callsheet.ImportAgent   `json:"agents_outside"`
 	AgentsGranted []callsheet.ImportAgent   `json:"agents_granted"`
 	RemovedFrom   []callsheet.CampaignCount `json:"removed_from"`
+	// UnmatchedColumns are the file's columns no field takes.
+	UnmatchedColumns []string `json:"unmatched_columns"`
 }
 
 func newImportJSON(jobID int64, res *callsheet.ImportResult) importJSON {
 	out := importJSON{ImportCounts: res.Counts, JobID: jobID, Applied: res.Applied, Refused: res.Refused,
-		AgentsOutside: res.AgentsOutside, AgentsGranted: res.AgentsGranted, RemovedFrom: res.RemovedFrom}
+		AgentsOutside: res.AgentsOutside, AgentsGranted: res.AgentsGranted, RemovedFrom: res.RemovedFrom,
+		UnmatchedColumns: res.UnmatchedColumns}
 	for _, l := range []*[]callsheet.ImportAgent{&out.AgentsOutside, &out.AgentsGranted} {
 		if *l == nil {
 			*l = []callsheet.ImportAgent{}
@@ -170,6 +173,9 @@ func newImportJSON(jobID int64, res *callsheet.ImportResult) importJSON {
 	}
 	if out.RemovedFrom == nil {
 		out.RemovedFrom = []callsheet.CampaignCount{}
+	}
+	if out.UnmatchedColumns == nil {
+		out.UnmatchedColumns = []string{}
 	}
 	return out
 }
@@ -279,6 +285,13 @@ func printCounts(w io.Writer, jobID int64, res *callsheet.ImportResult, agents c
 	}
 	for _, cc := range res.RemovedFrom {
 		fmt.Fprintf(w, "    from %s: %s\n", cc.Name, callsheet.Count(cc.Customers, "customer", "customers"))
+	}
+	if len(res.UnmatchedColumns) > 0 {
+		verb := "Not imported"
+		if !res.Applied {
+			verb = "Would not be imported"
+		}
+		fmt.Fprintf(w, "%s (no field takes them): %s\n", verb, strings.Join(res.UnmatchedColumns, ", "))
 	}
 	granted := map[int64]bool{}
 	for _, a := range res.AgentsGranted {

@@ -927,7 +927,10 @@ type Import struct {
 	State     ImportState `json:"state"`
 	TokenId   *int64      `json:"token_id,omitempty"`
 	UndoneAt  *time.Time  `json:"undone_at,omitempty"`
-	UserId    *int64      `json:"user_id,omitempty"`
+
+	// UnmatchedColumns The column headers of the file that no field of the mapping takes, in the file's order: the columns the import leaves out (empty when every column is imported). Recorded when the import runs or is previewed, and kept after the file is purged; null until the import has read its file, and for customers added through the API.
+	UnmatchedColumns *[]string `json:"unmatched_columns"`
+	UserId           *int64    `json:"user_id,omitempty"`
 }
 
 // ImportState defines model for Import.State.
