@@ -97,7 +97,13 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 // wizard's previews and imports finish.
 func wizardServer(t *testing.T) (*httptest.Server, *sqldb.DB, web.Services) {
 	t.Helper()
-	db := storetest.MustOpenDB(t, "sqlite")
+	return wizardServerOn(t, storetest.MustOpenDB(t, "sqlite"))
+}
+
+// wizardServerOn is wizardServer on a database of the caller's choosing,
+// for the tests that run on both engines.
+func wizardServerOn(t *testing.T, db *sqldb.DB) (*httptest.Server, *sqldb.DB, web.Services) {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := app.Services(db, logger)
 	imp := app.Importer(svc)

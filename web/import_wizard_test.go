@@ -35,13 +35,15 @@ func (a *browserApp) notWiderThanScreen(ctx context.Context, what string) {
 // TestBrowserImportHebrewFile drives a Hebrew file through the wizard: its
 // agent column סוכן is matched to the agent, the columns no field takes
 // are listed, one is made a custom field and one left out there, the
-// preview and report say which column was not imported, and after the
-// import the agent finds her customers in her work list.
+// preview and report say which column was not imported, the preview names
+// the agent, who does not work the campaign, with her customers and the
+// default (give her the campaign), and after the import she finds her
+// customers in her work list.
 func TestBrowserImportHebrewFile(t *testing.T) {
 	a := newBrowserApp(t)
 	f := storetest.NewFixture(t, a.db, "acme")
 	camp := f.Campaign(t, "אביב")
-	dana := f.Agent(t, "דנה לוי", false, camp.ID)
+	dana := f.Agent(t, "דנה לוי", false) // she does not work אביב yet
 
 	var b strings.Builder
 	b.WriteString("שם פרטי,שם משפחה,טלפון נייד,סוכן,עיר,תקציב,הערות\n")
@@ -96,8 +98,17 @@ func TestBrowserImportHebrewFile(t *testing.T) {
 	a.waitText(ctx, `#counts`, "Would add")
 	a.waitText(ctx, `[data-count="added"]`, "3")
 	a.waitText(ctx, `#not-imported`, "Would not be imported: תקציב")
-	// TODO(issue 8, item 3): the preview lists the agents the import would
-	// give this campaign; check Dana is not among them, as she works it.
+	// Dana does not work the campaign: the preview names her with her
+	// customers, and the default gives her the campaign.
+	a.waitText(ctx, `#agents-outside`, "דנה לוי does not work this campaign: 2 customers; importing gives them the campaign")
+	if grant, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#agents-outside input[name=agents][value=grant]').checked`)); err != nil || !grant {
+		t.Errorf("the preview does not tick Give them the campaign (%v)", err)
+	}
+	// Choosing another option says what it would do instead, and back.
+	a.run(ctx, "choose unassign", chromedp.Click(chromedp.CSS(`#agents-outside input[value=unassign]`)))
+	a.waitText(ctx, `#agents-outside`, "2 customers; importing leaves those customers unassigned")
+	a.run(ctx, "choose grant", chromedp.Click(chromedp.CSS(`#agents-outside input[value=grant]`)))
+	a.waitText(ctx, `#agents-outside`, "2 customers; importing gives them the campaign")
 	a.shot(ctx, "3-preview")
 	fields, err := a.services.CustomFields.FindCustomFields(f.AdminCtx)
 	if err != nil || len(fields) != 1 || fields[0].Label != "עיר" || fields[0].Type != callsheet.FieldText {
@@ -109,6 +120,7 @@ func TestBrowserImportHebrewFile(t *testing.T) {
 	a.waitText(ctx, `#counts`, "Added")
 	a.waitText(ctx, `[data-count="added"]`, "3")
 	a.waitText(ctx, `#not-imported`, "Not imported: תקציב")
+	a.waitText(ctx, `#agents-outside`, "Gave דנה לוי the campaign: 2 customers")
 	a.shot(ctx, "4-report")
 	cs, _, err := a.services.Customers.FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID})
 	if err != nil || len(cs) != 3 {
@@ -127,6 +139,9 @@ func TestBrowserImportHebrewFile(t *testing.T) {
 		}
 	}
 
+	if u, err := a.services.Users.FindUserByID(f.AdminCtx, dana.ID); err != nil || !u.WorksCampaign(camp.ID) {
+		t.Fatalf("Dana was not given the campaign: %+v %v", u, err)
+	}
 	// Dana sees her two customers in her work list.
 	actx := a.browser()
 	a.login(actx, dana.Login, storetest.Password)
@@ -218,4 +233,73 @@ func TestBrowserRefusedImportLoadedAgain(t *testing.T) {
 	a.waitText(ctx, `#imports tbody tr:nth-child(2)`, "Refused: nothing written")
 	a.waitText(ctx, `#imports tbody tr:nth-child(2)`, "would add 2")
 	a.shot(ctx, "4-history")
+}
+
+// TestBrowserRefusedForAgentLoadedUnassigned: an import refused because
+// its rows give customers to an agent who does not work the campaign
+// (agents refuse, chosen on the first step) says so, not that rows are
+// invalid, and "Load the rows" with "leave those customers unassigned"
+// loads them from the file already uploaded, without the agent and
+// without giving her the campaign.
+func TestBrowserRefusedForAgentLoadedUnassigned(t *testing.T) {
+	a := newBrowserApp(t)
+	f := storetest.NewFixture(t, a.db, "acme")
+	camp := f.Campaign(t, "Spring")
+	noa := f.Agent(t, "Noa Cohen", false)
+
+	content := "Name,Phone,Agent\nAvi,052-623-4567,Noa Cohen\nRina,054-765-4321,Noa Cohen\nTal,053-222-3333,\n"
+	file := filepath.Join(t.TempDir(), "leads.csv")
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := a.browser()
+	a.login(ctx, f.Admin.Login, storetest.Password)
+	a.run(ctx, "upload",
+		chromedp.Navigate(fmt.Sprintf("%s/campaigns/%d/import", a.url, camp.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`#file`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{file}),
+		chromedp.Click(chromedp.CSS(`input[name=agents][value=refuse]`)),
+		chromedp.Submit(chromedp.CSS(`#file`)),
+		chromedp.WaitVisible(chromedp.CSS(`#mapping`)),
+	)
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#map_agent`))); v != "Agent" {
+		t.Fatalf("agent matched to %q", v)
+	}
+	a.run(ctx, "to the preview", chromedp.Submit(chromedp.CSS(`#map_phone`)))
+	a.waitText(ctx, `#would-refuse`, "nothing will be written: Noa Cohen does not work this campaign: 2 customers.")
+	a.waitText(ctx, `#agents-outside`, "Noa Cohen does not work this campaign: 2 customers; the import will be refused")
+
+	a.run(ctx, "import", chromedp.Click(chromedp.CSS(`#import-now`)), chromedp.WaitVisible(chromedp.CSS(`#refused`)))
+	a.waitText(ctx, `h2`, "Nothing was written")
+	a.waitText(ctx, `#refused`, "Noa Cohen does not work this campaign: 2 customers. Give them the campaign, or leave those customers unassigned.")
+	a.waitText(ctx, `#load-other-rows`, "Load the 3 rows")
+	if text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main").innerText`)); strings.Contains(text, "invalid, so") {
+		t.Errorf("the page blames invalid rows:\n%s", text)
+	}
+	a.run(ctx, "phone width", chromedp.EmulateViewport(390, 900))
+	a.notWiderThanScreen(ctx, "the page refused for an agent")
+	a.shot(ctx, "1-refused-for-agent-390")
+	a.run(ctx, "desktop", chromedp.EmulateViewport(1280, 900))
+	if _, n, _ := a.services.Customers.FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID}); n != 0 {
+		t.Fatalf("the refused import wrote %d customers", n)
+	}
+
+	a.run(ctx, "leave them unassigned", chromedp.Click(chromedp.CSS(`#agents-outside input[value=unassign]`)))
+	a.run(ctx, "load the rows", chromedp.Click(chromedp.CSS(`#load-other-rows`)), chromedp.WaitVisible(chromedp.CSS(`#undo`)))
+	a.waitText(ctx, `h2`, "Done")
+	a.waitText(ctx, `[data-count="added"]`, "3")
+	a.waitText(ctx, `#agents-outside`, "Noa Cohen does not work this campaign: 2 customers; left unassigned")
+	a.shot(ctx, "2-loaded-unassigned")
+	cs, n, err := a.services.Customers.FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID})
+	if err != nil || n != 3 {
+		t.Fatalf("%d customers after loading the rows (%v), want 3", n, err)
+	}
+	for _, c := range cs {
+		if c.AgentID != 0 {
+			t.Errorf("customer %s has agent %d, want none", c.Name, c.AgentID)
+		}
+	}
+	if u, err := a.services.Users.FindUserByID(f.AdminCtx, noa.ID); err != nil || u.WorksCampaign(camp.ID) {
+		t.Errorf("Noa was given the campaign under unassign: %+v %v", u, err)
+	}
 }

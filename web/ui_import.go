@@ -3,10 +3,13 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/callsheet/callsheet"
 )
@@ -36,7 +39,33 @@ type importOptionsView struct {
 	Statuses []*callsheet.Status
 	Options  callsheet.ImportOptions
 	Unique   any
+	Agents   []agentChoice
 	Country  string
+}
+
+// agentChoice is one agents option as the wizard offers it: the rule's
+// Why, its first clause as the choice's name and the rest, a sentence of
+// its own, as its hint.
+type agentChoice struct {
+	Value       callsheet.AgentsMode
+	Label, Hint string
+}
+
+// agentChoices are the agents options of the modes given, or of every
+// mode, in the order of callsheet.AgentRules.
+func agentChoices(only ...callsheet.AgentsMode) []agentChoice {
+	var out []agentChoice
+	for _, r := range callsheet.AgentRules {
+		if len(only) > 0 && !slices.Contains(only, r.Mode) {
+			continue
+		}
+		label, hint, _ := strings.Cut(r.Why, ": ")
+		if c, size := utf8.DecodeRuneInString(hint); size > 0 {
+			hint = string(unicode.ToUpper(c)) + hint[size:]
+		}
+		out = append(out, agentChoice{Value: r.Mode, Label: label, Hint: hint})
+	}
+	return out
 }
 
 // optionsView prepares the options block of the wizard.
@@ -48,7 +77,11 @@ func (s *Server) optionsView(r *http.Request, opts callsheet.ImportOptions) (imp
 	if opts.Unique == "" {
 		opts.Unique = callsheet.UniqueAny
 	}
-	return importOptionsView{Statuses: sts, Options: opts, Unique: uniqueChoices, Country: sessionFrom(r).Account.Country}, nil
+	if opts.Agents == "" {
+		opts.Agents = callsheet.AgentsGrant
+	}
+	return importOptionsView{Statuses: sts, Options: opts, Unique: uniqueChoices, Agents: agentChoices(),
+		Country: sessionFrom(r).Account.Country}, nil
 }
 
 func (s *Server) handleImportForm(w http.ResponseWriter, r *http.Request) {
@@ -83,6 +116,7 @@ func wizardOptions(r *http.Request) callsheet.ImportOptions {
 		Reset:                r.FormValue("reset") == "on",
 		Unique:               callsheet.UniqueMode(r.FormValue("unique")),
 		LoadValid:            r.FormValue("load_valid") == "on",
+		Agents:               callsheet.AgentsMode(r.FormValue("agents")),
 	}
 	o.StatusID, _ = strconv.ParseInt(r.FormValue("status"), 10, 64)
 	return o
@@ -446,9 +480,13 @@ type importPage struct {
 	Undo     *callsheet.UndoResult
 	Status   string // the upload's status name
 	// NotImported are the columns of the file no field takes; Header
-	// tells whether the file's columns could be read at all.
+	// tells whether the file's columns are known at all.
 	NotImported []string
 	Header      bool
+	// AgentChoices are the agents options the preview may still change;
+	// AgainChoices those a refused import may be loaded again with.
+	AgentChoices []agentChoice
+	AgainChoices []agentChoice
 }
 
 // Busy reports whether the job is still to run or running.
@@ -456,8 +494,8 @@ func (p *importPage) Busy() bool {
 	return p.Job.State == callsheet.ImportQueued || p.Job.State == callsheet.ImportRunning
 }
 
-// Refused reports whether the import ran but wrote nothing because of its
-// invalid rows (not a preview).
+// Refused reports whether the import ran but wrote nothing (not a
+// preview): Job.Refused says why.
 func (p *importPage) Refused() bool {
 	return p.Job.State == callsheet.ImportDone && !p.Job.Applied && !p.Preview
 }
@@ -466,9 +504,102 @@ func (p *importPage) Refused() bool {
 // would load.
 func (p *importPage) OtherRows() int { return p.Job.Counts.Total - p.Job.Counts.Invalid }
 
+// LoadAgain reports whether the refused import's rows may be loaded from
+// the file already uploaded: there are rows to load, and the file is kept.
+func (p *importPage) LoadAgain() bool {
+	return p.Refused() && p.OtherRows() > 0 && p.Job.MayRunAgain()
+}
+
+// AgainMode is the agents option "Load the other rows" offers first: the
+// import's own, unless it is the one that refused it.
+func (p *importPage) AgainMode() callsheet.AgentsMode {
+	if m := p.Job.Options.Agents; m.Valid() && !m.Rule().Refuses {
+		return m
+	}
+	return callsheet.AgentsGrant
+}
+
+// AgentsMode is the import's agents option, its default when not set.
+func (p *importPage) AgentsMode() callsheet.AgentsMode { return p.Job.Options.Agents.Rule().Mode }
+
+// AgentLine is an agent outside the campaign as the page lists it: "Gave
+// Dana Levi the campaign: 2 customers" once the import gave it, otherwise
+// callsheet.ImportAgent.Message and what the import did or does about
+// them (AgentFate). The name is isolated, so that a Hebrew name does not
+// turn the English around it.
+func (p *importPage) AgentLine(a callsheet.ImportAgent) template.HTML {
+	name := "<bdi>" + template.HTMLEscapeString(a.Name) + "</bdi>"
+	if p.granted(a) {
+		return template.HTML("Gave " + name + " the campaign: " + template.HTMLEscapeString(callsheet.Count(a.Customers, "customer", "customers")))
+	}
+	line := name + template.HTMLEscapeString(strings.TrimPrefix(a.Message(), a.Name))
+	if fate := p.AgentFate(a); fate != "" {
+		line += `; <span class="agent-fate">` + template.HTMLEscapeString(fate) + "</span>"
+	}
+	return template.HTML(line)
+}
+
+// granted reports whether the import gave the agent the campaign.
+func (p *importPage) granted(a callsheet.ImportAgent) bool {
+	return slices.ContainsFunc(p.Job.AgentsGranted, func(g callsheet.ImportAgent) bool { return g.ID == a.ID })
+}
+
+// AgentFate says what the import did, or does under the option chosen,
+// about an agent outside the campaign it did not give the campaign; ""
+// when the page says it otherwise (a refusal says why in Job.Refused).
+func (p *importPage) AgentFate(a callsheet.ImportAgent) string {
+	j := p.Job
+	rule := j.Options.Agents.Rule()
+	switch {
+	case j.Applied && !rule.Assigns:
+		return "left unassigned"
+	case j.Applied:
+		return "" // given the campaign otherwise while the import ran
+	case p.Preview:
+		return agentFuture(rule.Mode)
+	case rule.Grants:
+		return "the import would have given them the campaign"
+	case !rule.Refuses:
+		return "the import would have left those customers unassigned"
+	}
+	return ""
+}
+
+// agentFuture says what importing does about an agent outside the
+// campaign under an agents option; the preview's script shows the one of
+// the option ticked.
+func agentFuture(m callsheet.AgentsMode) string {
+	switch r := m.Rule(); {
+	case r.Grants:
+		return "importing gives them the campaign"
+	case r.Refuses:
+		return "the import will be refused: nothing will be written"
+	}
+	return "importing leaves those customers unassigned"
+}
+
+// AgentFutures gives the preview's script what each option does.
+func (p *importPage) AgentFutures() string {
+	m := map[callsheet.AgentsMode]string{}
+	for _, r := range callsheet.AgentRules {
+		m[r.Mode] = agentFuture(r.Mode)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// CampaignName is the name of a campaign customers were removed from, or
+// its number once it is deleted.
+func (p *importPage) CampaignName(c callsheet.CampaignCount) string {
+	if c.Name == "" {
+		return "campaign " + itoa(c.ID)
+	}
+	return c.Name
+}
+
 // Label is an outcome in people's words: as what happened for an import
 // that wrote its rows, as what would have happened for one that did not
-// (a preview, or one refused for its invalid rows).
+// (a preview, or one refused).
 func (p *importPage) Label(o callsheet.Outcome) string { return o.LabelFor(p.Job.Applied) }
 
 const problemsPerPage = 50
@@ -493,7 +624,9 @@ func (s *Server) renderImportJob(w http.ResponseWriter, r *http.Request, job *ca
 		return
 	}
 	d := &importPage{Job: job, Campaign: camp, Undo: undo, Percent: percent(job),
-		Preview: job.State == callsheet.ImportDone && job.Options.DryRun && !job.Applied}
+		Preview:      job.State == callsheet.ImportDone && job.Options.DryRun && !job.Applied,
+		AgentChoices: agentChoices(),
+		AgainChoices: agentChoices(callsheet.AgentsGrant, callsheet.AgentsUnassign)}
 	if st, err := s.Statuses.FindStatusByID(ctx, job.Options.StatusID); err == nil {
 		d.Status = st.Name
 	}
@@ -549,6 +682,10 @@ func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("load_valid") == "on" {
 		opts.LoadValid = true
 	}
+	// The preview may change what becomes of agents outside the campaign.
+	if v := r.PostFormValue("agents"); v != "" {
+		opts.Agents = callsheet.AgentsMode(v)
+	}
 	if _, err := s.Imports.UpdateImport(r.Context(), job.ID, callsheet.ImportJobUpdate{Options: &opts, Queue: true}); err != nil {
 		s.renderError(w, r, err)
 		return
@@ -556,18 +693,29 @@ func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/imports/"+itoa(job.ID), http.StatusSeeOther)
 }
 
-// importAgain loads the valid rows of an import refused for its invalid
-// ones: the stored file runs again, as a new import with the same mapping
-// and options and "load the valid rows", with no upload.
+// importAgain loads the rows of a refused import: the stored file runs
+// again, as a new import with the same mapping and options, with no
+// upload. Its valid rows are loaded; an import refused for its agents is
+// loaded with the agents option chosen on the page (grant or unassign),
+// grant if none was.
 func (s *Server) importAgain(w http.ResponseWriter, r *http.Request, job *callsheet.ImportJob) {
 	opts := job.Options
 	opts.DryRun, opts.LoadValid = false, true
+	if v := callsheet.AgentsMode(r.PostFormValue("agents")); v != "" {
+		opts.Agents = v
+	} else if opts.Agents.Rule().Refuses && len(job.AgentsOutside) > 0 {
+		opts.Agents = callsheet.AgentsGrant
+	}
 	next, err := s.Imports.ImportAgain(r.Context(), job.ID, opts)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	redirect(w, r, "/imports/"+itoa(next.ID), "Loading the other rows of "+job.FileName+", from the file already uploaded.")
+	what := "the other rows"
+	if job.Counts.Invalid == 0 {
+		what = "the rows"
+	}
+	redirect(w, r, "/imports/"+itoa(next.ID), "Loading "+what+" of "+job.FileName+", from the file already uploaded.")
 }
 
 func (s *Server) handleImportBack(w http.ResponseWriter, r *http.Request) {
@@ -611,7 +759,20 @@ func (s *Server) handleImportUndo(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.renderImportJob(w, r, job, &page{Flash: "Import undone."}, res)
+	s.renderImportJob(w, r, job, &page{Flash: undoFlash(res)}, res)
+}
+
+// undoFlash says in one line what undoing an import did, the campaign
+// access taken back among it; the page lists the details.
+func undoFlash(res *callsheet.UndoResult) string {
+	msg := "Import undone."
+	if n := len(res.AgentsRevoked); n > 0 {
+		msg += " Took the campaign back from " + callsheet.Count(n, "agent", "agents") + "."
+	}
+	if n := len(res.AgentsKept); n > 0 {
+		msg += " " + callsheet.Count(n, "agent keeps", "agents keep") + " it, for customers still theirs."
+	}
+	return msg
 }
 
 // progressJSON is what the progress bar polls.

@@ -1,6 +1,7 @@
 // The import wizard's small helpers: the live progress bar, the sample
-// values beside each field while matching, and the list of columns no
-// field takes, kept true as fields are matched. Every page works without
+// values beside each field while matching, the list of columns no field
+// takes, kept true as fields are matched, and what the preview says of
+// agents outside the campaign, kept true as the option changes. Every page works without
 // them: the server works the same lists out when the form is sent.
 (function () {
   "use strict";
@@ -24,6 +25,21 @@
         .catch(function () { setTimeout(poll, 2000); });
     };
     setTimeout(poll, 300);
+  }
+
+  // The preview says what importing does about each agent outside the
+  // campaign under the option ticked.
+  var agents = document.getElementById("agents-outside");
+  if (agents && agents.dataset.futures) {
+    var futures = JSON.parse(agents.dataset.futures);
+    Array.prototype.forEach.call(agents.querySelectorAll("input[name=agents]"), function (radio) {
+      radio.addEventListener("change", function () {
+        if (!radio.checked || !futures[radio.value]) { return; }
+        Array.prototype.forEach.call(agents.querySelectorAll(".agent-fate"), function (span) {
+          span.textContent = futures[radio.value];
+        });
+      });
+    });
   }
 
   var mapping = document.getElementById("mapping");
