@@ -69,7 +69,10 @@ func FuzzNormalizePhone(f *testing.F) {
 			if international && !startsWithPlus(raw) || startsWith00(raw) {
 				continue
 			}
-			num, perr := phonenumbers.Parse(raw, region)
+			// The normaliser reads the text without the spaces around it,
+			// as the library should: the library reads "0XX10X0" (an
+			// extension X0) otherwise than "0XX10X0 " (all letters).
+			num, perr := phonenumbers.Parse(strings.TrimSpace(raw), region)
 			if perr != nil || !phonenumbers.IsValidNumber(num) {
 				continue
 			}
