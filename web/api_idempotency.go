@@ -73,8 +73,10 @@ func (s *Server) runIdempotent(w http.ResponseWriter, r *http.Request, key, sum 
 		w.Write(stored.Body)
 		return nil
 	}
-	// The answer is stored even if the client has gone: its retry must
-	// find it.
+	// The request runs to its end, and its answer is stored, even if the
+	// client has gone (its timeout, a dropped connection): its retry must
+	// find what it did. Cut off half-way, it would leave the client in
+	// doubt, and a commit cut off may have happened or not.
 	keep := context.WithoutCancel(ctx)
 	rec := &recorder{ResponseWriter: w}
 	finished := false
@@ -84,17 +86,15 @@ func (s *Server) runIdempotent(w http.ResponseWriter, r *http.Request, key, sum 
 			s.api.idem.AbandonRequest(keep, key)
 		}
 	}()
-	if err := h(rec, r); err != nil {
+	if err := h(rec, r.WithContext(keep)); err != nil {
 		s.apiFail(rec, r, err)
 	}
 	finished = true
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	if rec.status >= 500 || (rec.status >= 400 && ctx.Err() != nil) {
-		// A server error says nothing about the request, nor does the
-		// error of a request whose client went away: it was cut off, not
-		// refused, and a retry may run it.
+	if rec.status >= 500 {
+		// A server error says nothing about the request; a retry may work.
 		if err := s.api.idem.AbandonRequest(keep, key); err != nil {
 			s.Logger.Error("abandon idempotency key", "err", err)
 		}
