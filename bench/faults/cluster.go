@@ -90,9 +90,10 @@ func (c *cluster) build(ctx context.Context) error {
 		return err
 	}
 	c.dir = dir
-	c.bin = c.cfg.bin
-	if c.bin != "" {
-		return nil
+	if c.cfg.bin != "" {
+		// Absolute: the servers run in directories of their own.
+		c.bin, err = filepath.Abs(c.cfg.bin)
+		return err
 	}
 	c.bin = filepath.Join(dir, "callsheet")
 	root, err := moduleRoot()
