@@ -155,7 +155,7 @@ func main() {
 		"mode": map[bool]string{true: "single", false: fmt.Sprintf("batch of %d", *batch)}[*batch == 0], "clients": *clients, "rate": *rate,
 		"seconds": elapsed.Seconds(), "requests_ok": len(latencies), "statuses": statuses, "transport_errors": failures, "waited_for_a_client": late, "abandoned": abandoned,
 		"customers_per_second": float64(len(latencies)*per) / elapsed.Seconds(),
-		"p50_ms": ms(pct(0.50)), "p90_ms": ms(pct(0.90)), "p99_ms": ms(pct(0.99)), "max_ms": ms(pct(1)),
+		"p50_ms":               ms(pct(0.50)), "p90_ms": ms(pct(0.90)), "p99_ms": ms(pct(0.99)), "max_ms": ms(pct(1)),
 	}
 	if *jsonOut {
 		json.NewEncoder(os.Stdout).Encode(res)
