@@ -55,7 +55,7 @@ for t in "${targets[@]}"; do
 		grep -E 'Failing input written to|--- FAIL|panic:|fuzz_test.go:[0-9]+:' "$log" | head -n 5 | sed 's/^/   /'
 	fi
 	# The last progress line holds the executions and the corpus size.
-	progress=$(grep -E '^fuzz: elapsed' "$log" | tail -n 1)
+	progress=$(grep -E '^fuzz: elapsed.*execs:' "$log" | tail -n 1)
 	execs=$(sed -nE 's/.*execs: ([0-9]+).*/\1/p' <<<"$progress")
 	corpus=$(sed -nE 's/.*new interesting: [0-9]+ \(total: ([0-9]+)\).*/\1/p' <<<"$progress")
 
