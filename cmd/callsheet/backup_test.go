@@ -53,8 +53,8 @@ func runErr(args ...string) error {
 // TestBackupDuringImport takes backups again and again while an import
 // writes 200,000 customers: every copy is whole and holds either none of
 // the import's customers or all of them, and at least one was taken while
-// the import was running. Restoring the database under the running import
-// is refused; restoring copies to new paths gives back what they hold.
+// the import was running. Restoring over a database that is open is
+// refused; restoring copies to new paths gives back what they hold.
 func TestBackupDuringImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports 200,000 rows")
@@ -66,6 +66,23 @@ func TestBackupDuringImport(t *testing.T) {
 	const rows = 200000
 	upload := filepath.Join(dir, "upload.csv")
 	writeLeads(t, upload, rows, 0)
+
+	// While a server has the database open, even idle, a restore over it
+	// is refused. A connection held by the test stands for the server, so
+	// that the refusal does not depend on how fast the import runs.
+	server, err := sql.Open("sqlite3", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.Exec(`SELECT count(*) FROM accounts`); err != nil {
+		t.Fatal(err)
+	}
+	pre := filepath.Join(dir, "pre.db")
+	runOK(t, "backup", "--db", dbPath, "--to", pre)
+	if err := runErr("restore", "--db", dbPath, "--from", pre); err == nil || !strings.Contains(describe(err), "is in use") {
+		t.Fatalf("restore over a database a server has open: %v", err)
+	}
+	server.Close()
 
 	finished := make(chan struct{})
 	var importErr error
@@ -85,23 +102,6 @@ func TestBackupDuringImport(t *testing.T) {
 			return true
 		}
 	}
-
-	// While a server has the database open, even idle, a restore over it
-	// is refused. A connection held by the test stands for the server, so
-	// that the refusal does not depend on how fast the import runs.
-	server, err := sql.Open("sqlite3", dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := server.Exec(`SELECT count(*) FROM accounts`); err != nil {
-		t.Fatal(err)
-	}
-	pre := filepath.Join(dir, "pre.db")
-	runOK(t, "backup", "--db", dbPath, "--to", pre)
-	if err := runErr("restore", "--db", dbPath, "--from", pre); err == nil || !strings.Contains(describe(err), "is in use") {
-		t.Fatalf("restore over a database a server has open: %v", err)
-	}
-	server.Close()
 
 	var backups []string
 	mid, midCount := "", 0
