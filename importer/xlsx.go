@@ -373,6 +373,12 @@ func (t *xlsxTable) damagedSheet(err error) error {
 func (t *xlsxTable) readCells(row xml.StartElement) (int, error) {
 	num := t.lastRow + 1
 	if n, err := strconv.Atoi(attr(row, "r")); err == nil && n > 0 {
+		// Rows come in order in every sheet Excel writes; a row number
+		// that goes back or repeats would give two rows one line in the
+		// report, so the sheet is taken as damaged.
+		if n <= t.lastRow {
+			return n, fileErrorf("The sheet %q numbers row %d after row %d: its rows are out of order, so it may be damaged. Open the workbook in Excel and save it again.", t.info.Sheet, n, t.lastRow)
+		}
 		num = n
 	}
 	t.lastRow = num
