@@ -253,7 +253,14 @@ type ImportJob struct {
 	// worker's record of how it ended, happen only while the job is still
 	// that worker's: a worker whose lease ran out and was taken over
 	// writes nothing.
-	Worker   string            `json:"-"`
+	Worker string `json:"-"`
+	// Lease, for a job made already running by the worker that runs it
+	// (customers added through the API or a form, the command line's
+	// import), is how long it is that worker's before it must renew: if
+	// the worker's process dies, another worker takes the job over, and
+	// ends it or runs it again, rather than leave it running for ever.
+	Lease time.Duration `json:"-"`
+
 	Encoding string            `json:"encoding,omitempty"` // "" or auto to detect
 	Sheet    string            `json:"sheet,omitempty"`
 	Mapping  map[string]string `json:"mapping"` // field -> column; custom fields by label

@@ -85,6 +85,32 @@ func NewService(store callsheet.ImportStore, logger *slog.Logger) *Service {
 
 // concurrentWriters asks the store whether leases and progress can be
 // written while an import runs.
+// leaseFor is how long a job is a worker's between renewals: Lease where
+// leases can be renewed while an import writes, and a day on SQLite, where
+// nothing can renew a lease while the import holds the only writer (the
+// job is requeued at the next start instead).
+func (s *Service) leaseFor() time.Duration {
+	if !s.concurrentWriters() {
+		return 24 * time.Hour
+	}
+	return s.Lease
+}
+
+// holdLease keeps the lease of a job this worker made running (an add, the
+// command line's import) while its run goes on, as a claimed job's is
+// kept; the returned function stops it.
+func (s *Service) holdLease(ctx context.Context, job *callsheet.ImportJob, rj *runningJob, since time.Time) (stop func()) {
+	if !s.concurrentWriters() {
+		return func() {}
+	}
+	done, renewed := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(renewed)
+		s.renew(callsheet.NewOperatorContext(context.WithoutCancel(ctx)), job.ID, rj, since, done)
+	}()
+	return func() { close(done); <-renewed }
+}
+
 func (s *Service) concurrentWriters() bool {
 	if cw, ok := s.Store.(interface{ ConcurrentWriters() bool }); ok {
 		return cw.ConcurrentWriters()
@@ -152,12 +178,7 @@ func (s *Service) purge(ctx context.Context) {
 
 func (s *Service) work(ctx context.Context) {
 	op := callsheet.NewOperatorContext(ctx)
-	lease := s.Lease
-	if !s.concurrentWriters() {
-		// Nothing can renew a lease while the import holds the only
-		// writer; the job is requeued at the next start instead.
-		lease = 24 * time.Hour
-	}
+	lease := s.leaseFor()
 	for {
 		claimed := time.Now()
 		job, err := s.Store.ClaimImportJob(op, s.worker, lease)
@@ -323,6 +344,11 @@ func (s *Service) run(ctx context.Context, job *callsheet.ImportJob, rj *running
 	target, err := s.target(ctx, job.AccountID)
 	if err != nil {
 		return nil, err
+	}
+	if job.FileName == "" && job.FileSize == 0 {
+		// Only customers added through the API or a form have no file: a
+		// job of theirs taken over is one whose server died adding them.
+		return nil, callsheet.Errorf(callsheet.EINVALID, "The server that was adding these customers stopped before it finished. Send them again.")
 	}
 	rc, err := s.Store.OpenImportFile(ctx, job.ID)
 	if err != nil {
@@ -512,6 +538,8 @@ func (s *Service) RunNow(ctx context.Context, job *callsheet.ImportJob, file io.
 	if job.Source == "" {
 		job.Source = "cli"
 	}
+	job.Worker, job.Lease = s.worker, s.leaseFor()
+	since := time.Now()
 	if err := s.CreateImport(ctx, job, file); err != nil {
 		return nil, err
 	}
@@ -519,6 +547,7 @@ func (s *Service) RunNow(ctx context.Context, job *callsheet.ImportJob, file io.
 	defer cancel()
 	rj := s.track(job.ID, cancel)
 	defer s.untrack(job.ID)
+	defer s.holdLease(ctx, job, rj, since)()
 	stop := make(chan struct{})
 	if progress != nil {
 		go func() {
@@ -769,12 +798,19 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 	// One customer is a single add, whichever endpoint sent it: the
 	// campaign's history sums those by day instead of listing each.
 	job := &callsheet.ImportJob{CampaignID: campaignID, Source: source, Options: opts, Mapping: mapping, State: callsheet.ImportRunning,
-		Single: len(items) == 1}
+		Single: len(items) == 1, Worker: s.worker, Lease: s.leaseFor()}
+	since := time.Now()
 	if err := s.Store.CreateImportJob(ctx, job, nil); err != nil {
 		return nil, nil, err
 	}
 	src := &itemSource{items: items, header: header, mapper: mapper}
-	res, err := s.Store.RunImport(ctx, job, src, true)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rj := s.track(job.ID, cancel)
+	stopLease := s.holdLease(ctx, job, rj, since)
+	res, err := s.Store.RunImport(rctx, job, src, true)
+	stopLease()
+	s.untrack(job.ID)
 	if err != nil {
 		s.finish(callsheet.NewOperatorContext(context.WithoutCancel(ctx)), job, callsheet.ImportFailed, callsheet.ErrorMessage(err))
 		return nil, nil, err

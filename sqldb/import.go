@@ -150,11 +150,19 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 		if job.State == callsheet.ImportRunning {
 			job.StartedAt, job.Attempts, started = &tx.now, 1, micros(tx.now)
 		}
+		// A job made running belongs to its worker, under a lease, from
+		// the moment it exists: a process that dies before it ends it
+		// leaves a lease that runs out, not a job running for ever.
+		var leaseUntil any
+		if job.State == callsheet.ImportRunning && job.Worker != "" && job.Lease > 0 {
+			leaseUntil = micros(tx.now.Add(job.Lease))
+		}
 		id, err := tx.insert(ctx, `INSERT INTO import_jobs (account_id, campaign_id, source, created_by, user_id, token_id, file_name, file_size,
-			encoding, sheet, mapping, options, state, created_at, started_at, attempts, single) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			encoding, sheet, mapping, options, state, created_at, started_at, attempts, single, worker, lease_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			job.AccountID, job.CampaignID, job.Source, job.CreatedBy, userID, tokenID, job.FileName, 0,
 			job.Encoding, job.Sheet, mustJSON(job.Mapping), mustJSON(job.Options), string(job.State), micros(tx.now), started, job.Attempts,
-			job.Single && file == nil)
+			job.Single && file == nil, job.Worker, leaseUntil)
 		if err != nil {
 			return err
 		}
