@@ -139,8 +139,12 @@ func (s *APITokenService) AuthenticateAPIToken(ctx context.Context, secret strin
 	}
 	now := s.db.Now().UTC()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= tokenUseGranularity {
-		// Best effort: a busy SQLite writer must not fail the request.
-		s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), micros(now), t.ID)
+		// Best effort, and briefly: on SQLite a running import holds the
+		// only writer, and a request must not wait for the import's end
+		// (nor fail) to note when its token was last used.
+		wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		s.db.db.ExecContext(wctx, s.db.rebind(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), micros(now), t.ID)
+		cancel()
 		t.LastUsedAt = &now
 	}
 	return t, nil
