@@ -219,7 +219,8 @@ func TestMetrics(t *testing.T) {
 		var after series
 		for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
 			_, after = scrape(t, ts.URL, token)
-			if after.val(t, "callsheet_import_jobs_total", "state", "done") == 1 {
+			_, staged := after.get("callsheet_import_phase_duration_seconds_count", "phase", "read_and_stage")
+			if after.val(t, "callsheet_import_jobs_total", "state", "done") == 1 && staged {
 				break
 			}
 			if time.Now().After(deadline) {
