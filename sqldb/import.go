@@ -125,44 +125,7 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 		return callsheet.Errorf(callsheet.EINVALID, "A new import cannot be %s.", job.State)
 	}
 	return s.db.withTx(ctx, func(tx *Tx) error {
-		if err := checkImporter(ctx, tx, a, job.CampaignID); err != nil {
-			return err
-		}
-		var n int
-		if job.Options.StatusID == 0 {
-			if err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, a.AccountID).Scan(&job.Options.StatusID); err != nil {
-				return err
-			}
-		} else if err := tx.queryRow(ctx, `SELECT count(*) FROM statuses WHERE id = ? AND account_id = ?`, job.Options.StatusID, a.AccountID).Scan(&n); err != nil {
-			return err
-		} else if n == 0 {
-			return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
-		}
-		var userID, tokenID any
-		if job.UserID != 0 {
-			userID = job.UserID
-		}
-		if job.TokenID != 0 {
-			tokenID = job.TokenID
-		}
-		job.CreatedAt = tx.now
-		var started any
-		if job.State == callsheet.ImportRunning {
-			job.StartedAt, job.Attempts, started = &tx.now, 1, micros(tx.now)
-		}
-		// A job made running belongs to its worker, under a lease, from
-		// the moment it exists: a process that dies before it ends it
-		// leaves a lease that runs out, not a job running for ever.
-		var leaseUntil any
-		if job.State == callsheet.ImportRunning && job.Worker != "" && job.Lease > 0 {
-			leaseUntil = micros(tx.now.Add(job.Lease))
-		}
-		id, err := tx.insert(ctx, `INSERT INTO import_jobs (account_id, campaign_id, source, created_by, user_id, token_id, file_name, file_size,
-			encoding, sheet, mapping, options, state, created_at, started_at, attempts, single, worker, lease_until)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			job.AccountID, job.CampaignID, job.Source, job.CreatedBy, userID, tokenID, job.FileName, 0,
-			job.Encoding, job.Sheet, mustJSON(job.Mapping), mustJSON(job.Options), string(job.State), micros(tx.now), started, job.Attempts,
-			job.Single && file == nil, job.Worker, leaseUntil)
+		id, err := insertImportJob(ctx, tx, a, job, 0, job.Single && file == nil)
 		if err != nil {
 			return err
 		}
@@ -665,4 +628,46 @@ func (s *ImportStore) FindImportRows(ctx context.Context, jobID int64, offset, l
 		return nil, 0, err
 	}
 	return s.pageRowResults(ctx, jobID, importRowsQuery, []any{jobID, jobID, jobID, jobID}, offset, limit)
+}
+
+// insertImportJob checks that the actor may import into the job's campaign
+// and that its status is the account's (filling in the initial one), then
+// writes the job's row. A job made running is the worker's, under a lease,
+// from the moment it exists: a process that dies before it ends it leaves
+// a lease that runs out, not a job running for ever.
+func insertImportJob(ctx context.Context, tx *Tx, a *callsheet.Actor, job *callsheet.ImportJob, fileSize int64, single bool) (int64, error) {
+	if err := checkImporter(ctx, tx, a, job.CampaignID); err != nil {
+		return 0, err
+	}
+	var n int
+	if job.Options.StatusID == 0 {
+		if err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, a.AccountID).Scan(&job.Options.StatusID); err != nil {
+			return 0, err
+		}
+	} else if err := tx.queryRow(ctx, `SELECT count(*) FROM statuses WHERE id = ? AND account_id = ?`, job.Options.StatusID, a.AccountID).Scan(&n); err != nil {
+		return 0, err
+	} else if n == 0 {
+		return 0, &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
+	}
+	var userID, tokenID any
+	if job.UserID != 0 {
+		userID = job.UserID
+	}
+	if job.TokenID != 0 {
+		tokenID = job.TokenID
+	}
+	job.CreatedAt = tx.now
+	var started, leaseUntil any
+	if job.State == callsheet.ImportRunning {
+		job.StartedAt, job.Attempts, started = &tx.now, 1, micros(tx.now)
+		if job.Worker != "" && job.Lease > 0 {
+			leaseUntil = micros(tx.now.Add(job.Lease))
+		}
+	}
+	return tx.insert(ctx, `INSERT INTO import_jobs (account_id, campaign_id, source, created_by, user_id, token_id, file_name, file_size,
+		encoding, sheet, mapping, options, state, created_at, started_at, attempts, single, worker, lease_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		job.AccountID, job.CampaignID, job.Source, job.CreatedBy, userID, tokenID, job.FileName, fileSize,
+		job.Encoding, job.Sheet, mustJSON(job.Mapping), mustJSON(job.Options), string(job.State), micros(tx.now), started, job.Attempts,
+		single, job.Worker, leaseUntil)
 }

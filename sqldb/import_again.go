@@ -29,31 +29,7 @@ func (s *ImportStore) ImportAgain(ctx context.Context, id int64, opts callsheet.
 		UserID: a.UserID, TokenID: a.TokenID, FileName: old.FileName, FileSize: old.FileSize, Encoding: old.Encoding, Sheet: old.Sheet,
 		Mapping: old.Mapping, Options: opts, State: callsheet.ImportQueued}
 	err = s.db.withTx(ctx, func(tx *Tx) error {
-		if err := checkImporter(ctx, tx, a, job.CampaignID); err != nil {
-			return err
-		}
-		var n int
-		if job.Options.StatusID == 0 {
-			if err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, a.AccountID).Scan(&job.Options.StatusID); err != nil {
-				return err
-			}
-		} else if err := tx.queryRow(ctx, `SELECT count(*) FROM statuses WHERE id = ? AND account_id = ?`, job.Options.StatusID, a.AccountID).Scan(&n); err != nil {
-			return err
-		} else if n == 0 {
-			return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
-		}
-		var userID, tokenID any
-		if job.UserID != 0 {
-			userID = job.UserID
-		}
-		if job.TokenID != 0 {
-			tokenID = job.TokenID
-		}
-		job.CreatedAt = tx.now
-		newID, err := tx.insert(ctx, `INSERT INTO import_jobs (account_id, campaign_id, source, created_by, user_id, token_id, file_name, file_size,
-			encoding, sheet, mapping, options, state, created_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-			job.AccountID, job.CampaignID, job.Source, job.CreatedBy, userID, tokenID, job.FileName, job.FileSize,
-			job.Encoding, job.Sheet, mustJSON(job.Mapping), mustJSON(job.Options), string(job.State), micros(tx.now))
+		newID, err := insertImportJob(ctx, tx, a, job, job.FileSize, false)
 		if err != nil {
 			return err
 		}
