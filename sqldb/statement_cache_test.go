@@ -2,7 +2,6 @@ package sqldb_test
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -11,19 +10,6 @@ import (
 	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 )
-
-type rowsSource struct {
-	rows []*callsheet.ImportRow
-	i    int
-}
-
-func (s *rowsSource) Next() (*callsheet.ImportRow, error) {
-	if s.i >= len(s.rows) {
-		return nil, io.EOF
-	}
-	s.i++
-	return s.rows[s.i-1], nil
-}
 
 // Paging numbers and an import's clock are parameters, not text: a
 // thousand different pages and a hundred imports (each at its own time,
@@ -46,7 +32,7 @@ func TestStatementCacheStaysSmall(t *testing.T) {
 				{Line: 2, Phone: fmt.Sprintf("+97252%07d", 1000000+i%50), Name: "Noa", Note: "n"},
 				{Line: 3, Phone: fmt.Sprintf("+97252%07d", 2000000+i), Name: "Avi"},
 			}
-			if _, err := store.RunImport(f.AdminCtx, job, &rowsSource{rows: rows}, true); err != nil {
+			if _, err := store.RunImport(f.AdminCtx, job, &storetest.RowsSource{Rows: rows}, true); err != nil {
 				t.Fatal(err)
 			}
 		}

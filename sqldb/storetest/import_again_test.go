@@ -27,7 +27,7 @@ func TestImportAgain(t *testing.T) {
 		content := "Name,Phone\nDana,052-623-4567\nBad,123\n"
 		mapping := map[string]string{"name": "Name", "phone": "Phone"}
 		rows := func() callsheet.ImportSource {
-			return &rowsSource{rows: []*callsheet.ImportRow{
+			return &storetest.RowsSource{Rows: []*callsheet.ImportRow{
 				{Line: 2, Name: "Dana", Phone: "+972526234567"},
 				{Line: 3, Problem: &callsheet.RowProblem{Field: "phone", Column: "Phone", Message: "Phone \"123\" is not a valid number for IL."}},
 			}}

@@ -71,7 +71,7 @@ func (w *agentWorld) run(t *testing.T, ctx context.Context, opts callsheet.Impor
 	t.Helper()
 	job := &callsheet.ImportJob{CampaignID: w.target.ID, Source: "file", Options: opts, Mapping: agentMapping, State: callsheet.ImportRunning}
 	must(t, w.store.CreateImportJob(ctx, job, strings.NewReader("file")))
-	res, err := w.store.RunImport(ctx, job, &rowsSource{rows: w.rows()}, true)
+	res, err := w.store.RunImport(ctx, job, &storetest.RowsSource{Rows: w.rows()}, true)
 	must(t, err)
 	return job, res
 }
@@ -301,7 +301,7 @@ func TestImportAgents(t *testing.T) {
 			job := &callsheet.ImportJob{CampaignID: w.target.ID, Source: "form", Mapping: agentMapping, State: callsheet.ImportRunning,
 				Options: callsheet.ImportOptions{Agents: callsheet.AgentsGrant}}
 			must(t, w.store.CreateImportJob(ctx, job, nil))
-			res, err := w.store.RunImport(ctx, job, &rowsSource{rows: []*callsheet.ImportRow{{Line: 0, Phone: q2, Name: "Two", AgentID: w.dana.ID}}}, true)
+			res, err := w.store.RunImport(ctx, job, &storetest.RowsSource{Rows: []*callsheet.ImportRow{{Line: 0, Phone: q2, Name: "Two", AgentID: w.dana.ID}}}, true)
 			must(t, err)
 			if res.Applied || !strings.Contains(res.Refused, "Dana Levi") {
 				t.Fatalf("applied %v, refused %q", res.Applied, res.Refused)

@@ -35,8 +35,8 @@ func TestImportFence(t *testing.T) {
 		if a.ID != job.ID || b.ID != job.ID || a.Worker != "worker-a" || b.Worker != "worker-b" {
 			t.Fatalf("claims: %d by %q, %d by %q", a.ID, a.Worker, b.ID, b.Worker)
 		}
-		rows := func() *rowsSource {
-			return &rowsSource{rows: []*callsheet.ImportRow{{Line: 2, Phone: p5, Name: "Five"}, {Line: 3, Phone: p6, Name: "Six"}}}
+		rows := func() *storetest.RowsSource {
+			return &storetest.RowsSource{Rows: []*callsheet.ImportRow{{Line: 2, Phone: p5, Name: "Five"}, {Line: 3, Phone: p6, Name: "Six"}}}
 		}
 		customers := func() int {
 			_, n, err := sqldb.NewCustomerService(db).FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID, Limit: 1})

@@ -39,7 +39,7 @@ func TestSingleAdds(t *testing.T) {
 			t.Helper()
 			job := &callsheet.ImportJob{CampaignID: campaignID, Source: source, Mapping: mapping, State: callsheet.ImportRunning, Single: len(rows) == 1}
 			must(t, store.CreateImportJob(ctx, job, nil))
-			_, err := store.RunImport(ctx, job, &rowsSource{rows: rows}, true)
+			_, err := store.RunImport(ctx, job, &storetest.RowsSource{Rows: rows}, true)
 			must(t, err)
 			return job
 		}

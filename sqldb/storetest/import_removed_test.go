@@ -132,7 +132,7 @@ func TestImportRemovedElsewhere(t *testing.T) {
 				opts.DryRun = false
 				job, err = w.store.UpdateImportJob(w.f.AdminCtx, job.ID, callsheet.ImportJobUpdate{Options: &opts, Queue: true})
 				must(t, err)
-				res, err = w.store.RunImport(w.f.AdminCtx, job, &rowsSource{rows: w.rows()}, true)
+				res, err = w.store.RunImport(w.f.AdminCtx, job, &storetest.RowsSource{Rows: w.rows()}, true)
 				must(t, err)
 				if !res.Applied || res.Counts.RemovedElsewhere != wantCount || !reflect.DeepEqual(res.RemovedFrom, wantFrom) {
 					t.Fatalf("run: applied %v, removed %d from %+v; want %d from %+v", res.Applied, res.Counts.RemovedElsewhere, res.RemovedFrom, wantCount, wantFrom)

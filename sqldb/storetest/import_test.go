@@ -14,20 +14,6 @@ import (
 	"github.com/callsheet/callsheet/sqldb/storetest"
 )
 
-// rowsSource serves rows from a slice.
-type rowsSource struct {
-	rows []*callsheet.ImportRow
-	i    int
-}
-
-func (s *rowsSource) Next() (*callsheet.ImportRow, error) {
-	if s.i >= len(s.rows) {
-		return nil, io.EOF
-	}
-	s.i++
-	return s.rows[s.i-1], nil
-}
-
 // importWorld is the state every import case starts from.
 type importWorld struct {
 	f              *storetest.Fixture
@@ -98,7 +84,7 @@ func (w *importWorld) run(t *testing.T, opts callsheet.ImportOptions, mapping ma
 	t.Helper()
 	job := &callsheet.ImportJob{CampaignID: w.target.ID, Source: "file", Options: opts, Mapping: mapping, State: callsheet.ImportRunning}
 	must(t, w.store.CreateImportJob(w.f.AdminCtx, job, strings.NewReader("file")))
-	res, err := w.store.RunImport(w.f.AdminCtx, job, &rowsSource{rows: w.rows()}, true)
+	res, err := w.store.RunImport(w.f.AdminCtx, job, &storetest.RowsSource{Rows: w.rows()}, true)
 	must(t, err)
 	return job, res
 }
@@ -474,7 +460,7 @@ func TestImportByAgent(t *testing.T) {
 			if err := s.CreateImportJob(ctx, job, nil); err != nil {
 				return nil, err
 			}
-			return s.RunImport(ctx, job, &rowsSource{rows: []*callsheet.ImportRow{{Line: 0, Name: "Form", Phone: other.Phone}}}, true)
+			return s.RunImport(ctx, job, &storetest.RowsSource{Rows: []*callsheet.ImportRow{{Line: 0, Name: "Form", Phone: other.Phone}}}, true)
 		}
 		// Asking to move the customer from another campaign is ignored for
 		// an agent: the form adds one customer and changes no other.
@@ -519,7 +505,7 @@ func TestConcurrentImports(t *testing.T) {
 					errs <- err
 					return
 				}
-				res, err := s.RunImport(f.AdminCtx, job, &rowsSource{rows: rows}, false)
+				res, err := s.RunImport(f.AdminCtx, job, &storetest.RowsSource{Rows: rows}, false)
 				if err != nil {
 					errs <- err
 					return
@@ -565,7 +551,7 @@ func TestPurgeImportFiles(t *testing.T) {
 			return j
 		}
 		finished, draft, queued := mk(callsheet.ImportRunning), mk(callsheet.ImportDraft), mk(callsheet.ImportQueued)
-		_, err := s.RunImport(f.AdminCtx, finished, &rowsSource{rows: []*callsheet.ImportRow{{Line: 2, Name: "A", Phone: "+972526234567"}}}, false)
+		_, err := s.RunImport(f.AdminCtx, finished, &storetest.RowsSource{Rows: []*callsheet.ImportRow{{Line: 2, Name: "A", Phone: "+972526234567"}}}, false)
 		must(t, err)
 		db.Now = time.Now
 		recent := mk(callsheet.ImportDraft)

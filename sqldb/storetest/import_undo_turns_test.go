@@ -54,7 +54,7 @@ func TestUndoTakesTurnsWithImports(t *testing.T) {
 		return job, res, err
 	}
 	// X moves to To; undoing that would put it back in From.
-	moved, res, err := run(to, callsheet.ImportOptions{Unique: callsheet.UniqueMove}, &rowsSource{rows: []*callsheet.ImportRow{{Line: 0, Name: "X", Phone: phone}}})
+	moved, res, err := run(to, callsheet.ImportOptions{Unique: callsheet.UniqueMove}, &storetest.RowsSource{Rows: []*callsheet.ImportRow{{Line: 0, Name: "X", Phone: phone}}})
 	must(t, err)
 	if res.Counts.Moved != 1 {
 		t.Fatalf("counts %+v", res.Counts)

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -174,4 +175,19 @@ func (f *Fixture) Customer(tb testing.TB, campaignID int64, name, phone string) 
 		tb.Fatalf("create customer: %v", err)
 	}
 	return c
+}
+
+// RowsSource serves import rows from a slice, as an importer would.
+type RowsSource struct {
+	Rows []*callsheet.ImportRow
+	i    int
+}
+
+// Next implements callsheet.ImportSource.
+func (s *RowsSource) Next() (*callsheet.ImportRow, error) {
+	if s.i >= len(s.Rows) {
+		return nil, io.EOF
+	}
+	s.i++
+	return s.Rows[s.i-1], nil
 }
