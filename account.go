@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/callsheet/callsheet/i18n"
 )
 
 // Account is one company using Callsheet (a tenant). Every other object
@@ -14,6 +16,7 @@ type Account struct {
 	Name      string    `json:"name"`
 	Country   string    `json:"country"`   // ISO 3166 alpha-2, the default phone region
 	TimeZone  string    `json:"time_zone"` // IANA name; file dates are read in it
+	Language  string    `json:"language"`  // the interface's default language: en or he
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -31,6 +34,12 @@ func (a *Account) Validate() error {
 	checkText(f, "name", "Account name", a.Name, false)
 	if !ValidCountry(a.Country) {
 		f["country"] = "Country must be a two-letter ISO 3166 code with a telephone region, such as IL or US."
+	}
+	if a.Language == "" {
+		a.Language = i18n.ForCountry(a.Country)
+	}
+	if !i18n.Supported(a.Language) {
+		f["language"] = "Language must be en (English) or he (Hebrew)."
 	}
 	if _, err := LoadLocation(a.TimeZone); err != nil {
 		f["time_zone"] = "Time zone must be an IANA name such as Asia/Jerusalem."
@@ -61,6 +70,7 @@ type AccountUpdate struct {
 	Name     *string
 	Country  *string
 	TimeZone *string
+	Language *string
 }
 
 // AccountFilter narrows FindAccounts.

@@ -27,7 +27,36 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]string
+
+	// Msg and FieldMsgs are the same messages as a catalogue key and its
+	// arguments, so the interface can show them in the reader's language.
+	// Where they are not set, Message and Fields are themselves the keys.
+	Msg       Message
+	FieldMsgs map[string]Message
 }
+
+// Message is text for people as the catalogues hold it: the key, which is
+// the English text written as a fmt format, and its arguments. The API and
+// the logs show String(), which is the English; the interface looks the
+// key up in the reader's language (package i18n).
+type Message struct {
+	Key  string
+	Args []any
+}
+
+// Msg returns the Message of key and args.
+func Msg(key string, args ...any) Message { return Message{Key: key, Args: args} }
+
+// String is the message in English.
+func (m Message) String() string {
+	if len(m.Args) == 0 {
+		return m.Key
+	}
+	return fmt.Sprintf(m.Key, m.Args...)
+}
+
+// CatalogueKey lets package i18n translate a Message given as an argument.
+func (m Message) CatalogueKey() (string, []any) { return m.Key, m.Args }
 
 // Error implements the error interface.
 func (e *Error) Error() string {
@@ -51,7 +80,30 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code string, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Msg: Message{Key: format, Args: args}}
+}
+
+// FieldErrorMsgs is FieldErrors with messages that take arguments.
+func FieldErrorMsgs(fields map[string]Message) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	plain := make(map[string]string, len(fields))
+	for k, m := range fields {
+		plain[k] = m.String()
+	}
+	e := FieldErrors(plain).(*Error)
+	e.FieldMsgs = fields
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	e.Msg = fields[keys[0]]
+	if len(keys) > 1 {
+		e.Msg = Msg("%s (and %d more)", fields[keys[0]], len(keys)-1)
+	}
+	return e
 }
 
 // FieldErrors returns an invalid-input error naming each field that failed.
@@ -65,11 +117,12 @@ func FieldErrors(fields map[string]string) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	msg := fields[keys[0]]
+	msg, m := fields[keys[0]], Msg(fields[keys[0]])
 	if len(keys) > 1 {
 		msg = fmt.Sprintf("%s (and %d more)", msg, len(keys)-1)
+		m = Msg("%s (and %d more)", m, len(keys)-1)
 	}
-	return &Error{Code: EINVALID, Message: msg, Fields: fields}
+	return &Error{Code: EINVALID, Message: msg, Fields: fields, Msg: m}
 }
 
 // ErrorCode returns the code of an *Error in err's chain, or EINTERNAL for
@@ -104,4 +157,35 @@ func ErrorFields(err error) map[string]string {
 		return e.Fields
 	}
 	return nil
+}
+
+// ErrorMsg is ErrorMessage as a catalogue key and arguments.
+func ErrorMsg(err error) Message {
+	var e *Error
+	switch {
+	case err == nil:
+		return Message{}
+	case !errors.As(err, &e):
+		return Msg("Internal error.")
+	case e.Msg.Key != "":
+		return e.Msg
+	}
+	return Msg(e.Message)
+}
+
+// ErrorFieldMsgs is ErrorFields as catalogue keys and arguments.
+func ErrorFieldMsgs(err error) map[string]Message {
+	var e *Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return nil
+	}
+	out := make(map[string]Message, len(e.Fields))
+	for k, v := range e.Fields {
+		if m, ok := e.FieldMsgs[k]; ok {
+			out[k] = m
+		} else {
+			out[k] = Msg(v)
+		}
+	}
+	return out
 }

@@ -33,6 +33,7 @@ type User struct {
 	CanAddCustomer bool      `json:"can_add_customer"`
 	CampaignIDs    []int64   `json:"campaign_ids"`
 	Active         bool      `json:"active"`
+	Language       string    `json:"language"` // the user's own interface language; "" follows the account
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }
@@ -136,6 +137,10 @@ type UserService interface {
 	// the current one, and ends all the user's sessions. Returns EINVALID,
 	// EUNAUTHORIZED.
 	ChangePassword(ctx context.Context, current, next string) error
+
+	// SetMyLanguage sets the acting user's own interface language; ""
+	// follows the account's.
+	SetMyLanguage(ctx context.Context, lang string) error
 
 	// Authenticate checks a login and password across accounts and returns
 	// the active user. Returns EUNAUTHORIZED with one message for every

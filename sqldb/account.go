@@ -43,7 +43,7 @@ func (s *AccountService) FindAccounts(ctx context.Context, f callsheet.AccountFi
 		w.add("name = ?", *f.Name)
 	}
 	page, pageArgs := limitOffset(w.args, f.Limit, f.Offset)
-	rows, err := s.db.query(ctx, `SELECT id, name, country, time_zone, created_at, count(*) OVER ()
+	rows, err := s.db.query(ctx, `SELECT id, name, country, time_zone, language, created_at, count(*) OVER ()
 		FROM accounts WHERE `+w.String()+` ORDER BY id`+page, pageArgs...)
 	if err != nil {
 		return nil, 0, err
@@ -54,7 +54,7 @@ func (s *AccountService) FindAccounts(ctx context.Context, f callsheet.AccountFi
 	for rows.Next() {
 		var a callsheet.Account
 		var created int64
-		if err := rows.Scan(&a.ID, &a.Name, &a.Country, &a.TimeZone, &created, &n); err != nil {
+		if err := rows.Scan(&a.ID, &a.Name, &a.Country, &a.TimeZone, &a.Language, &created, &n); err != nil {
 			return nil, 0, err
 		}
 		a.CreatedAt = fromMicros(created)
@@ -72,8 +72,8 @@ func (s *AccountService) CreateAccount(ctx context.Context, a *callsheet.Account
 		return err
 	}
 	return s.db.withTx(ctx, func(tx *Tx) error {
-		id, err := tx.insert(ctx, `INSERT INTO accounts (name, country, time_zone, created_at) VALUES (?, ?, ?, ?)`,
-			a.Name, a.Country, a.TimeZone, micros(tx.now))
+		id, err := tx.insert(ctx, `INSERT INTO accounts (name, country, time_zone, language, created_at) VALUES (?, ?, ?, ?, ?)`,
+			a.Name, a.Country, a.TimeZone, a.Language, micros(tx.now))
 		if callsheet.ErrorCode(err) == callsheet.ECONFLICT {
 			return &callsheet.Error{Code: callsheet.ECONFLICT, Message: "An account named " + a.Name + " already exists.", Fields: map[string]string{"name": "This name is taken."}}
 		} else if err != nil {
@@ -113,17 +113,20 @@ func (s *AccountService) UpdateAccount(ctx context.Context, id int64, upd callsh
 	if upd.TimeZone != nil {
 		a.TimeZone = *upd.TimeZone
 	}
+	if upd.Language != nil {
+		a.Language = *upd.Language
+	}
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
 	err = s.db.withTx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `UPDATE accounts SET name = ?, country = ?, time_zone = ? WHERE id = ?`,
-			a.Name, a.Country, a.TimeZone, id); callsheet.ErrorCode(err) == callsheet.ECONFLICT {
+		if _, err := tx.exec(ctx, `UPDATE accounts SET name = ?, country = ?, time_zone = ?, language = ? WHERE id = ?`,
+			a.Name, a.Country, a.TimeZone, a.Language, id); callsheet.ErrorCode(err) == callsheet.ECONFLICT {
 			return &callsheet.Error{Code: callsheet.ECONFLICT, Message: "An account named " + a.Name + " already exists.", Fields: map[string]string{"name": "This name is taken."}}
 		} else if err != nil {
 			return err
 		}
-		return tx.audit(ctx, actor, "account.update", "account", id, map[string]string{"name": a.Name, "country": a.Country, "time_zone": a.TimeZone})
+		return tx.audit(ctx, actor, "account.update", "account", id, map[string]string{"name": a.Name, "country": a.Country, "time_zone": a.TimeZone, "language": a.Language})
 	})
 	if err != nil {
 		return nil, err

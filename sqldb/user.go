@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"github.com/callsheet/callsheet/i18n"
 	"strings"
 
 	"github.com/callsheet/callsheet"
@@ -36,12 +37,12 @@ func (s *UserService) FindUsers(ctx context.Context, f callsheet.UserFilter) ([]
 	return findUsers(ctx, s.db, a.AccountID, f)
 }
 
-const userColumns = `id, account_id, name, login, role, can_add_customer, active, created_at, updated_at`
+const userColumns = `id, account_id, name, login, role, can_add_customer, active, language, created_at, updated_at`
 
 func scanUser(sc interface{ Scan(...any) error }, u *callsheet.User, extra ...any) error {
 	var created, updated int64
 	var role string
-	dest := append([]any{&u.ID, &u.AccountID, &u.Name, &u.Login, &role, &u.CanAddCustomer, &u.Active, &created, &updated}, extra...)
+	dest := append([]any{&u.ID, &u.AccountID, &u.Name, &u.Login, &role, &u.CanAddCustomer, &u.Active, &u.Language, &created, &updated}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return err
 	}
@@ -293,6 +294,27 @@ func (s *UserService) Authenticate(ctx context.Context, login, password string) 
 		return nil, fail
 	}
 	return us[0], nil
+}
+
+// SetMyLanguage implements callsheet.UserService.
+func (s *UserService) SetMyLanguage(ctx context.Context, lang string) error {
+	a, err := actorOf(ctx)
+	if err != nil {
+		return err
+	}
+	if a.UserID == 0 {
+		return callsheet.Errorf(callsheet.EFORBIDDEN, "Only a user has a language of their own.")
+	}
+	if lang != "" && !i18n.Supported(lang) {
+		return callsheet.FieldErrors(map[string]string{"language": "Language must be en (English) or he (Hebrew)."})
+	}
+	return s.db.withTx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE users SET language = ?, updated_at = ? WHERE id = ? AND account_id = ?`,
+			lang, micros(tx.now), a.UserID, a.AccountID); err != nil {
+			return err
+		}
+		return tx.audit(ctx, a, "user.language", "user", a.UserID, map[string]string{"language": lang})
+	})
 }
 
 // ChangePassword implements callsheet.UserService.

@@ -79,7 +79,8 @@ func actorContext(ctx context.Context, u *callsheet.User) context.Context {
 // this host). Then the session's CSRF token: an upload carries it in its
 // first field (see readUpload), a plain form in its body, which Go reads
 // within its own bound of 10 MB.
-func (s *Server) user(h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) user(handler any) http.HandlerFunc {
+	h := s.ui(handler)
 	origin := http.NewCrossOriginProtection()
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.loadSession(r)
@@ -117,7 +118,8 @@ func (s *Server) user(h http.HandlerFunc) http.HandlerFunc {
 }
 
 // admin wraps a handler for admins only; agents get 403.
-func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) admin(handler any) http.HandlerFunc {
+	h := s.ui(handler)
 	return s.user(func(w http.ResponseWriter, r *http.Request) {
 		if sessionFrom(r).User.Role != callsheet.RoleAdmin {
 			s.renderError(w, r, callsheet.Errorf(callsheet.EFORBIDDEN, "This page is for admins."))

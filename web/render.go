@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/i18n"
 )
 
 // page is what every template gets.
 type page struct {
-	Title   string
+	Lang    string // the interface language, set by render
+	Title   string // a catalogue key, or a title already translated
 	Session *session
 	CSRF    string
 	Flash   string
@@ -94,8 +96,31 @@ var funcs = template.FuncMap{
 	},
 }
 
-func mustParseTemplates() *templates {
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(assets, "templates/layout/*.html"))
+// Dir is the page's writing direction.
+func (p *page) Dir() string { return i18n.Dir(p.Lang) }
+
+// Phone shows a stored (E.164) phone as people of the account's country
+// write it: their own numbers in national form, others international.
+func (p *page) Phone(e164 string) string {
+	country := ""
+	if acc := p.Account(); acc != nil {
+		country = acc.Country
+	}
+	return displayPhone(e164, country)
+}
+
+// mustParseTemplates parses the pages once for each language, each with
+// the functions that translate into it.
+func mustParseTemplates() map[string]*templates {
+	out := map[string]*templates{}
+	for _, lang := range i18n.Languages {
+		out[lang] = mustParseTemplatesIn(lang)
+	}
+	return out
+}
+
+func mustParseTemplatesIn(lang string) *templates {
+	base := template.Must(template.New("").Funcs(funcs).Funcs(templateFuncs(lang)).ParseFS(assets, "templates/layout/*.html"))
 	t := &templates{pages: map[string]*template.Template{}}
 	files, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -120,7 +145,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if p.Flash == "" {
 		p.Flash = takeFlash(w, r)
 	}
-	t, ok := s.tmpl.pages[name]
+	p.Lang = langOf(r)
+	if i18n.Has(p.Lang, p.Title) {
+		p.Title = i18n.T(p.Lang, p.Title)
+	}
+	t, ok := s.tmpl[p.Lang].pages[name]
 	if !ok {
 		panic("no template " + name)
 	}
@@ -137,11 +166,18 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 // renderError shows an error page with the status the error's code maps to.
+// A form's error (formError) shows the form again instead.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	if s.showForm(w, r, err) {
+		return
+	}
+	s.renderPlainError(w, r, err)
+}
+
+func (s *Server) renderPlainError(w http.ResponseWriter, r *http.Request, err error) {
 	s.logIfInternal(r, err)
 	status := statusOf(err)
-	title := http.StatusText(status)
-	s.render(w, r, status, "error", &page{Title: title, Error: callsheet.ErrorMessage(err), Data: status})
+	s.render(w, r, status, "error", &page{Title: http.StatusText(status), Error: errorText(r, err), Data: status})
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
@@ -200,8 +236,8 @@ func pathID(r *http.Request, name string) (int64, error) {
 func formPage(title string, r *http.Request, err error) *page {
 	p := &page{Title: title, Form: r.PostForm}
 	if err != nil {
-		p.Error = callsheet.ErrorMessage(err)
-		p.Fields = callsheet.ErrorFields(err)
+		p.Error = errorText(r, err)
+		p.Fields = fieldTexts(r, err)
 	}
 	return p
 }

@@ -69,7 +69,7 @@ type Server struct {
 
 	api   *apiState
 	mux   *routeMux
-	tmpl  *templates
+	tmpl  map[string]*templates // by language
 	http  *http.Server
 	ln    net.Listener
 	start time.Time
