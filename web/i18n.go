@@ -140,7 +140,7 @@ func templateFuncs(lang string) template.FuncMap {
 		// t translates a catalogue key; text arguments are isolated.
 		"t": func(key string, args ...any) template.HTML { return i18n.HTML(lang, key, args...) },
 		// msg translates a domain message.
-		"msg": func(m callsheet.Message) template.HTML { return i18n.HTML(lang, m.Key, m.Args...) },
+		"msg":  func(m callsheet.Message) template.HTML { return i18n.HTML(lang, m.Key, m.Args...) },
 		"lang": func() string { return lang },
 		"dir":  func() string { return i18n.Dir(lang) },
 	}
