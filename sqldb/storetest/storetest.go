@@ -114,11 +114,13 @@ type Fixture struct {
 const Password = "correct horse battery"
 
 // NewFixture creates an account (IL, Asia/Jerusalem) named name with one
-// admin, and returns it with a context acting as that admin.
+// admin, and returns it with a context acting as that admin. Its interface
+// is in English, which an IL account would otherwise not get by default;
+// tests of the Hebrew interface set the language themselves.
 func NewFixture(tb testing.TB, db *sqldb.DB, name string) *Fixture {
 	tb.Helper()
 	ctx := context.Background()
-	a := &callsheet.Account{Name: name, Country: "IL", TimeZone: "Asia/Jerusalem"}
+	a := &callsheet.Account{Name: name, Country: "IL", TimeZone: "Asia/Jerusalem", Language: "en"}
 	if err := sqldb.NewAccountService(db).CreateAccount(callsheet.NewOperatorContext(ctx), a); err != nil {
 		tb.Fatalf("create account: %v", err)
 	}
