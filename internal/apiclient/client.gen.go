@@ -288,6 +288,27 @@ func (e StatusKind) Valid() bool {
 	}
 }
 
+// Defines values for UserLanguage.
+const (
+	Empty UserLanguage = ""
+	En    UserLanguage = "en"
+	He    UserLanguage = "he"
+)
+
+// Valid indicates whether the value is a known member of the UserLanguage enum.
+func (e UserLanguage) Valid() bool {
+	switch e {
+	case Empty:
+		return true
+	case En:
+		return true
+	case He:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserRole.
 const (
 	UserRoleAdmin UserRole = "admin"
@@ -1155,13 +1176,19 @@ type User struct {
 	CanAddCustomer bool      `json:"can_add_customer"`
 	CreatedAt      time.Time `json:"created_at"`
 	Id             int64     `json:"id"`
-	Login          string    `json:"login"`
+
+	// Language The user's own interface language; empty follows the account's.
+	Language *UserLanguage `json:"language,omitempty"`
+	Login    string        `json:"login"`
 
 	// Name Agents are matched by this name, exactly.
 	Name      string    `json:"name"`
 	Role      UserRole  `json:"role"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
+
+// UserLanguage The user's own interface language; empty follows the account's.
+type UserLanguage string
 
 // UserRole defines model for User.Role.
 type UserRole string
