@@ -171,6 +171,11 @@ type RowProblem struct {
 	Column  string            `json:"column,omitempty"` // the column of the file
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// Msgs is Message as catalogue messages, one sentence or more for
+	// each cell at fault: Message is their English, joined by spaces.
+	// The interface shows them in the reader's language. The store keeps
+	// Message only.
+	Msgs []Message `json:"-"`
 }
 
 // RowResult is the outcome of one row.
@@ -190,6 +195,11 @@ type RowResult struct {
 	// deletes (Move them here), by customer id; for a dry run or a refused
 	// import, those it would have deleted.
 	RemovedElsewhere []RemovedCopy `json:"removed_elsewhere,omitempty"`
+	// Reason is Message as catalogue messages, for the interface and the
+	// report for people to show in the reader's language: the import
+	// service fills it when it reads problems (Message is their English,
+	// joined by spaces). Empty when the message is not known as keys.
+	Reason []Message `json:"-"`
 }
 
 // RemovedCopy is a customer of another campaign that an import deletes
@@ -454,19 +464,34 @@ type ImportStore interface {
 }
 
 // ReportReader says who reads a problem report, and so how it writes each
-// row's outcome.
-type ReportReader int
+// row's outcome and reason.
+type ReportReader struct {
+	// Programs: the outcome codes the API uses everywhere
+	// (skipped_existing), and English reasons. Otherwise people: outcomes
+	// in people's words, as the pages write them (Outcome.LabelFor the
+	// import's Applied), and the header and reasons in Lang.
+	Programs bool
+	// Lang is the language of a report for people: an interface language
+	// such as "he"; "" is English.
+	Lang string
+}
 
 // Report readers.
-const (
-	// ReportForPeople writes outcomes in people's words, as the pages do
-	// (Outcome.LabelFor the import's Applied): "Already here, skipped".
+var (
+	// ReportForPeople writes outcomes in people's words: "Already here,
+	// skipped", in English; ReportForPeople.In(lang) in another language.
 	// The import page's download and the command line's --report.
-	ReportForPeople ReportReader = iota
+	ReportForPeople = ReportReader{}
 	// ReportForPrograms writes the outcome codes the API uses everywhere:
 	// skipped_existing.
-	ReportForPrograms
+	ReportForPrograms = ReportReader{Programs: true}
 )
+
+// In returns the reader reading in the language lang.
+func (r ReportReader) In(lang string) ReportReader {
+	r.Lang = lang
+	return r
+}
 
 // FilePreview is what a file looks like to the importer: what was detected,
 // its columns, its first rows, and a suggested mapping.
@@ -516,8 +541,8 @@ type ImportService interface {
 
 	// WriteProblemReport writes the rows not added or updated (those of
 	// FindImportProblems) as CSV, in the file's own columns, with line,
-	// outcome and reason first; the outcome as the report's reader wants
-	// it (see ReportReader).
+	// outcome and reason first; the outcome, the header and the reasons as
+	// the report's reader wants them (see ReportReader).
 	WriteProblemReport(ctx context.Context, id int64, reader ReportReader, w io.Writer) error
 
 	// ImportAgain runs the stored file of an import that wrote nothing

@@ -188,22 +188,33 @@ func (out Outcome) Reported(o ImportOptions, facts RowFacts, blocked bool) bool 
 
 // Message explains, for people, a row that was not simply added or
 // updated: duplicateOf is the first line of the phone, for duplicates.
-// Added and updated rows have no message unless blocked.
+// Added and updated rows have no message unless blocked. It is Reason in
+// English.
 func (out Outcome) Message(duplicateOf int, blocked bool) string {
+	m := out.Reason(duplicateOf, blocked)
+	if m.Key == "" {
+		return ""
+	}
+	return m.String()
+}
+
+// Reason is Message as a catalogue message, for the interface to show in
+// the reader's language; a zero Message when there is nothing to say.
+func (out Outcome) Reason(duplicateOf int, blocked bool) Message {
 	switch out {
 	case OutcomeDuplicate:
-		return "The phone is a duplicate of line " + strconv.Itoa(duplicateOf) + "."
+		return Msg("The phone is a duplicate of line %s.", strconv.Itoa(duplicateOf))
 	case OutcomeSkippedExisting:
-		return "Already in the campaign; left as it was (tick Override existing to update it)."
+		return Msg("Already in the campaign; left as it was (tick Override existing to update it).")
 	case OutcomeSkippedOtherCampaign:
-		return "In another campaign; only customers in no other campaign were to be added."
+		return Msg("In another campaign; only customers in no other campaign were to be added.")
 	case OutcomeInvalid:
-		return "Name is required for a new customer."
+		return Msg("Name is required for a new customer.")
 	}
 	if blocked {
-		return "Blocked: the customer asked not to be called (tick Update contact allowed date to unblock)."
+		return Msg("Blocked: the customer asked not to be called (tick Update contact allowed date to unblock).")
 	}
-	return ""
+	return Message{}
 }
 
 // AgentRule is what an import does about the rows that give customers to
@@ -258,6 +269,11 @@ func (a ImportAgent) Message() string {
 	return a.Name + " does not work this campaign: " + Count(a.Customers, "customer", "customers")
 }
 
+// Msg is Message as a catalogue message (a plural of the customers).
+func (a ImportAgent) Msg() Message {
+	return Msg("%s does not work this campaign: %d customers", a.Name, a.Customers)
+}
+
 // RefusalReason says why an import with these options, counts and agents
 // outside its campaign writes nothing although it is not a dry run, or ""
 // when it writes: invalid rows without LoadValid, and agents outside the
@@ -281,24 +297,67 @@ func RefusalReason(o ImportOptions, c ImportCounts, outside []ImportAgent) strin
 	return strings.Join(why, " ")
 }
 
+// RefusalMsgs is RefusalReason as catalogue messages, one sentence each,
+// for the interface: their English, joined by spaces, is RefusalReason.
+func RefusalMsgs(o ImportOptions, c ImportCounts, outside []ImportAgent) []Message {
+	var why []Message
+	if o.Agents.Rule().Refuses && len(outside) > 0 {
+		named := outside[:min(len(outside), maxNamed)]
+		// The agents named make a chain, each message holding the rest.
+		var list Message
+		for i := len(named) - 1; i >= 0; i-- {
+			a := named[i]
+			switch {
+			case i == len(named)-1 && len(outside) > maxNamed:
+				list = Msg("%s (and %d other agents)", a.Msg(), len(outside)-maxNamed)
+			case i == len(named)-1:
+				list = a.Msg()
+			default:
+				list = Msg("%s does not work this campaign: %d customers; %s", a.Name, a.Customers, list)
+			}
+		}
+		why = append(why, Msg("%s. Give them the campaign, or leave those customers unassigned.", list))
+	}
+	if c.Invalid > 0 && !o.LoadValid {
+		why = append(why, Msg("%d rows are invalid: fix them, or load the valid rows only.", c.Invalid))
+	}
+	return why
+}
+
 // maxNamed is how many agents a refusal names.
 const maxNamed = 10
 
 // RemovalMessage says, for people, which customers of other campaigns a
-// row deletes: "Removed from Spring leads (customer 12)."
+// row deletes: "Removed from Spring leads (customer 12)." It is RemovalMsg
+// in English.
 func RemovalMessage(removed []RemovedCopy) string {
 	if len(removed) == 0 {
 		return ""
 	}
-	parts := make([]string, len(removed))
-	for i, r := range removed {
-		name := r.CampaignName
-		if name == "" {
-			name = "campaign " + strconv.FormatInt(r.CampaignID, 10)
-		}
-		parts[i] = name + " (customer " + strconv.FormatInt(r.CustomerID, 10) + ")"
+	return RemovalMsg(removed).String()
+}
+
+// RemovalMsg is RemovalMessage as a catalogue message, a zero Message for
+// none. The copies make a chain, each message holding the rest.
+func RemovalMsg(removed []RemovedCopy) Message {
+	if len(removed) == 0 {
+		return Message{}
 	}
-	return "Removed from " + strings.Join(parts, ", ") + "."
+	var list Message
+	for i := len(removed) - 1; i >= 0; i-- {
+		r := removed[i]
+		var name any = r.CampaignName
+		if r.CampaignName == "" {
+			name = Msg("campaign %s", strconv.FormatInt(r.CampaignID, 10))
+		}
+		customer := strconv.FormatInt(r.CustomerID, 10)
+		if i == len(removed)-1 {
+			list = Msg("%s (customer %s)", name, customer)
+		} else {
+			list = Msg("%s (customer %s), %s", name, customer, list)
+		}
+	}
+	return Msg("Removed from %s.", list)
 }
 
 // Count writes n with thousands separators and the noun that fits it:

@@ -59,3 +59,7 @@ func (out Outcome) LabelFor(applied bool) string {
 	}
 	return out.WouldLabel()
 }
+
+// LabelMsg is LabelFor as a catalogue message, so that pages show the
+// outcome in the reader's language; the label is itself the key.
+func (out Outcome) LabelMsg(applied bool) Message { return Msg(out.LabelFor(applied)) }

@@ -24,36 +24,49 @@ import (
 // TextProblem says why v cannot be stored as text, or returns "" when it
 // can. The message starts lower-case, to follow a field's label.
 func TextProblem(v string, multiline bool) string {
+	m, ok := TextProblemMsg("", v, multiline)
+	if !ok {
+		return ""
+	}
+	return strings.TrimPrefix(m.String(), " ")
+}
+
+// TextProblemMsg says why v cannot be stored as text, after the field's
+// label (a string, or a Message to translate), as a catalogue message:
+// "Name contains a control character (NUL) at character 3. Remove it and
+// try again." It reports false when v can be stored.
+func TextProblemMsg(label any, v string, multiline bool) (Message, bool) {
 	for i := 0; i < len(v); {
 		b := v[i]
 		if b < utf8.RuneSelf {
 			if (b < 0x20 || b == 0x7f) && !(multiline && (b == '\t' || b == '\n' || b == '\r')) {
-				return fmt.Sprintf("contains a control character (%s) at character %d. Remove it and try again.", controlName(b), utf8.RuneCountInString(v[:i])+1)
+				return Msg("%s contains a control character (%s) at character %d. Remove it and try again.", label, controlName(b), utf8.RuneCountInString(v[:i])+1), true
 			}
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(v[i:])
 		if r == utf8.RuneError && n == 1 {
-			return fmt.Sprintf("is not valid UTF-8 text (a stray byte 0x%02X at character %d). Save the file as UTF-8 or choose its encoding.", b, utf8.RuneCountInString(v[:i])+1)
+			return Msg("%s is not valid UTF-8 text (a stray byte 0x%02X at character %d). Save the file as UTF-8 or choose its encoding.", label, b, utf8.RuneCountInString(v[:i])+1), true
 		}
 		i += n
 	}
-	return ""
+	return Message{}, false
 }
 
 // controlName names a control character for a message, never the byte
-// itself, so the message is safe to store and show.
-func controlName(b byte) string {
+// itself, so the message is safe to store and show: a code (NUL, DEL,
+// U+0001), or words as a Message to translate.
+func controlName(b byte) any {
 	switch b {
 	case 0:
 		return "NUL"
 	case '\t':
-		return "tab"
+		return Msg("tab")
 	case '\n':
-		return "line feed"
+		return Msg("line feed")
 	case '\r':
-		return "carriage return"
+		return Msg("carriage return")
 	case 0x7f:
 		return "DEL"
 	}
@@ -67,6 +80,18 @@ func checkText(f map[string]string, field, label, v string, multiline bool) {
 	}
 	if p := TextProblem(v, multiline); p != "" {
 		f[field] = label + " " + p
+	}
+}
+
+// checkTextMsg is checkText for field messages given as catalogue
+// messages (see FieldErrorMsgs), so that they can be translated: label is
+// the field's label, a Message or a name.
+func checkTextMsg(f map[string]Message, field string, label any, v string, multiline bool) {
+	if _, ok := f[field]; ok {
+		return
+	}
+	if m, ok := TextProblemMsg(label, v, multiline); ok {
+		f[field] = m
 	}
 }
 
