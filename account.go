@@ -2,6 +2,7 @@ package callsheet
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -60,7 +61,7 @@ func (a *Account) Location() *time.Location {
 // which time.LoadLocation accepts but which mean nothing for an account.
 func LoadLocation(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
-		return nil, Errorf(EINVALID, "Unknown time zone %q.", name)
+		return nil, Errorf(EINVALID, "Unknown time zone %s.", strconv.Quote(name))
 	}
 	return time.LoadLocation(name)
 }

@@ -31,7 +31,9 @@ var SystemFields = []string{
 	FieldFollowUpAt, FieldCreatedAt, FieldSource, FieldNote, FieldExternalID,
 }
 
-// SystemFieldLabels are the English labels of the system fields.
+// SystemFieldLabels are the English labels of the system fields. Each is
+// a catalogue key, so a message names a field by Msg(label) in the
+// reader's language.
 var SystemFieldLabels = map[string]string{
 	FieldName:       "Name",
 	FieldLastName:   "Last name",
@@ -116,7 +118,8 @@ func ValidEmail(s string) bool {
 
 // Validate checks a customer's fields and trims its text.
 func (c *Customer) Validate() error {
-	f := map[string]string{}
+	f := map[string]string{}  // constant messages
+	m := map[string]Message{} // messages with arguments
 	c.Name = strings.TrimSpace(c.Name)
 	c.LastName = strings.TrimSpace(c.LastName)
 	c.Email = strings.TrimSpace(c.Email)
@@ -137,27 +140,47 @@ func (c *Customer) Validate() error {
 	if c.Name == "" {
 		f[FieldName] = "Name is required."
 	}
-	checkLen(f, FieldName, c.Name, MaxNameLength)
-	checkLen(f, FieldLastName, c.LastName, MaxNameLength)
+	checkLen(f, m, FieldName, c.Name, MaxNameLength)
+	checkLen(f, m, FieldLastName, c.LastName, MaxNameLength)
 	if !ValidE164(c.Phone) {
 		f[FieldPhone] = "Phone must be a valid number."
 	}
 	if _, bad := f[FieldEmail]; !bad && c.Email != "" && !ValidEmail(c.Email) {
-		f[FieldEmail] = "Email " + c.Email + " is not a valid address."
+		m[FieldEmail] = Msg("Email %s is not a valid address.", c.Email)
 	}
-	checkLen(f, FieldSource, c.Source, MaxTextLength)
-	checkLen(f, FieldExternalID, c.ExternalID, MaxTextLength)
-	checkLen(f, FieldNote, c.Note, MaxNoteLength)
+	checkLen(f, m, FieldSource, c.Source, MaxTextLength)
+	checkLen(f, m, FieldExternalID, c.ExternalID, MaxTextLength)
+	checkLen(f, m, FieldNote, c.Note, MaxNoteLength)
 	if c.CampaignID == 0 {
 		f["campaign"] = "Campaign is required."
 	}
-	return FieldErrors(f)
+	return fieldErrors(f, m)
 }
 
-func checkLen(f map[string]string, field, v string, max int) {
-	if _, ok := f[field]; !ok && utf8.RuneCountInString(v) > max {
-		f[field] = SystemFieldLabels[field] + " is longer than " + strconv.Itoa(max) + " characters."
+// checkLen records a field error when v is longer than max characters and
+// the field has no error yet.
+func checkLen(f map[string]string, m map[string]Message, field, v string, max int) {
+	if _, ok := f[field]; ok {
+		return
 	}
+	if _, ok := m[field]; !ok && utf8.RuneCountInString(v) > max {
+		m[field] = Msg("%s is longer than %d characters.", Msg(SystemFieldLabels[field]), max)
+	}
+}
+
+// fieldErrors is FieldErrors of the constant messages f (each a catalogue
+// key) and the messages with arguments m together; m wins for a field both
+// name.
+func fieldErrors(f map[string]string, m map[string]Message) error {
+	if len(m) == 0 {
+		return FieldErrors(f)
+	}
+	for k, v := range f {
+		if _, ok := m[k]; !ok {
+			m[k] = Msg(v)
+		}
+	}
+	return FieldErrorMsgs(m)
 }
 
 // CustomerSort orders FindCustomers.

@@ -37,19 +37,21 @@ func (f *CustomField) Key() string { return "custom_field_" + strconv.FormatInt(
 // Validate checks a custom field.
 func (f *CustomField) Validate() error {
 	m := map[string]string{}
+	args := map[string]Message{}
 	f.Label = strings.TrimSpace(f.Label)
 	if f.Label == "" {
 		m["label"] = "Label is required."
 	} else if utf8.RuneCountInString(f.Label) > 100 {
 		m["label"] = "Label is longer than 100 characters."
 	} else if IsSystemField(strings.ToLower(f.Label)) {
-		m["label"] = "Label " + f.Label + " is the name of a built-in field."
+		args["label"] = Msg("Label %s is the name of a built-in field.", f.Label)
+	} else {
+		checkText(m, "label", "Label", f.Label, false)
 	}
-	checkText(m, "label", "Label", f.Label, false)
 	if !f.Type.Valid() {
 		m["type"] = "Type must be text, number or date."
 	}
-	return FieldErrors(m)
+	return fieldErrors(m, args)
 }
 
 // CustomFieldUpdate holds the fields of a custom field that can change.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -110,7 +109,7 @@ func (m *SavedMapping) Validate() error {
 		return FieldErrors(map[string]string{"columns": "A mapping is remembered for a file's columns; none were given."})
 	}
 	if len(m.Columns) > MaxRememberedColumns {
-		return FieldErrors(map[string]string{"columns": "Mappings are remembered for files of at most " + strconv.Itoa(MaxRememberedColumns) + " columns."})
+		return FieldErrorMsgs(map[string]Message{"columns": Msg("Mappings are remembered for files of at most %d columns.", MaxRememberedColumns)})
 	}
 	in := make(map[string]bool, len(m.Columns))
 	for _, c := range m.Columns {
@@ -118,7 +117,7 @@ func (m *SavedMapping) Validate() error {
 	}
 	for field, col := range m.Mapping {
 		if !in[col] {
-			return FieldErrors(map[string]string{"mapping": "Field " + field + " is matched to column " + col + ", which the file does not have."})
+			return FieldErrorMsgs(map[string]Message{"mapping": Msg("Field %s is matched to column %s, which the file does not have.", field, col)})
 		}
 	}
 	return nil
