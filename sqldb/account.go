@@ -75,7 +75,7 @@ func (s *AccountService) CreateAccount(ctx context.Context, a *callsheet.Account
 		id, err := tx.insert(ctx, `INSERT INTO accounts (name, country, time_zone, language, created_at) VALUES (?, ?, ?, ?, ?)`,
 			a.Name, a.Country, a.TimeZone, a.Language, micros(tx.now))
 		if callsheet.ErrorCode(err) == callsheet.ECONFLICT {
-			return &callsheet.Error{Code: callsheet.ECONFLICT, Message: "An account named " + a.Name + " already exists.", Fields: map[string]string{"name": "This name is taken."}}
+			return withFields(callsheet.Errorf(callsheet.ECONFLICT, "An account named %s already exists.", a.Name), map[string]string{"name": "This name is taken."})
 		} else if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (s *AccountService) UpdateAccount(ctx context.Context, id int64, upd callsh
 	err = s.db.withTx(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(ctx, `UPDATE accounts SET name = ?, country = ?, time_zone = ?, language = ? WHERE id = ?`,
 			a.Name, a.Country, a.TimeZone, a.Language, id); callsheet.ErrorCode(err) == callsheet.ECONFLICT {
-			return &callsheet.Error{Code: callsheet.ECONFLICT, Message: "An account named " + a.Name + " already exists.", Fields: map[string]string{"name": "This name is taken."}}
+			return withFields(callsheet.Errorf(callsheet.ECONFLICT, "An account named %s already exists.", a.Name), map[string]string{"name": "This name is taken."})
 		} else if err != nil {
 			return err
 		}

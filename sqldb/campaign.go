@@ -82,8 +82,8 @@ func campaignConflict(err error, name string) error {
 	if callsheet.ErrorCode(err) != callsheet.ECONFLICT {
 		return err
 	}
-	return &callsheet.Error{Code: callsheet.ECONFLICT, Message: "A campaign named " + name + " already exists.",
-		Fields: map[string]string{"name": "This name is taken."}}
+	return withFields(callsheet.Errorf(callsheet.ECONFLICT, "A campaign named %s already exists.", name),
+		map[string]string{"name": "This name is taken."})
 }
 
 // CreateCampaign implements callsheet.CampaignService.

@@ -261,8 +261,8 @@ func customerRefs(ctx context.Context, tx *Tx, a *callsheet.Actor, c *callsheet.
 		}
 		for id := range c.Custom {
 			if !known[id] {
-				return "", &callsheet.Error{Code: callsheet.EINVALID, Message: "Unknown custom field " + strconv.FormatInt(id, 10) + ".",
-					Fields: map[string]string{"custom_field_" + strconv.FormatInt(id, 10): "Unknown custom field."}}
+				return "", withFields(callsheet.Errorf(callsheet.EINVALID, "Unknown custom field %s.", strconv.FormatInt(id, 10)),
+					map[string]string{"custom_field_" + strconv.FormatInt(id, 10): "Unknown custom field."})
 			}
 		}
 	}
@@ -290,8 +290,8 @@ func phoneConflict(err error, phone string) error {
 	if callsheet.ErrorCode(err) != callsheet.ECONFLICT {
 		return err
 	}
-	return &callsheet.Error{Code: callsheet.ECONFLICT, Message: "A customer with phone " + phone + " is already in this campaign.",
-		Fields: map[string]string{callsheet.FieldPhone: "Already in this campaign."}}
+	return withFields(callsheet.Errorf(callsheet.ECONFLICT, "A customer with phone %s is already in this campaign.", phone),
+		map[string]string{callsheet.FieldPhone: "Already in this campaign."})
 }
 
 // CreateCustomer implements callsheet.CustomerService.

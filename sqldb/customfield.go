@@ -46,8 +46,8 @@ func fieldConflict(err error, label string) error {
 	if callsheet.ErrorCode(err) != callsheet.ECONFLICT {
 		return err
 	}
-	return &callsheet.Error{Code: callsheet.ECONFLICT, Message: "A custom field labelled " + label + " already exists.",
-		Fields: map[string]string{"label": "This label is taken."}}
+	return withFields(callsheet.Errorf(callsheet.ECONFLICT, "A custom field labelled %s already exists.", label),
+		map[string]string{"label": "This label is taken."})
 }
 
 // CreateCustomField implements callsheet.CustomFieldService.

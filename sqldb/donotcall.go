@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -109,18 +108,15 @@ func isBlocked(ctx context.Context, q querier, accountID int64, phone string, co
 // checkReason refuses a reason that cannot be stored, or a missing one
 // where the change must say why.
 func checkReason(reason string, required bool) error {
-	msg := ""
 	if p := callsheet.TextProblem(reason, false); p != "" {
-		msg = "Reason " + p
+		msg := "Reason " + p
+		return &callsheet.Error{Code: callsheet.EINVALID, Message: msg, Fields: map[string]string{"reason": msg}}
 	} else if utf8.RuneCountInString(reason) > callsheet.MaxDoNotCallReasonLength {
-		msg = "Reason is longer than " + strconv.Itoa(callsheet.MaxDoNotCallReasonLength) + " characters."
+		return onField(callsheet.Errorf(callsheet.EINVALID, "Reason is longer than %d characters.", callsheet.MaxDoNotCallReasonLength), "reason")
 	} else if required && strings.TrimSpace(reason) == "" {
-		msg = "Say why: the reason is kept in the audit log."
+		return onField(callsheet.Errorf(callsheet.EINVALID, "Say why: the reason is kept in the audit log."), "reason")
 	}
-	if msg == "" {
-		return nil
-	}
-	return &callsheet.Error{Code: callsheet.EINVALID, Message: msg, Fields: map[string]string{"reason": msg}}
+	return nil
 }
 
 // RemoveDoNotCall implements callsheet.DoNotCallService.
@@ -146,8 +142,7 @@ func (s *DoNotCallService) RemoveDoNotCall(ctx context.Context, phone, reason st
 		err := tx.queryRow(ctx, `DELETE FROM do_not_call WHERE account_id = ? AND phone = ? RETURNING id, requested_at, reason`,
 			a.AccountID, phone).Scan(&d.ID, &at, &d.Reason)
 		if err == sql.ErrNoRows {
-			msg := phone + " is not on the do-not-call register."
-			return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: msg, Fields: map[string]string{"phone": msg}}
+			return onField(callsheet.Errorf(callsheet.ENOTFOUND, "%s is not on the do-not-call register.", phone), "phone")
 		} else if err != nil {
 			return tx.db.translate(err)
 		}
@@ -223,8 +218,7 @@ func (s *DoNotCallService) AllowContact(ctx context.Context, customerID int64, r
 			// customer out of every work list, which is not what "allow
 			// contact again" promises.
 			if statusID == 0 {
-				msg := "Choose the status the customer goes back to."
-				return &callsheet.Error{Code: callsheet.EINVALID, Message: msg, Fields: map[string]string{"status": msg}}
+				return onField(callsheet.Errorf(callsheet.EINVALID, "Choose the status the customer goes back to."), "status")
 			}
 			k, err := statusKind(ctx, tx, a.AccountID, statusID)
 			if callsheet.ErrorCode(err) == callsheet.ENOTFOUND {
@@ -233,8 +227,7 @@ func (s *DoNotCallService) AllowContact(ctx context.Context, customerID int64, r
 				return err
 			}
 			if k == callsheet.StatusDoNotCall {
-				msg := "Choose a status that is not a do-not-call one."
-				return &callsheet.Error{Code: callsheet.EINVALID, Message: msg, Fields: map[string]string{"status": msg}}
+				return onField(callsheet.Errorf(callsheet.EINVALID, "Choose a status that is not a do-not-call one."), "status")
 			}
 			newStatus = statusID
 		}

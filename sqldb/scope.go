@@ -29,8 +29,23 @@ func adminOf(ctx context.Context) (*callsheet.Actor, error) {
 	return a, nil
 }
 
+// notFound is the error of an object that is not there (or not the
+// actor's); what names it, a catalogue key such as "Campaign".
 func notFound(what string) error {
-	return callsheet.Errorf(callsheet.ENOTFOUND, "%s not found.", what)
+	return callsheet.Errorf(callsheet.ENOTFOUND, "%s not found.", callsheet.Msg(what))
+}
+
+// withFields returns e with the field messages fields, each a catalogue key.
+func withFields(e *callsheet.Error, fields map[string]string) *callsheet.Error {
+	e.Fields = fields
+	return e
+}
+
+// onField returns e with its message also the message of field.
+func onField(e *callsheet.Error, field string) *callsheet.Error {
+	e.Fields = map[string]string{field: e.Message}
+	e.FieldMsgs = map[string]callsheet.Message{field: e.Msg}
+	return e
 }
 
 // audit records an event in the transaction, so it commits or rolls back

@@ -69,8 +69,8 @@ func statusConflict(err error, name string) error {
 	if callsheet.ErrorCode(err) != callsheet.ECONFLICT {
 		return err
 	}
-	return &callsheet.Error{Code: callsheet.ECONFLICT, Message: "A status named " + name + " already exists.",
-		Fields: map[string]string{"name": "This name is taken."}}
+	return withFields(callsheet.Errorf(callsheet.ECONFLICT, "A status named %s already exists.", name),
+		map[string]string{"name": "This name is taken."})
 }
 
 // CreateStatus implements callsheet.StatusService.
