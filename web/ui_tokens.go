@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 
 	"github.com/callsheet/callsheet"
@@ -10,42 +11,51 @@ type tokensPage struct {
 	Tokens []*callsheet.APIToken
 	Secret string // shown once, right after creation
 	Name   string
+	Header template.HTML // how integrations send a token, as markup
 }
 
-func (s *Server) handleTokens(w http.ResponseWriter, r *http.Request) {
-	s.renderTokens(w, r, http.StatusOK, &page{}, &tokensPage{})
+// When is a time as the account writes it, kept left to right inside a
+// sentence of either direction.
+func (d *tokensPage) When(p *page, t any) template.HTML {
+	return template.HTML(`<bdi dir="ltr">` + template.HTMLEscapeString(p.Time(t)) + `</bdi>`)
 }
 
-func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int, p *page, d *tokensPage) {
+func (s *Server) handleTokens(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTokens(w, r, http.StatusOK, &page{}, &tokensPage{})
+}
+
+func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int, p *page, d *tokensPage) error {
 	var err error
 	if d.Tokens, err = s.Tokens.FindAPITokens(r.Context()); err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
+	d.Header = `<code dir="ltr">Authorization: Bearer &lt;token&gt;</code>`
 	p.Title, p.Nav, p.Data = "API tokens", "tokens", d
 	s.render(w, r, status, "tokens", p)
+	return nil
 }
 
-func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) error {
 	t := &callsheet.APIToken{Name: r.PostFormValue("name")}
 	secret, err := s.Tokens.CreateAPIToken(r.Context(), t)
 	if err != nil {
-		s.renderTokens(w, r, statusOf(err), formPage("", r, err), &tokensPage{})
-		return
+		return retry(err, func(status int, p *page) error {
+			return s.renderTokens(w, r, status, p, &tokensPage{})
+		})
 	}
 	// The secret is rendered in this response only; it is never stored.
-	s.renderTokens(w, r, http.StatusOK, &page{Flash: "Token " + t.Name + " created. Copy it now: it will not be shown again."}, &tokensPage{Secret: secret, Name: t.Name})
+	p := &page{Flash: tr(r, "Token %s created. Copy it now: it will not be shown again.", t.Name)}
+	return s.renderTokens(w, r, http.StatusOK, p, &tokensPage{Secret: secret, Name: t.Name})
 }
 
-func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	if err := s.Tokens.RevokeAPIToken(r.Context(), id); err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
-	redirect(w, r, "/admin/tokens", "Token revoked.")
+	redirect(w, r, "/admin/tokens", tr(r, "Token revoked."))
+	return nil
 }

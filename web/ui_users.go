@@ -35,18 +35,18 @@ func (s *Server) usersData(r *http.Request) (*usersPage, error) {
 	return &usersPage{Users: us, Campaigns: cs}, nil
 }
 
-func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
-	s.renderUsers(w, r, http.StatusOK, &page{})
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUsers(w, r, http.StatusOK, &page{})
 }
 
-func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, p *page) {
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, p *page) error {
 	d, err := s.usersData(r)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	p.Title, p.Nav, p.Data = "Users", "users", d
 	s.render(w, r, status, "users", p)
+	return nil
 }
 
 // formCampaigns reads the ticked campaign ids of a user form.
@@ -60,7 +60,7 @@ func formCampaigns(r *http.Request) []int64 {
 	return ids
 }
 
-func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) error {
 	u := &callsheet.User{
 		Name:           r.PostFormValue("name"),
 		Login:          r.PostFormValue("login"),
@@ -69,44 +69,42 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 		CampaignIDs:    formCampaigns(r),
 	}
 	if err := s.Users.CreateUser(r.Context(), u, r.PostFormValue("password")); err != nil {
-		p := formPage("", r, err)
-		p.Form.Del("password")
-		s.renderUsers(w, r, statusOf(err), p)
-		return
+		return retry(err, func(status int, p *page) error {
+			p.Form.Del("password") // never echo a password
+			return s.renderUsers(w, r, status, p)
+		})
 	}
-	redirect(w, r, "/admin/users", "User "+u.Name+" created.")
+	redirect(w, r, "/admin/users", tr(r, "User %s created.", u.Name))
+	return nil
 }
 
-func (s *Server) handleUserEdit(w http.ResponseWriter, r *http.Request) {
-	s.renderUserEdit(w, r, http.StatusOK, &page{})
+func (s *Server) handleUserEdit(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUserEdit(w, r, http.StatusOK, &page{})
 }
 
-func (s *Server) renderUserEdit(w http.ResponseWriter, r *http.Request, status int, p *page) {
+func (s *Server) renderUserEdit(w http.ResponseWriter, r *http.Request, status int, p *page) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	u, err := s.Users.FindUserByID(r.Context(), id)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	d, err := s.usersData(r)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	d.User = u
-	p.Title, p.Nav, p.Data = "Edit "+u.Name, "users", d
+	p.Title, p.Nav, p.Data = tr(r, "Edit %s", u.Name), "users", d
 	s.render(w, r, status, "user_edit", p)
+	return nil
 }
 
-func (s *Server) handleUserSave(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUserSave(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	name, login := r.PostFormValue("name"), r.PostFormValue("login")
 	role := callsheet.Role(r.PostFormValue("role"))
@@ -119,13 +117,13 @@ func (s *Server) handleUserSave(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.Users.UpdateUser(r.Context(), id, upd); err != nil {
 		if callsheet.ErrorCode(err) == callsheet.ENOTFOUND && callsheet.ErrorFields(err) == nil {
-			s.renderError(w, r, err)
-			return
+			return err
 		}
-		p := formPage("", r, err)
-		p.Form.Del("password")
-		s.renderUserEdit(w, r, statusOf(err), p)
-		return
+		return retry(err, func(status int, p *page) error {
+			p.Form.Del("password")
+			return s.renderUserEdit(w, r, status, p)
+		})
 	}
-	redirect(w, r, "/admin/users", "User "+name+" saved.")
+	redirect(w, r, "/admin/users", tr(r, "User %s saved.", name))
+	return nil
 }
