@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/i18n"
 )
 
 const (
@@ -159,14 +160,50 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	token := randomToken()
-	setCookie(w, r, loginCSRFCookie, token, 3600)
-	s.render(w, r, http.StatusOK, "login", &page{Title: "Log in", CSRF: token, Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
+	q := r.URL.Query()
+	if q.Has("lang") {
+		// A language chosen on this page is kept for a year, for this
+		// page and the next ones before login.
+		if lang := q.Get("lang"); i18n.Supported(lang) {
+			setCookie(w, r, langCookie, lang, 365*24*60*60)
+		}
+		to := "/login"
+		if next := q.Get("next"); next != "" {
+			to += "?" + url.Values{"next": {safeNext(next)}}.Encode()
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	}
+	s.renderLogin(w, r, http.StatusOK, "", loginData{Next: safeNext(q.Get("next"))})
 }
 
 type loginData struct {
-	Next  string
-	Login string
+	Next      string
+	Login     string
+	Languages []loginLanguage
+}
+
+// loginLanguage is a link of the login page that switches its language.
+type loginLanguage struct {
+	langOption
+	Link    string
+	Current bool
+}
+
+// renderLogin shows the login form with a fresh token, and an error if
+// msg is not empty.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, msg string, d loginData) {
+	token := randomToken()
+	setCookie(w, r, loginCSRFCookie, token, 3600)
+	cur := langOf(r)
+	for _, o := range languageOptions() {
+		q := url.Values{"lang": {o.Value}}
+		if d.Next != "/" {
+			q.Set("next", d.Next)
+		}
+		d.Languages = append(d.Languages, loginLanguage{langOption: o, Link: "/login?" + q.Encode(), Current: o.Value == cur})
+	}
+	s.render(w, r, status, "login", &page{Title: "Log in", CSRF: token, Error: msg, Data: d})
 }
 
 // safeNext keeps redirects after login on this site: it returns next when
@@ -220,9 +257,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fail := func(status int, msg string) {
-		token := randomToken()
-		setCookie(w, r, loginCSRFCookie, token, 3600)
-		s.render(w, r, status, "login", &page{Title: "Log in", CSRF: token, Error: msg, Data: loginData{Next: next, Login: login}})
+		s.renderLogin(w, r, status, msg, loginData{Next: next, Login: login})
 	}
 	// The attempt is reserved against both limits before the password is
 	// checked: counting a failure only after the slow hash would let
@@ -234,19 +269,19 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		// limit is what stands between a guesser and the passwords.
 		s.Logger.Error("login rate limit", "err", err)
 		w.Header().Set("Retry-After", "30")
-		fail(http.StatusServiceUnavailable, "Logging in is not possible just now. Try again in a minute.")
+		fail(http.StatusServiceUnavailable, tr(r, "Logging in is not possible just now. Try again in a minute."))
 		return
 	}
 	if kind != "" {
 		s.refused(kind)
 		w.Header().Set("Retry-After", retryAfter(max(addrRes.RetryAfter, loginRes.RetryAfter)))
-		fail(http.StatusTooManyRequests, "Too many failed logins. Wait a few minutes and try again.")
+		fail(http.StatusTooManyRequests, tr(r, "Too many failed logins. Wait a few minutes and try again."))
 		return
 	}
 	u, err := s.Users.Authenticate(ctx, login, r.PostFormValue("password"))
 	if err != nil {
 		// The reservations stay: they are the record of this failure.
-		fail(http.StatusUnauthorized, callsheet.ErrorMessage(err))
+		fail(http.StatusUnauthorized, errorText(r, err))
 		return
 	}
 	// A login that works forgets its name's failures, and does not count
@@ -293,12 +328,12 @@ func (s *Server) reserveLogin(ctx context.Context, addrKey, loginKey string) (ad
 	return addr, login, "", nil
 }
 
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r)
 	if err := s.Sessions.DeleteSession(r.Context(), sess.secret); err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
 }
