@@ -23,29 +23,29 @@ type Account struct {
 
 // Validate checks the account's fields and normalises the country's case.
 func (a *Account) Validate() error {
-	f := map[string]string{}
+	f := map[string]Message{}
 	a.Name = strings.TrimSpace(a.Name)
 	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
 	a.TimeZone = strings.TrimSpace(a.TimeZone)
 	if a.Name == "" {
-		f["name"] = "Account name is required."
+		f["name"] = Msg("Account name is required.")
 	} else if utf8.RuneCountInString(a.Name) > 200 {
-		f["name"] = "Account name is longer than 200 characters."
+		f["name"] = Msg("Account name is longer than 200 characters.")
 	}
-	checkText(f, "name", "Account name", a.Name, false)
+	checkTextMsg(f, "name", Msg("Account name"), a.Name, false)
 	if !ValidCountry(a.Country) {
-		f["country"] = "Country must be a two-letter ISO 3166 code with a telephone region, such as IL or US."
+		f["country"] = Msg("Country must be a two-letter ISO 3166 code with a telephone region, such as IL or US.")
 	}
 	if a.Language == "" {
 		a.Language = i18n.ForCountry(a.Country)
 	}
 	if !i18n.Supported(a.Language) {
-		f["language"] = "Language must be en (English) or he (Hebrew)."
+		f["language"] = Msg("Language must be en (English) or he (Hebrew).")
 	}
 	if _, err := LoadLocation(a.TimeZone); err != nil {
-		f["time_zone"] = "Time zone must be an IANA name such as Asia/Jerusalem."
+		f["time_zone"] = Msg("Time zone must be an IANA name such as Asia/Jerusalem.")
 	}
-	return FieldErrors(f)
+	return FieldErrorMsgs(f)
 }
 
 // Location returns the account's time zone, or UTC if it cannot be loaded.

@@ -29,9 +29,9 @@ func (c *Campaign) Validate() error {
 	} else if utf8.RuneCountInString(c.Name) > 200 {
 		return FieldErrors(map[string]string{"name": "Campaign name is longer than 200 characters."})
 	}
-	f := map[string]string{}
-	checkText(f, "name", "Campaign name", c.Name, false)
-	return FieldErrors(f)
+	f := map[string]Message{}
+	checkTextMsg(f, "name", Msg("Campaign name"), c.Name, false)
+	return FieldErrorMsgs(f)
 }
 
 // CampaignFilter narrows FindCampaigns.

@@ -118,8 +118,7 @@ func ValidEmail(s string) bool {
 
 // Validate checks a customer's fields and trims its text.
 func (c *Customer) Validate() error {
-	f := map[string]string{}  // constant messages
-	m := map[string]Message{} // messages with arguments
+	f := map[string]Message{}
 	c.Name = strings.TrimSpace(c.Name)
 	c.LastName = strings.TrimSpace(c.LastName)
 	c.Email = strings.TrimSpace(c.Email)
@@ -131,56 +130,38 @@ func (c *Customer) Validate() error {
 		multiline bool
 	}{{FieldName, c.Name, false}, {FieldLastName, c.LastName, false}, {FieldEmail, c.Email, false},
 		{FieldSource, c.Source, false}, {FieldExternalID, c.ExternalID, false}, {FieldNote, c.Note, true}} {
-		checkText(f, t.field, SystemFieldLabels[t.field], t.v, t.multiline)
+		checkTextMsg(f, t.field, Msg(SystemFieldLabels[t.field]), t.v, t.multiline)
 	}
 	for id, v := range c.Custom {
 		key := "custom_field_" + strconv.FormatInt(id, 10)
-		checkText(f, key, "Custom field "+strconv.FormatInt(id, 10), v, true)
+		checkTextMsg(f, key, Msg("Custom field %s", strconv.FormatInt(id, 10)), v, true)
 	}
 	if c.Name == "" {
-		f[FieldName] = "Name is required."
+		f[FieldName] = Msg("Name is required.")
 	}
-	checkLen(f, m, FieldName, c.Name, MaxNameLength)
-	checkLen(f, m, FieldLastName, c.LastName, MaxNameLength)
+	checkLen(f, FieldName, c.Name, MaxNameLength)
+	checkLen(f, FieldLastName, c.LastName, MaxNameLength)
 	if !ValidE164(c.Phone) {
-		f[FieldPhone] = "Phone must be a valid number."
+		f[FieldPhone] = Msg("Phone must be a valid number.")
 	}
 	if _, bad := f[FieldEmail]; !bad && c.Email != "" && !ValidEmail(c.Email) {
-		m[FieldEmail] = Msg("Email %s is not a valid address.", c.Email)
+		f[FieldEmail] = Msg("Email %s is not a valid address.", c.Email)
 	}
-	checkLen(f, m, FieldSource, c.Source, MaxTextLength)
-	checkLen(f, m, FieldExternalID, c.ExternalID, MaxTextLength)
-	checkLen(f, m, FieldNote, c.Note, MaxNoteLength)
+	checkLen(f, FieldSource, c.Source, MaxTextLength)
+	checkLen(f, FieldExternalID, c.ExternalID, MaxTextLength)
+	checkLen(f, FieldNote, c.Note, MaxNoteLength)
 	if c.CampaignID == 0 {
-		f["campaign"] = "Campaign is required."
+		f["campaign"] = Msg("Campaign is required.")
 	}
-	return fieldErrors(f, m)
+	return FieldErrorMsgs(f)
 }
 
 // checkLen records a field error when v is longer than max characters and
-// the field has no error yet.
-func checkLen(f map[string]string, m map[string]Message, field, v string, max int) {
-	if _, ok := f[field]; ok {
-		return
+// the field has no error yet; the message names the field by its label.
+func checkLen(f map[string]Message, field, v string, max int) {
+	if _, ok := f[field]; !ok && utf8.RuneCountInString(v) > max {
+		f[field] = Msg("%s is longer than %d characters.", Msg(SystemFieldLabels[field]), max)
 	}
-	if _, ok := m[field]; !ok && utf8.RuneCountInString(v) > max {
-		m[field] = Msg("%s is longer than %d characters.", Msg(SystemFieldLabels[field]), max)
-	}
-}
-
-// fieldErrors is FieldErrors of the constant messages f (each a catalogue
-// key) and the messages with arguments m together; m wins for a field both
-// name.
-func fieldErrors(f map[string]string, m map[string]Message) error {
-	if len(m) == 0 {
-		return FieldErrors(f)
-	}
-	for k, v := range f {
-		if _, ok := m[k]; !ok {
-			m[k] = Msg(v)
-		}
-	}
-	return FieldErrorMsgs(m)
 }
 
 // CustomerSort orders FindCustomers.

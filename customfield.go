@@ -36,22 +36,20 @@ func (f *CustomField) Key() string { return "custom_field_" + strconv.FormatInt(
 
 // Validate checks a custom field.
 func (f *CustomField) Validate() error {
-	m := map[string]string{}
-	args := map[string]Message{}
+	m := map[string]Message{}
 	f.Label = strings.TrimSpace(f.Label)
 	if f.Label == "" {
-		m["label"] = "Label is required."
+		m["label"] = Msg("Label is required.")
 	} else if utf8.RuneCountInString(f.Label) > 100 {
-		m["label"] = "Label is longer than 100 characters."
+		m["label"] = Msg("Label is longer than 100 characters.")
 	} else if IsSystemField(strings.ToLower(f.Label)) {
-		args["label"] = Msg("Label %s is the name of a built-in field.", f.Label)
-	} else {
-		checkText(m, "label", "Label", f.Label, false)
+		m["label"] = Msg("Label %s is the name of a built-in field.", f.Label)
 	}
+	checkTextMsg(m, "label", Msg("Label"), f.Label, false)
 	if !f.Type.Valid() {
-		m["type"] = "Type must be text, number or date."
+		m["type"] = Msg("Type must be text, number or date.")
 	}
-	return fieldErrors(m, args)
+	return FieldErrorMsgs(m)
 }
 
 // CustomFieldUpdate holds the fields of a custom field that can change.

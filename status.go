@@ -49,18 +49,18 @@ func DefaultStatuses() []Status {
 
 // Validate checks a status's fields.
 func (s *Status) Validate() error {
-	f := map[string]string{}
+	f := map[string]Message{}
 	s.Name = strings.TrimSpace(s.Name)
 	if s.Name == "" {
-		f["name"] = "Status name is required."
+		f["name"] = Msg("Status name is required.")
 	} else if utf8.RuneCountInString(s.Name) > 100 {
-		f["name"] = "Status name is longer than 100 characters."
+		f["name"] = Msg("Status name is longer than 100 characters.")
 	}
-	checkText(f, "name", "Status name", s.Name, false)
+	checkTextMsg(f, "name", Msg("Status name"), s.Name, false)
 	if !s.Kind.Valid() {
-		f["kind"] = "Kind must be one of initial, open, follow_up, do_not_call, closed."
+		f["kind"] = Msg("Kind must be one of initial, open, follow_up, do_not_call, closed.")
 	}
-	return FieldErrors(f)
+	return FieldErrorMsgs(f)
 }
 
 // StatusFilter narrows FindStatuses.

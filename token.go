@@ -24,9 +24,9 @@ func (t *APIToken) Validate() error {
 	if t.Name == "" {
 		return FieldErrors(map[string]string{"name": "Token name is required."})
 	}
-	f := map[string]string{}
-	checkText(f, "name", "Token name", t.Name, false)
-	return FieldErrors(f)
+	f := map[string]Message{}
+	checkTextMsg(f, "name", Msg("Token name"), t.Name, false)
+	return FieldErrorMsgs(f)
 }
 
 // APITokenService manages API tokens.

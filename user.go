@@ -59,27 +59,27 @@ func (u *User) WorksCampaign(id int64) bool {
 
 // Validate checks a user's fields.
 func (u *User) Validate() error {
-	f := map[string]string{}
+	f := map[string]Message{}
 	u.Name = strings.TrimSpace(u.Name)
 	u.Login = strings.TrimSpace(u.Login)
 	if u.Name == "" {
-		f["name"] = "Name is required."
+		f["name"] = Msg("Name is required.")
 	} else if utf8.RuneCountInString(u.Name) > 200 {
-		f["name"] = "Name is longer than 200 characters."
+		f["name"] = Msg("Name is longer than 200 characters.")
 	}
-	checkText(f, "name", "Name", u.Name, false)
+	checkTextMsg(f, "name", Msg("Name"), u.Name, false)
 	if u.Login == "" {
-		f["login"] = "Login is required."
+		f["login"] = Msg("Login is required.")
 	} else if strings.ContainsAny(u.Login, " \t\r\n") {
-		f["login"] = "Login must not contain spaces."
+		f["login"] = Msg("Login must not contain spaces.")
 	} else if utf8.RuneCountInString(u.Login) > 200 {
-		f["login"] = "Login is longer than 200 characters."
+		f["login"] = Msg("Login is longer than 200 characters.")
 	}
-	checkText(f, "login", "Login", u.Login, false)
+	checkTextMsg(f, "login", Msg("Login"), u.Login, false)
 	if !u.Role.Valid() {
-		f["role"] = "Role must be admin or agent."
+		f["role"] = Msg("Role must be admin or agent.")
 	}
-	return FieldErrors(f)
+	return FieldErrorMsgs(f)
 }
 
 // ValidatePassword checks a new password.
