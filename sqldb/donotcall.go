@@ -108,9 +108,8 @@ func isBlocked(ctx context.Context, q querier, accountID int64, phone string, co
 // checkReason refuses a reason that cannot be stored, or a missing one
 // where the change must say why.
 func checkReason(reason string, required bool) error {
-	if p := callsheet.TextProblem(reason, false); p != "" {
-		msg := "Reason " + p
-		return &callsheet.Error{Code: callsheet.EINVALID, Message: msg, Fields: map[string]string{"reason": msg}}
+	if m, ok := callsheet.TextProblemMsg(callsheet.Msg("Reason"), reason, false); ok {
+		return onField(&callsheet.Error{Code: callsheet.EINVALID, Message: m.String(), Msg: m}, "reason")
 	} else if utf8.RuneCountInString(reason) > callsheet.MaxDoNotCallReasonLength {
 		return onField(callsheet.Errorf(callsheet.EINVALID, "Reason is longer than %d characters.", callsheet.MaxDoNotCallReasonLength), "reason")
 	} else if required && strings.TrimSpace(reason) == "" {
