@@ -552,7 +552,7 @@ func (s *ImportStore) pageRowResults(ctx context.Context, jobID int64, q string,
 		if r.Message == "" {
 			// The classifier stores no words: they come from the domain
 			// when read, in the reader's time.
-			r.Message = r.Outcome.Message(r.DuplicateOf, r.Blocked)
+			r.Message, r.Reason = outcomeReason(r.Outcome, r.DuplicateOf, r.Blocked)
 		}
 		out = append(out, r)
 	}

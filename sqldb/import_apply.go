@@ -408,7 +408,8 @@ func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error
 			}
 			if r.collect {
 				r.invalid = append(r.invalid, callsheet.RowResult{Line: row.Line, Outcome: callsheet.OutcomeInvalid,
-					Field: row.Problem.Field, Column: row.Problem.Column, Message: row.Problem.Message, Errors: row.Problem.Fields})
+					Field: row.Problem.Field, Column: row.Problem.Column, Message: row.Problem.Message, Errors: row.Problem.Fields,
+					Reason: row.Problem.Msgs})
 			}
 			continue
 		}
@@ -646,7 +647,7 @@ func (r *importRun) results(ctx context.Context, applied bool) ([]callsheet.RowR
 			return nil, err
 		}
 		res.Outcome = callsheet.Outcome(o)
-		res.Message = res.Outcome.Message(res.DuplicateOf, res.Blocked)
+		res.Message, res.Reason = outcomeReason(res.Outcome, res.DuplicateOf, res.Blocked)
 		if res.Outcome == callsheet.OutcomeInvalid {
 			// The classifier's one invalid row: a new customer with no name.
 			res.Field, res.Column = callsheet.FieldName, r.job.Mapping[callsheet.FieldName]
@@ -699,11 +700,25 @@ func attachRemoved(ctx context.Context, q queryer, accountID, jobID int64, out [
 		return err
 	}
 	for i := range out {
-		if m := callsheet.RemovalMessage(out[i].RemovedElsewhere); m != "" {
-			out[i].Message = strings.TrimSpace(out[i].Message + " " + m)
+		if m := callsheet.RemovalMsg(out[i].RemovedElsewhere); m.Key != "" {
+			// Reason stays the message in keys only while it holds all of it.
+			if out[i].Message == "" || len(out[i].Reason) > 0 {
+				out[i].Reason = append(out[i].Reason, m)
+			}
+			out[i].Message = strings.TrimSpace(out[i].Message + " " + m.String())
 		}
 	}
 	return nil
+}
+
+// outcomeReason is a row's message from its outcome, in English and as
+// catalogue messages; none for a row with nothing to say.
+func outcomeReason(o callsheet.Outcome, duplicateOf int, blocked bool) (string, []callsheet.Message) {
+	m := o.Reason(duplicateOf, blocked)
+	if m.Key == "" {
+		return "", nil
+	}
+	return m.String(), []callsheet.Message{m}
 }
 
 func sortResults(rs []callsheet.RowResult) {
