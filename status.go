@@ -2,6 +2,7 @@ package callsheet
 
 import (
 	"context"
+	"github.com/callsheet/callsheet/i18n"
 	"strings"
 	"unicode/utf8"
 )
@@ -36,15 +37,21 @@ type Status struct {
 	Position  int        `json:"position"`
 }
 
-// DefaultStatuses are the statuses a new account gets.
-func DefaultStatuses() []Status {
-	return []Status{
+// DefaultStatuses are the statuses a new account gets, named in the
+// account's language. They are the account's data from then on: renaming
+// them, or changing the language later, is the admin's to do.
+func DefaultStatuses(lang string) []Status {
+	sts := []Status{
 		{Name: "Waiting", Kind: StatusInitial, Position: 1},
 		{Name: "Follow-up", Kind: StatusFollowUp, Position: 2},
 		{Name: "Not interested", Kind: StatusClosed, Position: 3},
 		{Name: "Do not call", Kind: StatusDoNotCall, Position: 4},
 		{Name: "Closed", Kind: StatusClosed, Position: 5},
 	}
+	for i := range sts {
+		sts[i].Name = i18n.T(lang, sts[i].Name)
+	}
+	return sts
 }
 
 // Validate checks a status's fields.

@@ -79,7 +79,7 @@ func (s *AccountService) CreateAccount(ctx context.Context, a *callsheet.Account
 		} else if err != nil {
 			return err
 		}
-		for _, st := range callsheet.DefaultStatuses() {
+		for _, st := range callsheet.DefaultStatuses(a.Language) {
 			if _, err := tx.exec(ctx, `INSERT INTO statuses (account_id, name, kind, position) VALUES (?, ?, ?, ?)`,
 				id, st.Name, string(st.Kind), st.Position); err != nil {
 				return err

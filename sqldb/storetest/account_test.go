@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/callsheet/callsheet"
@@ -26,11 +27,36 @@ func TestAccounts(t *testing.T) {
 			if n != 5 {
 				t.Fatalf("got %d statuses, want 5", n)
 			}
-			want := callsheet.DefaultStatuses()
+			want := callsheet.DefaultStatuses("en")
 			for i, st := range sts {
 				if st.Name != want[i].Name || st.Kind != want[i].Kind {
 					t.Errorf("status %d = %s/%s, want %s/%s", i, st.Name, st.Kind, want[i].Name, want[i].Kind)
 				}
+			}
+			if want[0].Name != "Waiting" {
+				t.Errorf("the first English status is %q", want[0].Name)
+			}
+		})
+		t.Run("an IL account speaks Hebrew, with Hebrew statuses", func(t *testing.T) {
+			a := &callsheet.Account{Name: "חברה", Country: "IL", TimeZone: "Asia/Jerusalem"}
+			must(t, s.CreateAccount(op, a))
+			if a.Language != "he" {
+				t.Errorf("an IL account's language is %q, want he", a.Language)
+			}
+			us := &callsheet.Account{Name: "Company", Country: "US", TimeZone: "America/New_York"}
+			must(t, s.CreateAccount(op, us))
+			if us.Language != "en" {
+				t.Errorf("a US account's language is %q, want en", us.Language)
+			}
+			ctx := callsheet.NewContextWithActor(context.Background(), &callsheet.Actor{AccountID: a.ID, Role: callsheet.RoleAdmin, Name: "setup"})
+			sts, _, err := sqldb.NewStatusService(db).FindStatuses(ctx, callsheet.StatusFilter{})
+			must(t, err)
+			got := []string{}
+			for _, st := range sts {
+				got = append(got, st.Name)
+			}
+			if want := "ממתין,פולואפ,לא מעוניין,לא להתקשר,סגור"; strings.Join(got, ",") != want {
+				t.Errorf("a Hebrew account's statuses: %v, want %s", got, want)
 			}
 		})
 		t.Run("invalid fields are named", func(t *testing.T) {
