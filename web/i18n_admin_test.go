@@ -185,13 +185,26 @@ func TestAdminPagesInHebrew(t *testing.T) {
 		contains(t, body, hebrewPage)
 		contains(t, body, want)
 	}
+	var body string
 	code, _, resp := c.post("/admin/statuses", url.Values{"name": {"Call back"}, "kind": {"open"}})
 	if code != http.StatusSeeOther {
 		t.Fatalf("status: %d", code)
 	}
-	_, body := c.get(resp.Header.Get("Location"))
+	_, body = c.get(resp.Header.Get("Location"))
 	contains(t, body, "הסטטוס \u2068Call back\u2069 נוצר.")
 	contains(t, body, "<td>פתוח</td>")
+	// A domain error beside its input, in Hebrew, with what was typed.
+	c.get("/admin/users")
+	code, body, _ = c.post("/admin/users", url.Values{"name": {""}, "login": {"someone"}, "password": {"short"}, "role": {"agent"}})
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("user: %d", code)
+	}
+	if he := i18n.T(i18n.Hebrew, "Name is required."); he == "Name is required." {
+		t.Errorf("no Hebrew for %q", "Name is required.")
+	} else {
+		contains(t, body, `<span class="field-error">`+he+`</span>`)
+	}
+	contains(t, body, `value="someone"`)
 	code, body, _ = c.post("/admin/tokens", url.Values{"name": {"website"}})
 	if code != http.StatusOK {
 		t.Fatalf("token: %d", code)
