@@ -162,7 +162,7 @@ func testDoNotCallCommands(t *testing.T, dir, dsn string) {
 	fails("--status: Choose a status that is not a do-not-call one", "customer", "allow-contact", "--account", "Acme", "--id", id(springRina), "--reason", "mistake", "--status", dnc.Name)
 	fails("--status: No status named", "customer", "allow-contact", "--account", "Acme", "--id", id(springRina), "--reason", "mistake", "--status", "Nowhere")
 	var c callsheet.Customer
-	if err := json.Unmarshal([]byte(runOK(t, cli("customer", "allow-contact", "--account", "Acme", "--id", id(springRina), "--reason", "mistake", "--status", "Follow-up", "--json")...)), &c); err != nil {
+	if err := json.Unmarshal([]byte(runOK(t, cli("customer", "allow-contact", "--account", "Acme", "--id", id(springRina), "--reason", "mistake", "--status", findStatusOf(t, actx, svc, callsheet.StatusFollowUp).Name, "--json")...)), &c); err != nil {
 		t.Fatal(err)
 	}
 	if c.ID != springRina.ID || c.Blocked || c.StatusID != findStatusOf(t, actx, svc, callsheet.StatusFollowUp).ID {
