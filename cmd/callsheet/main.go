@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/callsheet/callsheet"
@@ -19,27 +20,40 @@ import (
 	"github.com/callsheet/callsheet/web"
 )
 
-const usage = `Callsheet: a call-centre CRM for getting customers into campaigns.
+// usageLines are the commands the usage lists, each with what it does
+// (a catalogue key) or nothing.
+var usageLines = []struct{ syntax, what string }{
+	{"callsheet serve    [--db PATH|URL] [--addr 127.0.0.1:8080]   ", "run the server"},
+	{"callsheet demo     [--db PATH|URL]                           ", "create two demo accounts to look around, one in Hebrew and one in English"},
+	{"callsheet migrate  [--db PATH|URL]                           ", "apply database migrations and exit"},
+	{"callsheet backup   --to FILE [--force] [--db PATH]           ", "copy a SQLite database, even while it runs"},
+	{"callsheet restore  --from FILE [--db PATH]                   ", "put a backup back (the server stopped)"},
+	{"callsheet import   --account A --campaign C --file F ...     ", "import a customer file"},
+	{"callsheet export   --account A --campaign C [--format csv|jsonl]", ""},
+	{"callsheet account  create|list  ...", ""},
+	{"callsheet user     create|list  ...", ""},
+	{"callsheet campaign create|list  ...", ""},
+	{"callsheet status   create|list  ...", ""},
+	{"callsheet token    create       ...", ""},
+	{"callsheet dnc      add|remove|list --account A ...           ", "the do-not-call register"},
+	{"callsheet customer allow-contact --account A --id N ...      ", "let a blocked customer be called again"},
+}
 
-Usage:
-  callsheet serve    [--db PATH|URL] [--addr 127.0.0.1:8080]   run the server
-  callsheet demo     [--db PATH|URL]                           create a demo account to look around
-  callsheet migrate  [--db PATH|URL]                           apply database migrations and exit
-  callsheet backup   --to FILE [--force] [--db PATH]           copy a SQLite database, even while it runs
-  callsheet restore  --from FILE [--db PATH]                   put a backup back (the server stopped)
-  callsheet import   --account A --campaign C --file F ...     import a customer file
-  callsheet export   --account A --campaign C [--format csv|jsonl]
-  callsheet account  create|list  ...
-  callsheet user     create|list  ...
-  callsheet campaign create|list  ...
-  callsheet status   create|list  ...
-  callsheet token    create       ...
-  callsheet dnc      add|remove|list --account A ...           the do-not-call register
-  callsheet customer allow-contact --account A --id N ...      let a blocked customer be called again
-
-Every command takes --db: a SQLite file (default ./callsheet.db, or
-$CALLSHEET_DB) or a postgres:// URL. Run "callsheet COMMAND -h" for its flags.
-`
+// printUsage writes the command line's usage in lang.
+func printUsage(w io.Writer, lang string) {
+	var b strings.Builder
+	b.WriteString(say(lang, "Callsheet: a call-centre CRM for getting customers into campaigns.") + "\n\n")
+	b.WriteString(say(lang, "Usage:") + "\n")
+	for _, l := range usageLines {
+		b.WriteString("  " + l.syntax)
+		if l.what != "" {
+			b.WriteString(say(lang, l.what))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n" + say(lang, "Every command takes --db: a SQLite file (default ./callsheet.db, or\n$CALLSHEET_DB) or a postgres:// URL, and --lang: en or he (default: from\nLC_ALL, LC_MESSAGES or LANG). Run \"callsheet COMMAND -h\" for its flags.") + "\n")
+	io.WriteString(w, b.String())
+}
 
 // signalContext ends when the process is asked to stop.
 func signalContext() (context.Context, context.CancelFunc) {
@@ -48,38 +62,36 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 func main() {
 	ctx, stop := signalContext()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := runMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "callsheet:", describe(err))
-		os.Exit(1)
-	}
+	os.Exit(code)
 }
 
-// describe turns an error into one line for the terminal, with the names
-// of the fields a domain error complains about.
-func describe(err error) string {
-	if f := callsheet.ErrorFields(err); len(f) > 1 {
-		s := callsheet.ErrorMessage(err)
-		for k, v := range f {
-			s += "\n  " + k + ": " + v
-		}
-		return s
+// runMain runs a command line as the process does: an error is printed
+// to stderr in the command line's language, and the exit status returned
+// (0, or 1 after an error).
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := run(ctx, args, stdout, stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
-	if callsheet.ErrorCode(err) != callsheet.EINTERNAL {
-		return callsheet.ErrorMessage(err)
-	}
-	return err.Error()
+	fmt.Fprintln(stderr, "callsheet:", describeIn(cliLang(args), err))
+	return 1
 }
 
 // run dispatches a command line; tests call it directly.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	lang, args, err := splitLang(args)
+	if err != nil {
+		return err
+	}
+	if lang == "" {
+		lang = envLang()
+	}
+	ctx = withLang(ctx, lang)
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("no command given")
+		printUsage(stderr, lang)
+		return callsheet.Errorf(callsheet.EINVALID, "no command given")
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
@@ -104,11 +116,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "customer":
 		return runCustomer(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		printUsage(stdout, lang)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	printUsage(stderr, lang)
+	return callsheet.Errorf(callsheet.EINVALID, "unknown command %q", cmd)
 }
 
 // defaultDB is the database when --db is not given.
@@ -150,9 +162,8 @@ type servicesT = web.Services
 func services(db *sqldb.DB) web.Services { return app.Services(db, nil) }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dsn := fs.String("db", defaultDB(), "SQLite file or postgres:// URL")
+	fs, lang := newFlags(ctx, "migrate", stderr)
+	dsn := dbFlag(fs, lang)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -161,6 +172,6 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer db.Close()
-	fmt.Fprintf(stdout, "%s database is up to date.\n", db.Engine())
+	sayln(stdout, lang, "%s database is up to date.", db.Engine())
 	return nil
 }
