@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -18,29 +17,29 @@ import (
 // and token, each with create and (but token) list.
 func runAdmin(ctx context.Context, noun string, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return fmt.Errorf("usage: callsheet %s create|list [flags]", noun)
+		return callsheet.Errorf(callsheet.EINVALID, "usage: callsheet %s create|list [flags]", noun)
 	}
 	verb, args := args[0], args[1:]
-	fs := flag.NewFlagSet(noun+" "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dsn := fs.String("db", defaultDB(), "SQLite file or postgres:// URL")
-	asJSON := fs.Bool("json", false, "print JSON")
-	account := fs.String("account", "", "account name")
-	name := fs.String("name", "", "name")
-	var country, tz, login, role, campaigns, password, kind *string
+	fs, lang := newFlags(ctx, noun+" "+verb, stderr)
+	dsn := dbFlag(fs, lang)
+	asJSON := fs.Bool("json", false, say(lang, "print JSON"))
+	account := fs.String("account", "", say(lang, "account name"))
+	name := fs.String("name", "", say(lang, "name"))
+	var country, tz, language, login, role, campaigns, password, kind *string
 	var canAdd *bool
 	switch noun {
 	case "account":
-		country = fs.String("country", "", "ISO 3166 country code, e.g. IL")
-		tz = fs.String("timezone", "", "IANA time zone, e.g. Asia/Jerusalem")
+		country = fs.String("country", "", say(lang, "ISO 3166 country code, e.g. IL"))
+		tz = fs.String("timezone", "", say(lang, "IANA time zone, e.g. Asia/Jerusalem"))
+		language = fs.String("language", "", say(lang, "the interface's default language: en or he (default: he for IL, else en)"))
 	case "user":
-		login = fs.String("login", "", "login")
-		role = fs.String("role", "agent", "admin or agent")
-		canAdd = fs.Bool("can-add-customer", false, "the agent may add single customers")
-		campaigns = fs.String("campaigns", "", "comma-separated campaign names the agent works")
-		password = fs.String("password", "", "password (generated and printed when empty)")
+		login = fs.String("login", "", say(lang, "login"))
+		role = fs.String("role", "agent", say(lang, "admin or agent"))
+		canAdd = fs.Bool("can-add-customer", false, say(lang, "the agent may add single customers"))
+		campaigns = fs.String("campaigns", "", say(lang, "comma-separated campaign names the agent works"))
+		password = fs.String("password", "", say(lang, "password (generated and printed when empty)"))
 	case "status":
-		kind = fs.String("kind", "open", "initial, open, follow_up, do_not_call or closed")
+		kind = fs.String("kind", "open", say(lang, "initial, open, follow_up, do_not_call or closed"))
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -56,21 +55,21 @@ func runAdmin(ctx context.Context, noun string, args []string, stdout, stderr io
 	if noun == "account" {
 		switch verb {
 		case "create":
-			a := &callsheet.Account{Name: *name, Country: *country, TimeZone: *tz}
+			a := &callsheet.Account{Name: *name, Country: *country, TimeZone: *tz, Language: *language}
 			if err := svc.Accounts.CreateAccount(op, a); err != nil {
 				return err
 			}
-			return printOne(stdout, *asJSON, a, fmt.Sprintf("Created account %q (id %d).", a.Name, a.ID))
+			return printOne(stdout, *asJSON, a, say(lang, "Created account %q (id %s).", a.Name, idText(a.ID)))
 		case "list":
 			as, _, err := svc.Accounts.FindAccounts(op, callsheet.AccountFilter{})
 			if err != nil {
 				return err
 			}
-			return printList(stdout, *asJSON, as, "ID\tNAME\tCOUNTRY\tTIME ZONE", func(a *callsheet.Account) string {
-				return fmt.Sprintf("%d\t%s\t%s\t%s", a.ID, a.Name, a.Country, a.TimeZone)
+			return printList(stdout, *asJSON, as, say(lang, "ID\tNAME\tCOUNTRY\tTIME ZONE\tLANGUAGE"), func(a *callsheet.Account) string {
+				return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", a.ID, a.Name, a.Country, a.TimeZone, a.Language)
 			})
 		}
-		return fmt.Errorf("unknown command: account %s", verb)
+		return callsheet.Errorf(callsheet.EINVALID, "unknown command: account %s", verb)
 	}
 
 	actx, err := accountContext(ctx, svc, *account)
@@ -90,9 +89,12 @@ func runAdmin(ctx context.Context, noun string, args []string, stdout, stderr io
 		if err := svc.Users.CreateUser(actx, u, pw); err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("Created %s %q (id %d), login %s.", u.Role, u.Name, u.ID, u.Login)
+		msg := say(lang, "Created agent %q (id %s), login %s.", u.Name, idText(u.ID), u.Login)
+		if u.Role == callsheet.RoleAdmin {
+			msg = say(lang, "Created admin %q (id %s), login %s.", u.Name, idText(u.ID), u.Login)
+		}
 		if generated {
-			msg += "\nPassword: " + pw + " (shown only this once)"
+			msg += "\n" + say(lang, "Password: %s (shown only this once)", pw)
 		}
 		if *asJSON && generated {
 			return printOne(stdout, true, struct {
@@ -106,35 +108,35 @@ func runAdmin(ctx context.Context, noun string, args []string, stdout, stderr io
 		if err != nil {
 			return err
 		}
-		return printList(stdout, *asJSON, us, "ID\tNAME\tLOGIN\tROLE\tADD CUSTOMER\tACTIVE", func(u *callsheet.User) string {
-			return fmt.Sprintf("%d\t%s\t%s\t%s\t%v\t%v", u.ID, u.Name, u.Login, u.Role, u.MayAddCustomer(), u.Active)
+		return printList(stdout, *asJSON, us, say(lang, "ID\tNAME\tLOGIN\tROLE\tADD CUSTOMER\tACTIVE"), func(u *callsheet.User) string {
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s", u.ID, u.Name, u.Login, u.Role, yesNo(lang, u.MayAddCustomer()), yesNo(lang, u.Active))
 		})
 	case "campaign create":
 		c := &callsheet.Campaign{Name: *name}
 		if err := svc.Campaigns.CreateCampaign(actx, c); err != nil {
 			return err
 		}
-		return printOne(stdout, *asJSON, c, fmt.Sprintf("Created campaign %q (id %d).", c.Name, c.ID))
+		return printOne(stdout, *asJSON, c, say(lang, "Created campaign %q (id %s).", c.Name, idText(c.ID)))
 	case "campaign list":
 		cs, _, err := svc.Campaigns.FindCampaigns(actx, callsheet.CampaignFilter{})
 		if err != nil {
 			return err
 		}
-		return printList(stdout, *asJSON, cs, "ID\tNAME\tARCHIVED", func(c *callsheet.Campaign) string {
-			return fmt.Sprintf("%d\t%s\t%v", c.ID, c.Name, c.Archived)
+		return printList(stdout, *asJSON, cs, say(lang, "ID\tNAME\tARCHIVED"), func(c *callsheet.Campaign) string {
+			return fmt.Sprintf("%d\t%s\t%s", c.ID, c.Name, yesNo(lang, c.Archived))
 		})
 	case "status create":
 		st := &callsheet.Status{Name: *name, Kind: callsheet.StatusKind(*kind)}
 		if err := svc.Statuses.CreateStatus(actx, st); err != nil {
 			return err
 		}
-		return printOne(stdout, *asJSON, st, fmt.Sprintf("Created status %q (id %d, %s).", st.Name, st.ID, st.Kind))
+		return printOne(stdout, *asJSON, st, say(lang, "Created status %q (id %s, %s).", st.Name, idText(st.ID), string(st.Kind)))
 	case "status list":
 		sts, _, err := svc.Statuses.FindStatuses(actx, callsheet.StatusFilter{})
 		if err != nil {
 			return err
 		}
-		return printList(stdout, *asJSON, sts, "ID\tNAME\tKIND", func(s *callsheet.Status) string {
+		return printList(stdout, *asJSON, sts, say(lang, "ID\tNAME\tKIND"), func(s *callsheet.Status) string {
 			return fmt.Sprintf("%d\t%s\t%s", s.ID, s.Name, s.Kind)
 		})
 	case "token create":
@@ -149,10 +151,11 @@ func runAdmin(ctx context.Context, noun string, args []string, stdout, stderr io
 				Token string `json:"token"`
 			}{t, secret}, "")
 		}
-		fmt.Fprintf(stdout, "Created API token %q (id %d). It is shown only this once:\n%s\n", t.Name, t.ID, secret)
+		sayln(stdout, lang, "Created API token %q (id %s). It is shown only this once:", t.Name, idText(t.ID))
+		fmt.Fprintln(stdout, secret)
 		return nil
 	}
-	return fmt.Errorf("unknown command: %s %s", noun, verb)
+	return callsheet.Errorf(callsheet.EINVALID, "unknown command: %s %s", noun, verb)
 }
 
 // accountContext finds an account by name (or id) and returns a context
@@ -210,6 +213,15 @@ func findCampaign(ctx context.Context, s callsheet.CampaignService, name string)
 		return s.FindCampaignByID(ctx, id)
 	}
 	return nil, callsheet.Errorf(callsheet.ENOTFOUND, "No campaign named %q.", name)
+}
+
+// yesNo writes a yes-or-no column of a list: true or false in English,
+// as before there were languages.
+func yesNo(lang string, b bool) string {
+	if b {
+		return say(lang, "true")
+	}
+	return say(lang, "false")
 }
 
 func printOne(w io.Writer, asJSON bool, v any, text string) error {

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/sqldb"
@@ -14,11 +15,10 @@ import (
 // runBackup writes a consistent copy of a SQLite database, safe to take
 // while the server runs and imports write.
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dsn := fs.String("db", defaultDB(), "SQLite file (PostgreSQL is backed up with pg_dump)")
-	to := fs.String("to", "", "the file to write the copy to")
-	force := fs.Bool("force", false, "replace the file if it exists")
+	fs, lang := newFlags(ctx, "backup", stderr)
+	dsn := fs.String("db", defaultDB(), say(lang, "SQLite file (PostgreSQL is backed up with pg_dump)"))
+	to := fs.String("to", "", say(lang, "the file to write the copy to"))
+	force := fs.Bool("force", false, say(lang, "replace the file if it exists"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -30,18 +30,17 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Backed up %s to %s in %.1f s; integrity check ok.\n", *dsn, info.Path, time.Since(start).Seconds())
-	describeCopy(stdout, info)
+	sayln(stdout, lang, "Backed up %s to %s in %.1f s; integrity check ok.", *dsn, info.Path, time.Since(start).Seconds())
+	describeCopy(stdout, lang, info)
 	return nil
 }
 
 // runRestore puts a backup in place of a SQLite database that no server is
 // using, keeping the database it replaces.
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dsn := fs.String("db", defaultDB(), "SQLite file to restore into (PostgreSQL is restored with pg_restore)")
-	from := fs.String("from", "", "the backup to restore")
+	fs, lang := newFlags(ctx, "restore", stderr)
+	dsn := fs.String("db", defaultDB(), say(lang, "SQLite file to restore into (PostgreSQL is restored with pg_restore)"))
+	from := fs.String("from", "", say(lang, "the backup to restore"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,17 +51,33 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Restored %s from %s; integrity check ok.\n", info.Path, *from)
-	describeCopy(stdout, &info.BackupInfo)
+	sayln(stdout, lang, "Restored %s from %s; integrity check ok.", info.Path, *from)
+	describeCopy(stdout, lang, &info.BackupInfo)
 	if info.Previous != "" {
-		fmt.Fprintf(stdout, "The database it replaced is kept as %s.\n", info.Previous)
+		sayln(stdout, lang, "The database it replaced is kept as %s.", info.Previous)
 	}
 	return nil
 }
 
 // describeCopy prints what a copy holds, for the operator to check.
-func describeCopy(w io.Writer, info *sqldb.BackupInfo) {
-	fmt.Fprintf(w, "  size:      %.1f MB (%d bytes)\n", float64(info.Size)/1e6, info.Size)
-	fmt.Fprintf(w, "  schema:    %s\n", info.Schema)
-	fmt.Fprintf(w, "  accounts:  %d\n  campaigns: %d\n  customers: %d\n  imports:   %d\n", info.Accounts, info.Campaigns, info.Customers, info.Imports)
+func describeCopy(w io.Writer, lang string, info *sqldb.BackupInfo) {
+	lines := []struct {
+		label, value string
+	}{
+		// The numbers as they are, without separators, for the operator
+		// to compare with the database's own counts.
+		{say(lang, "size:"), fmt.Sprintf("%.1f MB ", float64(info.Size)/1e6) + say(lang, "(%s bytes)", fmt.Sprint(info.Size))},
+		{say(lang, "schema:"), info.Schema},
+		{say(lang, "accounts:"), fmt.Sprint(info.Accounts)},
+		{say(lang, "campaigns:"), fmt.Sprint(info.Campaigns)},
+		{say(lang, "customers:"), fmt.Sprint(info.Customers)},
+		{say(lang, "imports:"), fmt.Sprint(info.Imports)},
+	}
+	width := 0
+	for _, l := range lines {
+		width = max(width, utf8.RuneCountInString(l.label))
+	}
+	for _, l := range lines {
+		fmt.Fprintf(w, "  %s %s%s\n", l.label, strings.Repeat(" ", width-utf8.RuneCountInString(l.label)), l.value)
+	}
 }

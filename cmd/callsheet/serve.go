@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,24 +18,23 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dsn := fs.String("db", defaultDB(), "SQLite file or postgres:// URL (env CALLSHEET_DB)")
-	addr := fs.String("addr", envOr("CALLSHEET_ADDR", "127.0.0.1:8080"), "address to listen on (env CALLSHEET_ADDR)")
-	country := fs.String("country", "IL", "country of the first account, on a first start")
-	tz := fs.String("timezone", "Asia/Jerusalem", "time zone of the first account, on a first start")
-	keepDays := fs.Int("keep-files-days", envInt("CALLSHEET_KEEP_FILES_DAYS", 30), "days to keep the files of finished imports, for their reports; 0 keeps them (env CALLSHEET_KEEP_FILES_DAYS)")
-	workers := fs.Int("import-workers", envInt("CALLSHEET_IMPORT_WORKERS", 1), "imports this server runs at once (env CALLSHEET_IMPORT_WORKERS)")
-	apiRate := fs.Int("api-rate", envInt("CALLSHEET_API_RATE", web.DefaultAPILimits.RequestsPerMinute), "API requests per minute per token (env CALLSHEET_API_RATE)")
-	maxUploadMB := fs.Int("max-upload-mb", envInt("CALLSHEET_MAX_UPLOAD_MB", int(web.DefaultAPILimits.MaxUpload>>20)), "largest customer file, in MB (env CALLSHEET_MAX_UPLOAD_MB)")
-	lease := fs.Duration("import-lease", envDuration("CALLSHEET_IMPORT_LEASE", importer.DefaultLease), "how long a server holds an import job between renewals; on PostgreSQL another server takes over a dead one's job after it (env CALLSHEET_IMPORT_LEASE)")
-	metricsToken := fs.String("metrics-token", os.Getenv("CALLSHEET_METRICS_TOKEN"), "bearer token that /metrics asks for; empty leaves /metrics open (env CALLSHEET_METRICS_TOKEN)")
-	logJSON := fs.Bool("log-json", os.Getenv("CALLSHEET_LOG_JSON") != "", "log JSON lines instead of text (env CALLSHEET_LOG_JSON)")
+	fs, lang := newFlags(ctx, "serve", stderr)
+	dsn := fs.String("db", defaultDB(), say(lang, "SQLite file or postgres:// URL (env CALLSHEET_DB)"))
+	addr := fs.String("addr", envOr("CALLSHEET_ADDR", "127.0.0.1:8080"), say(lang, "address to listen on (env CALLSHEET_ADDR)"))
+	country := fs.String("country", "IL", say(lang, "country of the first account, on a first start"))
+	tz := fs.String("timezone", "Asia/Jerusalem", say(lang, "time zone of the first account, on a first start"))
+	keepDays := fs.Int("keep-files-days", envInt("CALLSHEET_KEEP_FILES_DAYS", 30), say(lang, "days to keep the files of finished imports, for their reports; 0 keeps them (env CALLSHEET_KEEP_FILES_DAYS)"))
+	workers := fs.Int("import-workers", envInt("CALLSHEET_IMPORT_WORKERS", 1), say(lang, "imports this server runs at once (env CALLSHEET_IMPORT_WORKERS)"))
+	apiRate := fs.Int("api-rate", envInt("CALLSHEET_API_RATE", web.DefaultAPILimits.RequestsPerMinute), say(lang, "API requests per minute per token (env CALLSHEET_API_RATE)"))
+	maxUploadMB := fs.Int("max-upload-mb", envInt("CALLSHEET_MAX_UPLOAD_MB", int(web.DefaultAPILimits.MaxUpload>>20)), say(lang, "largest customer file, in MB (env CALLSHEET_MAX_UPLOAD_MB)"))
+	lease := fs.Duration("import-lease", envDuration("CALLSHEET_IMPORT_LEASE", importer.DefaultLease), say(lang, "how long a server holds an import job between renewals; on PostgreSQL another server takes over a dead one's job after it (env CALLSHEET_IMPORT_LEASE)"))
+	metricsToken := fs.String("metrics-token", os.Getenv("CALLSHEET_METRICS_TOKEN"), say(lang, "bearer token that /metrics asks for; empty leaves /metrics open (env CALLSHEET_METRICS_TOKEN)"))
+	logJSON := fs.Bool("log-json", os.Getenv("CALLSHEET_LOG_JSON") != "", say(lang, "log JSON lines instead of text (env CALLSHEET_LOG_JSON)"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *lease < time.Second {
-		return fmt.Errorf("--import-lease must be at least 1s; got %v", *lease)
+		return callsheet.Errorf(callsheet.EINVALID, "--import-lease must be at least 1s; got %v", *lease)
 	}
 	var logger *slog.Logger
 	if *logJSON {
@@ -72,10 +70,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Imports stop with the server; one cut off runs again at the next start.
 	imp.Start(ctx)
 	logger.Info("callsheet started", "url", srv.URL(), "db", db.Engine())
-	fmt.Fprintf(stdout, "Callsheet is running at %s (%s database)\n", srv.URL(), db.Engine())
+	sayln(stdout, lang, "Callsheet is running at %s (%s database)", srv.URL(), db.Engine())
 	if first != nil {
-		fmt.Fprintf(stdout, "\nFirst start: created account %q and its admin.\n  Log in at %s/login\n  login:    %s\n  password: %s\nThe password is shown only this once; change it under My account.\n\n",
-			first.account, srv.URL(), first.login, first.password)
+		fmt.Fprint(stdout, "\n"+say(lang, "First start: created account %q and its admin.\n  Log in at %s/login\n  login:    %s\n  password: %s\nThe password is shown only this once; change it under My account.",
+			first.account, srv.URL(), first.login, first.password)+"\n\n")
 	}
 
 	<-ctx.Done()
