@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -22,33 +21,32 @@ const dateTimeLayout = web.DateTimeLayout
 // made by the operator, with its reason.
 func runDoNotCall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return fmt.Errorf("usage: callsheet dnc add|remove|list --account A [--phone P] [--reason R]")
+		return callsheet.Errorf(callsheet.EINVALID, "usage: callsheet dnc add|remove|list --account A [--phone P] [--reason R]")
 	}
 	verb, args := args[0], args[1:]
 	if verb != "add" && verb != "remove" && verb != "list" {
-		return fmt.Errorf("unknown command: dnc %s (add, remove or list)", verb)
+		return callsheet.Errorf(callsheet.EINVALID, "unknown command: dnc %s (add, remove or list)", verb)
 	}
-	fs := flag.NewFlagSet("dnc "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dsn := fs.String("db", defaultDB(), "SQLite file or postgres:// URL")
-	account := fs.String("account", "", "account name or id")
-	phone := fs.String("phone", "", "phone number, of the account's country or international with + or 00")
-	asJSON := fs.Bool("json", false, "print JSON")
+	fs, lang := newFlags(ctx, "dnc "+verb, stderr)
+	dsn := dbFlag(fs, lang)
+	account := fs.String("account", "", say(lang, "account name or id"))
+	phone := fs.String("phone", "", say(lang, "phone number, of the account's country or international with + or 00"))
+	asJSON := fs.Bool("json", false, say(lang, "print JSON"))
 	var reason *string
 	var limit *int
 	switch verb {
 	case "add":
-		reason = fs.String("reason", "", "why the number is not to be called (optional)")
+		reason = fs.String("reason", "", say(lang, "why the number is not to be called (optional)"))
 	case "remove":
-		reason = fs.String("reason", "", "why the number may be called again (required; kept in the audit log)")
+		reason = fs.String("reason", "", say(lang, "why the number may be called again (required; kept in the audit log)"))
 	case "list":
-		limit = fs.Int("limit", 0, "list at most this many, newest first (0: all)")
+		limit = fs.Int("limit", 0, say(lang, "list at most this many, newest first (0: all)"))
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("dnc %s: unexpected argument %q", verb, fs.Arg(0))
+		return callsheet.Errorf(callsheet.EINVALID, "dnc %s: unexpected argument %q", verb, fs.Arg(0))
 	}
 	db, svc, actx, err := openAccount(ctx, *dsn, *account)
 	if err != nil {
@@ -72,9 +70,9 @@ func runDoNotCall(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return cliFlagError(err)
 		}
-		msg := e164 + " is on the do-not-call register: every customer with this number is blocked until allowed contact again."
+		msg := say(lang, "%s is on the do-not-call register: every customer with this number is blocked until allowed contact again.", e164)
 		if len(before) == 1 && before[0].ID == d.ID {
-			msg = e164 + " was on the do-not-call register already: its request is renewed as of now, so customers allowed contact since are blocked again."
+			msg = say(lang, "%s was on the do-not-call register already: its request is renewed as of now, so customers allowed contact since are blocked again.", e164)
 		}
 		return printOne(stdout, *asJSON, d, msg)
 	case "remove":
@@ -82,7 +80,7 @@ func runDoNotCall(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return cliFlagError(err)
 		}
-		return printOne(stdout, *asJSON, res, removalText(e164, res))
+		return printOne(stdout, *asJSON, res, removalText(lang, e164, res))
 	}
 	f := callsheet.DoNotCallFilter{Limit: *limit}
 	if e164 != "" {
@@ -98,34 +96,33 @@ func runDoNotCall(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if !*asJSON && len(list) == 0 {
 		if e164 != "" {
-			_, err = fmt.Fprintln(stdout, e164+" is not on the do-not-call register.")
+			_, err = fmt.Fprintln(stdout, say(lang, "%s is not on the do-not-call register.", e164))
 		} else {
-			_, err = fmt.Fprintln(stdout, "The do-not-call register is empty.")
+			_, err = fmt.Fprintln(stdout, say(lang, "The do-not-call register is empty."))
 		}
 		return err
 	}
-	return printList(stdout, *asJSON, list, "PHONE\tREQUESTED\tREASON", func(d *callsheet.DoNotCall) string {
+	return printList(stdout, *asJSON, list, say(lang, "PHONE\tREQUESTED\tREASON"), func(d *callsheet.DoNotCall) string {
 		return d.Phone + "\t" + d.RequestedAt.In(loc).Format(dateTimeLayout) + "\t" + oneLine(d.Reason)
 	})
 }
 
 // removalText says what removing a number did, as the register page does.
-func removalText(phone string, res *callsheet.DoNotCallRemoval) string {
-	n := len(res.Unblocked)
-	msg := phone + " was removed from the do-not-call register: "
-	switch n {
+func removalText(lang, phone string, res *callsheet.DoNotCallRemoval) string {
+	var msg string
+	switch n := len(res.Unblocked); n {
 	case 0:
-		msg += "it blocked no customer."
+		msg = say(lang, "%s was removed from the do-not-call register: it blocked no customer.", phone)
 	case 1:
-		msg += fmt.Sprintf("1 customer with this phone may be called again (id %d).", res.Unblocked[0])
+		msg = say(lang, "%s was removed from the do-not-call register: 1 customer with this phone may be called again (id %s).", phone, idText(res.Unblocked[0]))
 	default:
-		msg += fmt.Sprintf("%d customers with this phone may be called again (ids %s).", n, joinIDs(res.Unblocked))
+		msg = say(lang, "%s was removed from the do-not-call register: %d customers with this phone may be called again (ids %s).", phone, n, joinIDs(res.Unblocked))
 	}
 	switch k := len(res.InDoNotCallStatus); {
 	case k == 1:
-		msg += fmt.Sprintf("\nCustomer %d still has a do-not-call status, which keeps it out of the work lists until the status is changed.", res.InDoNotCallStatus[0])
+		msg += "\n" + say(lang, "Customer %s still has a do-not-call status, which keeps it out of the work lists until the status is changed.", idText(res.InDoNotCallStatus[0]))
 	case k > 1:
-		msg += fmt.Sprintf("\nCustomers %s still have a do-not-call status, which keeps them out of the work lists until the status is changed.", joinIDs(res.InDoNotCallStatus))
+		msg += "\n" + say(lang, "Customers %s still have a do-not-call status, which keeps them out of the work lists until the status is changed.", joinIDs(res.InDoNotCallStatus))
 	}
 	return msg
 }
@@ -134,25 +131,24 @@ func removalText(phone string, res *callsheet.DoNotCallRemoval) string {
 // customer be called again, as the card's "Allow contact again" does.
 func runCustomer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return fmt.Errorf("usage: callsheet customer allow-contact --account A --id N --reason R [--status S]")
+		return callsheet.Errorf(callsheet.EINVALID, "usage: callsheet customer allow-contact --account A --id N --reason R [--status S]")
 	}
 	verb, args := args[0], args[1:]
 	if verb != "allow-contact" {
-		return fmt.Errorf("unknown command: customer %s (allow-contact)", verb)
+		return callsheet.Errorf(callsheet.EINVALID, "unknown command: customer %s (allow-contact)", verb)
 	}
-	fs := flag.NewFlagSet("customer "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dsn := fs.String("db", defaultDB(), "SQLite file or postgres:// URL")
-	account := fs.String("account", "", "account name or id")
-	id := fs.Int64("id", 0, "the customer's id")
-	reason := fs.String("reason", "", "why the customer may be called again (required; kept in the audit log)")
-	status := fs.String("status", "", "the status (name or id) a customer in a do-not-call status goes back to")
-	asJSON := fs.Bool("json", false, "print JSON")
+	fs, lang := newFlags(ctx, "customer "+verb, stderr)
+	dsn := dbFlag(fs, lang)
+	account := fs.String("account", "", say(lang, "account name or id"))
+	id := fs.Int64("id", 0, say(lang, "the customer's id"))
+	reason := fs.String("reason", "", say(lang, "why the customer may be called again (required; kept in the audit log)"))
+	status := fs.String("status", "", say(lang, "the status (name or id) a customer in a do-not-call status goes back to"))
+	asJSON := fs.Bool("json", false, say(lang, "print JSON"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("customer %s: unexpected argument %q", verb, fs.Arg(0))
+		return callsheet.Errorf(callsheet.EINVALID, "customer %s: unexpected argument %q", verb, fs.Arg(0))
 	}
 	if *id <= 0 {
 		return callsheet.Errorf(callsheet.EINVALID, "--id is required: the customer's id, as the customer's card and the API show it.")
@@ -166,7 +162,7 @@ func runCustomer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *status != "" {
 		st, err := findStatus(actx, svc.Statuses, *status)
 		if err != nil {
-			return callsheet.Errorf(callsheet.ErrorCode(err), "--status: %s", callsheet.ErrorMessage(err))
+			return callsheet.Errorf(callsheet.ErrorCode(err), "--status: %s", callsheet.ErrorMsg(err))
 		}
 		statusID = st.ID
 	}
@@ -176,11 +172,11 @@ func runCustomer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	who := strings.TrimSpace(c.Name + " " + c.LastName)
 	if who == "" {
-		who = "no name"
+		who = say(lang, "no name")
 	}
-	msg := fmt.Sprintf("Contact allowed again for customer %d (%s, %s): it may be called.", c.ID, who, c.Phone)
+	msg := say(lang, "Contact allowed again for customer %s (%s, %s): it may be called.", idText(c.ID), who, c.Phone)
 	if c.Blocked {
-		msg = fmt.Sprintf("Contact allowed again for customer %d (%s, %s), but it is still blocked.", c.ID, who, c.Phone)
+		msg = say(lang, "Contact allowed again for customer %s (%s, %s), but it is still blocked.", idText(c.ID), who, c.Phone)
 	}
 	return printOne(stdout, *asJSON, c, msg)
 }
@@ -192,7 +188,7 @@ func cliPhone(ctx context.Context, svc web.Services, phone string) (string, erro
 	}
 	e164, err := svc.Imports.NormalizePhone(ctx, strings.TrimSpace(phone), false)
 	if err != nil {
-		return "", callsheet.Errorf(callsheet.ErrorCode(err), "--phone: %s", callsheet.ErrorMessage(err))
+		return "", callsheet.Errorf(callsheet.ErrorCode(err), "--phone: %s", callsheet.ErrorMsg(err))
 	}
 	return e164, nil
 }
@@ -200,7 +196,7 @@ func cliPhone(ctx context.Context, svc web.Services, phone string) (string, erro
 // cliFlagError names the flag of the field the store complains about, so
 // the terminal says which flag to fix.
 func cliFlagError(err error) error {
-	f := callsheet.ErrorFields(err)
+	f := callsheet.ErrorFieldMsgs(err)
 	for _, k := range []string{"reason", "status", "phone"} {
 		if msg, ok := f[k]; ok && len(f) == 1 {
 			return callsheet.Errorf(callsheet.ErrorCode(err), "--%s: %s", k, msg)

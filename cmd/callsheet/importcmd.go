@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/importer"
@@ -24,29 +25,28 @@ import (
 func importService(svc servicesT) *importer.Service { return app.Importer(svc) }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dsn := fs.String("db", defaultDB(), "SQLite file or postgres:// URL")
-	account := fs.String("account", "", "account name")
-	campaign := fs.String("campaign", "", "campaign name (or id)")
-	status := fs.String("status", "", "status of the whole upload (name or id; default: the initial status)")
-	file := fs.String("file", "", "CSV, TSV or XLSX file")
+	fs, lang := newFlags(ctx, "import", stderr)
+	dsn := dbFlag(fs, lang)
+	account := fs.String("account", "", say(lang, "account name"))
+	campaign := fs.String("campaign", "", say(lang, "campaign name (or id)"))
+	status := fs.String("status", "", say(lang, "status of the whole upload (name or id; default: the initial status)"))
+	file := fs.String("file", "", say(lang, "CSV, TSV or XLSX file"))
 	var opts callsheet.ImportOptions
-	fs.BoolVar(&opts.International, "international", false, "numbers carry a country code even without +")
-	fs.BoolVar(&opts.Override, "override", false, "update customers already in the campaign, in the matched fields")
-	fs.BoolVar(&opts.UpdateContactAllowed, "update-contact-allowed", false, "set the contact-allowed date to now (unblocks do-not-call)")
-	fs.BoolVar(&opts.Reset, "reset", false, "reset existing customers to the upload's status and clear their follow-up")
-	unique := fs.String("unique", "any", "customers in other campaigns: any, move or only-new")
-	agents := fs.String("agents", "grant", "agents the rows name who do not work the campaign: grant (give them the campaign), unassign or refuse")
-	mapFlag := fs.String("map", "", "field=Column pairs, comma-separated (default: suggested from the header)")
-	encoding := fs.String("encoding", "auto", "file encoding: auto, utf-8, utf-16le, utf-16be, windows-1255, windows-1252, iso-8859-8")
-	sheet := fs.String("sheet", "", "XLSX sheet (default: the first)")
-	fs.BoolVar(&opts.LoadValid, "load-valid", false, "write the valid rows even if some are invalid")
-	fs.BoolVar(&opts.DryRun, "dry-run", false, "report what would happen, write nothing")
-	report := fs.String("report", "", "write the rows not added or updated to this CSV file")
-	asJSON := fs.Bool("json", false, "print the counts, agents and removals as one JSON object")
-	timings := fs.Bool("timings", false, "print how long each phase took, to stderr")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
+	fs.BoolVar(&opts.International, "international", false, say(lang, "numbers carry a country code even without +"))
+	fs.BoolVar(&opts.Override, "override", false, say(lang, "update customers already in the campaign, in the matched fields"))
+	fs.BoolVar(&opts.UpdateContactAllowed, "update-contact-allowed", false, say(lang, "set the contact-allowed date to now (unblocks do-not-call)"))
+	fs.BoolVar(&opts.Reset, "reset", false, say(lang, "reset existing customers to the upload's status and clear their follow-up"))
+	unique := fs.String("unique", "any", say(lang, "customers in other campaigns: any, move or only-new"))
+	agents := fs.String("agents", "grant", say(lang, "agents the rows name who do not work the campaign: grant (give them the campaign), unassign or refuse"))
+	mapFlag := fs.String("map", "", say(lang, "field=Column pairs, comma-separated (default: suggested from the header)"))
+	encoding := fs.String("encoding", "auto", say(lang, "file encoding: auto, utf-8, utf-16le, utf-16be, windows-1255, windows-1252, iso-8859-8"))
+	sheet := fs.String("sheet", "", say(lang, "XLSX sheet (default: the first)"))
+	fs.BoolVar(&opts.LoadValid, "load-valid", false, say(lang, "write the valid rows even if some are invalid"))
+	fs.BoolVar(&opts.DryRun, "dry-run", false, say(lang, "report what would happen, write nothing"))
+	report := fs.String("report", "", say(lang, "write the rows not added or updated to this CSV file"))
+	asJSON := fs.Bool("json", false, say(lang, "print the counts, agents and removals as one JSON object"))
+	timings := fs.Bool("timings", false, say(lang, "print how long each phase took, to stderr"))
+	cpuProfile := fs.String("cpuprofile", "", say(lang, "write a CPU profile of the import to this file"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if !*asJSON {
-		fmt.Fprintf(stderr, "Mapping: %s\n", describeMapping(mapping))
+		sayln(stderr, lang, "Mapping: %s", describeMapping(mapping))
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
@@ -114,7 +114,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Mapping: mapping, Options: opts}
 	var progress func(rows, bytes int64)
 	if isTerminal(stderr) && !*asJSON {
-		bar := &progressBar{w: stderr, total: info.Size(), start: time.Now()}
+		bar := &progressBar{w: stderr, lang: lang, total: info.Size(), start: time.Now()}
 		progress = bar.update
 		defer bar.done()
 	}
@@ -140,10 +140,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	} else {
-		printCounts(stdout, job.ID, res, opts.Agents)
+		printCounts(stdout, lang, job.ID, res, opts.Agents)
 	}
 	if !res.Applied && !opts.DryRun {
-		return callsheet.Errorf(callsheet.EINVALID, "Nothing was written: %s", cliRefusal(res.Refused))
+		return callsheet.Errorf(callsheet.EINVALID, "Nothing was written: %s", cliRefusal(opts, res))
 	}
 	return nil
 }
@@ -180,12 +180,68 @@ func newImportJSON(jobID int64, res *callsheet.ImportResult) importJSON {
 	return out
 }
 
-// cliRefusal says a refusal in the command's words: the options by their
-// flags.
-func cliRefusal(why string) string {
-	return strings.NewReplacer("Give them the campaign, or leave those customers unassigned.",
-		"Use --agents grant to give them the campaign, or --agents unassign to leave those customers unassigned.",
-		"fix them, or load the valid rows only.", "fix them (see --report), or use --load-valid.").Replace(why)
+// cliRefusal says why an import wrote nothing, as the store's refusal
+// does (callsheet.RefusalReason) but in the command's words, naming the
+// options by their flags, and as a message the terminal translates.
+func cliRefusal(o callsheet.ImportOptions, res *callsheet.ImportResult) callsheet.Message {
+	var why messages
+	if o.Agents.Rule().Refuses && len(res.AgentsOutside) > 0 {
+		agents := messages{Sep: "; "}
+		for i, a := range res.AgentsOutside {
+			if i == maxNamedAgents {
+				last := &agents.List[i-1]
+				*last = callsheet.Msg("%[1]s (and %[2]d other agents)", *last, len(res.AgentsOutside)-maxNamedAgents)
+				break
+			}
+			agents.List = append(agents.List, agentMsg(a))
+		}
+		why.List = append(why.List, callsheet.Msg("%s. Use --agents grant to give them the campaign, or --agents unassign to leave those customers unassigned.", agents))
+	}
+	if res.Counts.Invalid > 0 && !o.LoadValid {
+		why.List = append(why.List, callsheet.Msg("%d rows are invalid: fix them (see --report), or use --load-valid.", res.Counts.Invalid))
+	}
+	if len(why.List) == 0 {
+		return callsheet.Msg(res.Refused)
+	}
+	why.Sep = " "
+	return callsheet.Msg("%s", why)
+}
+
+// maxNamedAgents is how many agents a refusal names, as in the store's.
+const maxNamedAgents = 10
+
+// agentMsg says what is wrong with an agent's customers:
+// "Dana Levi does not work this campaign: 2 customers".
+func agentMsg(a callsheet.ImportAgent) callsheet.Message {
+	return callsheet.Msg("%[1]s does not work this campaign: %[2]d customers", a.Name, a.Customers)
+}
+
+// messages is a list of messages written one after the other, each
+// translated.
+type messages struct {
+	Sep  string
+	List []callsheet.Message
+}
+
+// CatalogueKey makes the list a message of its own: its key is made of
+// "%s", which the catalogues need not hold, and its arguments are the
+// messages.
+func (m messages) CatalogueKey() (string, []any) {
+	keys := make([]string, len(m.List))
+	args := make([]any, len(m.List))
+	for i, msg := range m.List {
+		keys[i], args[i] = "%s", msg
+	}
+	return strings.Join(keys, strings.ReplaceAll(m.Sep, "%", "%%")), args
+}
+
+// String is the list in English.
+func (m messages) String() string {
+	s := make([]string, len(m.List))
+	for i, msg := range m.List {
+		s[i] = msg.String()
+	}
+	return strings.Join(s, m.Sep)
 }
 
 // findStatus finds a status by name, or by id.
@@ -237,6 +293,10 @@ func cliMapping(ctx context.Context, svc servicesT, flagValue string, f io.Reade
 	}
 	t, err := importer.Open(f, name, importer.ReadOptions{Encoding: encoding, Sheet: sheet})
 	if err != nil {
+		var e *callsheet.Error
+		if errors.As(err, &e) {
+			return nil, err // a file error, as its message says
+		}
 		return nil, callsheet.Errorf(callsheet.EINVALID, "%s", err.Error())
 	}
 	defer t.Close()
@@ -265,33 +325,34 @@ func describeMapping(m map[string]string) string {
 
 // printCounts says what the import did, or would do: its counts, the
 // campaigns it removed customers from, and the agents outside the campaign.
-func printCounts(w io.Writer, jobID int64, res *callsheet.ImportResult, agents callsheet.AgentsMode) {
+func printCounts(w io.Writer, lang string, jobID int64, res *callsheet.ImportResult, agents callsheet.AgentsMode) {
 	c := res.Counts
-	verb := "Imported"
-	if !res.Applied {
-		verb = "Checked (nothing written)"
+	if res.Applied {
+		sayln(w, lang, "Imported: import %s, %d rows", idText(jobID), c.Total)
+	} else {
+		sayln(w, lang, "Checked (nothing written): import %s, %d rows", idText(jobID), c.Total)
 	}
-	fmt.Fprintf(w, "%s: import %d, %d rows\n", verb, jobID, c.Total)
-	for _, l := range []struct {
-		name string
-		n    int
-	}{{"added", c.Added}, {"moved here from other campaigns", c.Moved}, {"updated", c.Updated}, {"reset", c.Reset},
-		{"already in the campaign, skipped", c.SkippedExisting}, {"in another campaign, skipped", c.SkippedOtherCampaign},
-		{"duplicates in the file", c.DuplicateInFile}, {"invalid", c.Invalid}, {"blocked (do not call)", c.Blocked},
-		{"removed from other campaigns", c.RemovedElsewhere}} {
+	lines := countLines(c)
+	width := 34
+	for _, l := range lines {
+		width = max(width, utf8.RuneCountInString(say(lang, l.name)))
+	}
+	for _, l := range lines {
 		if l.n > 0 {
-			fmt.Fprintf(w, "  %-34s %d\n", l.name, l.n)
+			name := say(lang, l.name)
+			fmt.Fprintf(w, "  %s%s %s\n", name, strings.Repeat(" ", width-utf8.RuneCountInString(name)), say(lang, "%d", l.n))
 		}
 	}
 	for _, cc := range res.RemovedFrom {
-		fmt.Fprintf(w, "    from %s: %s\n", cc.Name, callsheet.Count(cc.Customers, "customer", "customers"))
+		fmt.Fprintf(w, "    %s\n", say(lang, "from %s: %d customers", cc.Name, cc.Customers))
 	}
 	if len(res.UnmatchedColumns) > 0 {
-		verb := "Not imported"
-		if !res.Applied {
-			verb = "Would not be imported"
+		cols := strings.Join(res.UnmatchedColumns, ", ")
+		if res.Applied {
+			sayln(w, lang, "Not imported (no field takes them): %s", cols)
+		} else {
+			sayln(w, lang, "Would not be imported (no field takes them): %s", cols)
 		}
-		fmt.Fprintf(w, "%s (no field takes them): %s\n", verb, strings.Join(res.UnmatchedColumns, ", "))
 	}
 	granted := map[int64]bool{}
 	for _, a := range res.AgentsGranted {
@@ -301,19 +362,35 @@ func printCounts(w io.Writer, jobID int64, res *callsheet.ImportResult, agents c
 	for _, a := range res.AgentsOutside {
 		switch {
 		case granted[a.ID]:
-			fmt.Fprintf(w, "Gave %s the campaign: %s\n", a.Name, callsheet.Count(a.Customers, "customer", "customers"))
+			sayln(w, lang, "Gave %s the campaign: %d customers", a.Name, a.Customers)
 		case res.Applied && !rule.Assigns:
-			fmt.Fprintf(w, "%s; left unassigned\n", a.Message())
+			sayln(w, lang, "%[1]s does not work this campaign: %[2]d customers; left unassigned", a.Name, a.Customers)
 		case res.Applied:
-			fmt.Fprintln(w, a.Message()) // given the campaign otherwise while the import ran
+			// given the campaign otherwise while the import ran
+			sayln(w, lang, "%[1]s does not work this campaign: %[2]d customers", a.Name, a.Customers)
 		case rule.Grants:
-			fmt.Fprintf(w, "%s; importing gives them the campaign\n", a.Message())
+			sayln(w, lang, "%[1]s does not work this campaign: %[2]d customers; importing gives them the campaign", a.Name, a.Customers)
 		case !rule.Assigns && !rule.Refuses:
-			fmt.Fprintf(w, "%s; importing leaves those customers unassigned\n", a.Message())
+			sayln(w, lang, "%[1]s does not work this campaign: %[2]d customers; importing leaves those customers unassigned", a.Name, a.Customers)
 		default:
-			fmt.Fprintln(w, a.Message())
+			sayln(w, lang, "%[1]s does not work this campaign: %[2]d customers", a.Name, a.Customers)
 		}
 	}
+}
+
+// countLines are the lines of an import's counts: what (a catalogue key)
+// and how many.
+func countLines(c callsheet.ImportCounts) []struct {
+	name string
+	n    int
+} {
+	return []struct {
+		name string
+		n    int
+	}{{"added", c.Added}, {"moved here from other campaigns", c.Moved}, {"updated", c.Updated}, {"reset", c.Reset},
+		{"already in the campaign, skipped", c.SkippedExisting}, {"in another campaign, skipped", c.SkippedOtherCampaign},
+		{"duplicates in the file", c.DuplicateInFile}, {"invalid", c.Invalid}, {"blocked (do not call)", c.Blocked},
+		{"removed from other campaigns", c.RemovedElsewhere}}
 }
 
 // isTerminal reports whether w is a terminal, for the progress bar.
@@ -329,6 +406,7 @@ func isTerminal(w io.Writer) bool {
 // progressBar draws the import's progress on one terminal line.
 type progressBar struct {
 	w     io.Writer
+	lang  string
 	total int64
 	start time.Time
 }
@@ -344,18 +422,17 @@ func (p *progressBar) update(rows, bytes int64) {
 	const width = 30
 	n := int(frac * width)
 	rate := float64(rows) / max(time.Since(p.start).Seconds(), 0.001)
-	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %d rows  %.0f rows/s ", strings.Repeat("#", n), strings.Repeat("-", width-n), frac*100, rows, rate)
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %s ", strings.Repeat("#", n), strings.Repeat("-", width-n), frac*100, say(p.lang, "%d rows  %.0f rows/s", rows, rate))
 }
 
 func (p *progressBar) done() { fmt.Fprintln(p.w) }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dsn := fs.String("db", defaultDB(), "SQLite file or postgres:// URL")
-	account := fs.String("account", "", "account name")
-	campaign := fs.String("campaign", "", "campaign name (or id)")
-	format := fs.String("format", "csv", "csv or jsonl")
+	fs, lang := newFlags(ctx, "export", stderr)
+	dsn := dbFlag(fs, lang)
+	account := fs.String("account", "", say(lang, "account name"))
+	campaign := fs.String("campaign", "", say(lang, "campaign name (or id)"))
+	format := fs.String("format", "csv", say(lang, "csv or jsonl"))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
