@@ -149,12 +149,14 @@ func TestServeFirstStart(t *testing.T) {
 func TestDemo(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "cs.db")
 	out := runOK(t, "demo", "--db", db, "--customers", "300")
-	if !strings.Contains(out, "demo-admin") || !strings.Contains(out, "may not add customers") {
+	if !strings.Contains(out, "demo-il-admin") || !strings.Contains(out, "demo-us-admin") || !strings.Contains(out, "may not add customers") {
 		t.Fatalf("demo output %q", out)
 	}
-	var campaigns []struct{ Name string }
-	json.Unmarshal([]byte(runOK(t, "campaign", "list", "--db", db, "--account", "Demo", "--json")), &campaigns)
-	if len(campaigns) != 3 {
-		t.Fatalf("campaigns %v", campaigns)
+	for _, account := range []string{"Demo IL", "Demo US"} {
+		var campaigns []struct{ Name string }
+		json.Unmarshal([]byte(runOK(t, "campaign", "list", "--db", db, "--account", account, "--json")), &campaigns)
+		if len(campaigns) != 3 {
+			t.Fatalf("%s: campaigns %v", account, campaigns)
+		}
 	}
 }
