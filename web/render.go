@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -184,6 +185,10 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		writeAPIError(w, callsheet.Errorf(callsheet.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 		return
+	}
+	// A logged-in reader gets the page in their language, with the menu.
+	if sess, err := s.loadSession(r); err == nil {
+		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess))
 	}
 	s.renderError(w, r, callsheet.Errorf(callsheet.ENOTFOUND, "There is no page at %s.", r.URL.Path))
 }
