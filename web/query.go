@@ -44,47 +44,78 @@ func checkQuery(raw string) error {
 		return callsheet.Errorf(callsheet.EBADREQUEST, "The query string could not be read: %v.", err)
 	}
 	for name, values := range q {
-		if msg := checkParamText(name, maxParamNameChars); msg != "" {
-			return callsheet.Errorf(callsheet.EBADREQUEST, "A query parameter's name %s.", msg)
+		switch problem, arg := checkParamText(name, maxParamNameChars); problem {
+		case paramNotUTF8:
+			return callsheet.Errorf(callsheet.EBADREQUEST, "A query parameter's name is not valid UTF-8 text.")
+		case paramTooLong:
+			return callsheet.Errorf(callsheet.EBADREQUEST, "A query parameter's name is %s characters long; it may be at most %s.", thousands(arg), thousands(maxParamNameChars))
+		case paramControl:
+			return callsheet.Errorf(callsheet.EBADREQUEST, "A query parameter's name holds the control character %s.", controlName(arg))
 		}
 		limit := maxParamChars
 		if searchParams[name] {
 			limit = maxSearchChars
 		}
 		for _, v := range values {
-			if msg := checkParamText(v, limit); msg != "" {
-				return badParam(name, fmt.Sprintf("The %s parameter %s.", name, msg))
+			switch problem, arg := checkParamText(v, limit); problem {
+			case paramNotUTF8:
+				return queryParamError(name, callsheet.Msg("The %s parameter is not valid UTF-8 text.", name))
+			case paramTooLong:
+				return queryParamError(name, callsheet.Msg("The %s parameter is %s characters long; it may be at most %s.", name, thousands(arg), thousands(limit)))
+			case paramControl:
+				return queryParamError(name, callsheet.Msg("The %s parameter holds the control character %s.", name, controlName(arg)))
 			}
 		}
 	}
 	return nil
 }
 
-// checkParamText says what is wrong with one name or value, or "".
-func checkParamText(s string, limit int) string {
+// queryParamError is a bad request naming the parameter at fault, as
+// badParam makes them, with its message as a catalogue key.
+func queryParamError(name string, m callsheet.Message) error {
+	return &callsheet.Error{Code: callsheet.EBADREQUEST, Message: m.String(), Fields: map[string]string{name: m.String()},
+		Msg: m, FieldMsgs: map[string]callsheet.Message{name: m}}
+}
+
+// What may be wrong with a parameter's name or value.
+const (
+	paramOK = iota
+	paramNotUTF8
+	paramTooLong
+	paramControl
+)
+
+// checkParamText says what is wrong with one name or value: a problem,
+// with the length (for paramTooLong) or the control character
+// (paramControl).
+func checkParamText(s string, limit int) (problem, arg int) {
 	if !utf8.ValidString(s) {
-		return "is not valid UTF-8 text"
+		return paramNotUTF8, 0
 	}
 	if n := utf8.RuneCountInString(s); n > limit {
-		return fmt.Sprintf("is %s characters long; it may be at most %s", thousands(n), thousands(limit))
+		return paramTooLong, n
 	}
 	if i := strings.IndexFunc(s, isControl); i >= 0 {
-		return fmt.Sprintf("holds the control character U+%04X", s[i])
+		return paramControl, int(s[i])
 	}
-	return ""
+	return paramOK, 0
 }
+
+// controlName names a control character as Unicode does: U+0000.
+func controlName(c int) string { return fmt.Sprintf("U+%04X", c) }
 
 // isControl reports the ASCII control characters, which no parameter
 // needs and PostgreSQL refuses in text (NUL).
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
-// thousands writes n with thousands separators, as messages show counts.
-func thousands(n int) string {
+// thousands writes n with thousands separators, as messages show counts;
+// a numeral, so that a message shows it as it is.
+func thousands(n int) numeral {
 	s := fmt.Sprint(n)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
-	return s
+	return numeral(s)
 }
 
 // boundQuery answers 400 to a request whose query string is over its

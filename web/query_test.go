@@ -89,7 +89,7 @@ func TestQueryBounds(t *testing.T) {
 				if code != http.StatusBadRequest {
 					t.Fatalf("search of %d bytes: %d", len(q), code)
 				}
-				if !strings.Contains(body, "query") && !strings.Contains(body, "q parameter") {
+				if !strings.Contains(body, "query") && !strings.Contains(body, "q\u2069 parameter") {
 					t.Fatalf("the page does not say what is wrong")
 				}
 			}
