@@ -28,19 +28,17 @@ func (p *workPage) CampaignName(id int64) string {
 
 // handleWork lists the customers the user may work now: assigned to them,
 // not blocked by do-not-call, not closed; due follow-ups first.
-func (s *Server) handleWork(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleWork(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	sess := sessionFrom(r)
 	l, err := s.loadLookups(r)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	live := false
 	camps, _, err := s.Campaigns.FindCampaigns(ctx, callsheet.CampaignFilter{Archived: &live})
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	me := sess.User.ID
 	f := callsheet.CustomerFilter{AgentID: &me, Callable: true, Sort: callsheet.SortFollowUp, Limit: customersPerPage,
@@ -49,15 +47,14 @@ func (s *Server) handleWork(w http.ResponseWriter, r *http.Request) {
 	if v, err := strconv.ParseInt(r.URL.Query().Get("campaign"), 10, 64); err == nil && v > 0 {
 		// A campaign the user may not see is not found, not empty.
 		if _, err := s.Campaigns.FindCampaignByID(ctx, v); err != nil {
-			s.renderError(w, r, err)
-			return
+			return err
 		}
 		d.Campaign, f.CampaignID = v, &v
 	}
 	if d.Customers, d.Total, err = s.Customers.FindCustomers(ctx, f); err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	d.Pager = newPager(r, d.Total, customersPerPage)
 	s.render(w, r, http.StatusOK, "work", &page{Title: "My customers", Nav: "work", Data: d})
+	return nil
 }
