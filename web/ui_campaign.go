@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/csv"
+	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/i18n"
+	"github.com/callsheet/callsheet/importer"
 )
 
 // lookups holds the account's statuses, users and custom fields, to show
@@ -99,17 +103,31 @@ type campaignFilter struct {
 
 const customersPerPage = 50
 
-func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) {
+// campaignOfPath finds the campaign of the path's id: not found for a
+// campaign of another account or an agent's other one.
+func (s *Server) campaignOfPath(r *http.Request) (*callsheet.Campaign, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.Campaigns.FindCampaignByID(r.Context(), id)
+}
+
+// nameTitle is a page title that is a name (a campaign's, a customer's):
+// isolated, so that it is never taken for a catalogue key, and so that
+// render leaves it as it is. The <title> drops the isolates.
+func nameTitle(name string) string { return "\u2068" + name + "\u2069" }
+
+func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	c, ok := s.pathCampaign(w, r)
-	if !ok {
-		return
+	c, err := s.campaignOfPath(r)
+	if err != nil {
+		return err
 	}
 	id := c.ID
 	l, err := s.loadLookups(r)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	cf := campaignFilter{Q: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort")}
@@ -128,37 +146,33 @@ func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) {
 	// A filter by a status or user of another account is not found, as
 	// the API answers it, rather than an empty list.
 	if f.StatusID != nil && l.status[*f.StatusID] == nil {
-		s.renderError(w, r, callsheet.Errorf(callsheet.ENOTFOUND, "There is no status %d in this account.", *f.StatusID))
-		return
+		return callsheet.Errorf(callsheet.ENOTFOUND, "There is no status %d in this account.", *f.StatusID)
 	}
 	if f.AgentID != nil && *f.AgentID != 0 && l.user[*f.AgentID] == nil {
-		s.renderError(w, r, callsheet.Errorf(callsheet.ENOTFOUND, "There is no user %d in this account.", *f.AgentID))
-		return
+		return callsheet.Errorf(callsheet.ENOTFOUND, "There is no user %d in this account.", *f.AgentID)
 	}
 	f.Offset = (pageOf(r) - 1) * customersPerPage
 	list, total, err := s.Customers.FindCustomers(ctx, f)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	pg := newPager(r, total, customersPerPage)
 	if pg.Offset() != f.Offset { // asked for a page past the end
 		f.Offset = pg.Offset()
 		if list, total, err = s.Customers.FindCustomers(ctx, f); err != nil {
-			s.renderError(w, r, err)
-			return
+			return err
 		}
 	}
 	counts, err := s.Customers.CountCustomersByStatus(ctx, id)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	d := &campaignPage{Campaign: c, Customers: list, Counts: counts, Total: total, Filter: cf, Pager: pg, lookups: l}
 	if sessionFrom(r).User.Role == callsheet.RoleAdmin {
 		d.History = s.campaignHistory(r, id)
 	}
-	s.render(w, r, http.StatusOK, "campaign", &page{Title: c.Name, Nav: "campaigns", Data: d})
+	s.render(w, r, http.StatusOK, "campaign", &page{Title: nameTitle(c.Name), Nav: "campaigns", Data: d})
+	return nil
 }
 
 // historyLine is one line of a campaign's import history: an import of a
@@ -176,8 +190,9 @@ type addsLine struct {
 	*callsheet.SingleAdds
 	Way  string // how they came in, in words
 	By   string // the token's or user's name
-	When string // today, yesterday, on 29-11-2026
 	Link string // the list of those adds
+	// Words is the line in the reader's language, names in <bdi>.
+	Words template.HTML
 }
 
 // Entries of the history, and how far back it sums single adds.
@@ -215,7 +230,7 @@ func (s *Server) campaignHistory(r *http.Request, campaignID int64) []historyLin
 		if i == historyImports {
 			break
 		}
-		out = append(out, historyLine{Singles: newAddsLine(campaignID, a, names, today), when: a.Last})
+		out = append(out, historyLine{Singles: newAddsLine(langOf(r), campaignID, a, names, today), when: a.Last})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].when.After(out[j].when) })
 	return out
@@ -233,20 +248,29 @@ func (s *Server) tokenNames(r *http.Request) map[int64]string {
 	return names
 }
 
-// newAddsLine words a day's single adds; today is the account's today.
-func newAddsLine(campaignID int64, a *callsheet.SingleAdds, tokens map[int64]string, today time.Time) *addsLine {
-	l := &addsLine{SingleAdds: a, Way: sourceWords(a.Source), By: a.CreatedBy}
+// newAddsLine words a day's single adds in lang; today is the account's
+// today.
+func newAddsLine(lang string, campaignID int64, a *callsheet.SingleAdds, tokens map[int64]string, today time.Time) *addsLine {
+	l := &addsLine{SingleAdds: a, Way: sourceWords(lang, a.Source), By: a.CreatedBy}
 	if a.TokenID != 0 && tokens[a.TokenID] != "" {
 		l.By = tokens[a.TokenID]
 	}
+	when := "%s today"
+	var whenArgs []any
 	switch {
 	case a.Day.Equal(today):
-		l.When = "today"
 	case a.Day.Equal(today.AddDate(0, 0, -1)):
-		l.When = "yesterday"
+		when = "%s yesterday"
 	default:
-		l.When = "on " + a.Day.Format("02-01-2006")
+		when, whenArgs = "%s on %s", []any{a.Day.Format("02-01-2006")}
 	}
+	by := template.HTML("<bdi>" + template.HTMLEscapeString(l.By) + "</bdi>")
+	if a.TokenID != 0 {
+		by = i18n.HTML(lang, "%s token", l.By)
+	}
+	n := i18n.HTML(lang, "%d customers", a.Adds)
+	l.Words = template.HTML(template.HTMLEscapeString(l.Way)) + " · " + by + " · " +
+		i18n.HTML(lang, when, append([]any{n}, whenArgs...)...)
 	q := url.Values{"day": {a.Day.Format("2006-01-02")}, "source": {a.Source}}
 	if a.TokenID != 0 {
 		q.Set("token", itoa(a.TokenID))
@@ -257,13 +281,13 @@ func newAddsLine(campaignID int64, a *callsheet.SingleAdds, tokens map[int64]str
 	return l
 }
 
-// sourceWords names the way single adds came in.
-func sourceWords(source string) string {
+// sourceWords names the way single adds came in, in lang.
+func sourceWords(lang, source string) string {
 	switch source {
 	case "api":
-		return "API"
+		return i18n.T(lang, "API")
 	case "form":
-		return "Add customer form"
+		return i18n.T(lang, "Add customer form")
 	}
 	return source
 }
@@ -291,18 +315,17 @@ const addsPerPage = 50
 // handleCampaignAdds lists the single adds behind a line of the
 // campaign's history: one day (of the account's zone), one way in, one
 // token or user. Each links to its import, where it can be undone.
-func (s *Server) handleCampaignAdds(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCampaignAdds(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	c, ok := s.pathCampaign(w, r)
-	if !ok {
-		return
+	c, err := s.campaignOfPath(r)
+	if err != nil {
+		return err
 	}
 	q := r.URL.Query()
 	loc := sessionFrom(r).Account.Location()
 	day, err := time.ParseInLocation("2006-01-02", q.Get("day"), loc)
 	if err != nil {
-		s.renderError(w, r, callsheet.Errorf(callsheet.EINVALID, "The day must be written YYYY-MM-DD, not %q.", q.Get("day")))
-		return
+		return callsheet.Errorf(callsheet.EINVALID, "The day must be written YYYY-MM-DD, not \"%s\".", q.Get("day"))
 	}
 	source := q.Get("source")
 	single := true
@@ -316,53 +339,64 @@ func (s *Server) handleCampaignAdds(w http.ResponseWriter, r *http.Request) {
 		var none int64
 		a.UserID, f.UserID, f.TokenID = v, &v, &none
 	} else {
-		s.renderError(w, r, callsheet.Errorf(callsheet.EINVALID, "Say whose adds to list: a token or a user."))
-		return
+		return callsheet.Errorf(callsheet.EINVALID, "Say whose adds to list: a token or a user.")
 	}
 	jobs, total, err := s.Imports.FindImports(ctx, f)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	a.Adds = total
 	if len(jobs) > 0 {
 		a.CreatedBy = jobs[0].CreatedBy
 	}
 	now := time.Now().In(loc)
-	d := &campaignAddsPage{Campaign: c, Line: newAddsLine(c.ID, a, s.tokenNames(r), time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)),
+	d := &campaignAddsPage{Campaign: c, Line: newAddsLine(langOf(r), c.ID, a, s.tokenNames(r), time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)),
 		Pager: newPager(r, total, addsPerPage)}
 	for _, j := range jobs {
 		d.Adds = append(d.Adds, s.singleAdd(r, j))
 	}
-	s.render(w, r, http.StatusOK, "campaign_adds", &page{Title: d.Line.Way + " · " + d.Line.By + " · " + day.Format("02-01-2006"), Nav: "campaigns", Data: d})
+	title := d.Line.Way + " · " + nameTitle(d.Line.By) + " · " + day.Format("02-01-2006")
+	s.render(w, r, http.StatusOK, "campaign_adds", &page{Title: title, Nav: "campaigns", Data: d})
+	return nil
 }
 
-// singleAdd finds what became of a single add's one row, and its customer.
+// storedText translates a message stored as it was written (an import's
+// error, a row's message): one that is a catalogue key without arguments
+// is shown in the reader's language, any other as it is.
+func storedText(r *http.Request, msg string) string {
+	if lang := langOf(r); !strings.Contains(msg, "%") && i18n.Has(lang, msg) {
+		return i18n.T(lang, msg)
+	}
+	return msg
+}
+
+// singleAdd finds what became of a single add's one row, and its customer,
+// in the reader's words.
 func (s *Server) singleAdd(r *http.Request, j *callsheet.ImportJob) singleAdd {
 	a := singleAdd{Job: j}
 	switch j.State {
 	case callsheet.ImportUndone:
-		a.Outcome = "Undone"
+		a.Outcome = tr(r, "Undone")
 		return a
 	case callsheet.ImportFailed, callsheet.ImportCancelled:
-		a.Outcome, a.Message = "Nothing written", j.Error
+		a.Outcome, a.Message = tr(r, "Nothing written"), storedText(r, j.Error)
 		return a
 	case callsheet.ImportDone:
 	default:
-		a.Outcome = "Running"
+		a.Outcome = tr(r, "Running")
 		return a
 	}
-	a.Outcome = countsOutcome(j.Counts).LabelFor(j.Applied)
+	a.Outcome = storedText(r, countsOutcome(j.Counts).LabelFor(j.Applied))
 	if !j.Applied && j.Refused != "" {
-		a.Message = j.Refused
+		a.Message = storedText(r, j.Refused)
 	}
 	rows, _, err := s.Imports.FindImportRows(r.Context(), j.ID, 0, 1)
 	if err != nil || len(rows) == 0 {
 		return a // its customer is no longer there
 	}
-	a.Outcome = rows[0].Outcome.LabelFor(j.Applied)
+	a.Outcome = storedText(r, rows[0].Outcome.LabelFor(j.Applied))
 	if rows[0].Message != "" {
-		a.Message = rows[0].Message
+		a.Message = storedText(r, rows[0].Message)
 	}
 	if rows[0].CustomerID != 0 {
 		if c, err := s.Customers.FindCustomerByID(r.Context(), rows[0].CustomerID); err == nil {
@@ -385,4 +419,109 @@ func countsOutcome(c callsheet.ImportCounts) callsheet.Outcome {
 		}
 	}
 	return ""
+}
+
+// exportPerRead is how many customers the CSV export reads at a time.
+const exportPerRead = 2000
+
+// exportCampaignCSV writes the campaign's customers as a CSV file for
+// people, as the pages show them: headers in the reader's language,
+// phones as the account's country writes them, dates DD-MM-YYYY HH:MM in
+// the account's zone, custom fields by label. Programs have the API and
+// the command line's export, with E.164 phones and field names.
+//
+// A cell a spreadsheet would run as a formula is neutralised, and each
+// cell is balanced (see bidiCSV). An error before the first byte shows
+// the error page; one after is logged, since the file is on its way.
+func (s *Server) exportCampaignCSV(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	c, err := s.campaignOfPath(r)
+	if err != nil {
+		return err
+	}
+	l, err := s.loadLookups(r)
+	if err != nil {
+		return err
+	}
+	lang, acc := langOf(r), sessionFrom(r).Account
+	loc := acc.Location()
+	head := []string{
+		i18n.T(lang, "Name"), i18n.T(lang, "Last name"), i18n.T(lang, "Phone"), i18n.T(lang, "Email"),
+		i18n.T(lang, "Agent"), i18n.T(lang, "Follow-up"), i18n.T(lang, "Created"), i18n.T(lang, "Source"),
+		i18n.T(lang, "Notes"), i18n.T(lang, "CRM id"), i18n.T(lang, "Status"), i18n.T(lang, "Contact allowed"),
+		i18n.T(lang, "Blocked"),
+	}
+	fixed := len(head)
+	dates := map[int64]bool{}
+	for _, f := range l.CustomFields {
+		head = append(head, f.Label)
+		dates[f.ID] = f.Type == callsheet.FieldDate
+	}
+	when := func(t *time.Time) string {
+		if t == nil || t.IsZero() {
+			return ""
+		}
+		return t.In(loc).Format(DateTimeLayout)
+	}
+	yes, no := i18n.T(lang, "Yes"), i18n.T(lang, "No")
+
+	var after int64
+	first, _, err := s.Customers.FindCustomers(ctx, callsheet.CustomerFilter{CampaignID: &c.ID, AfterID: &after,
+		Sort: callsheet.SortOldest, Limit: exportPerRead, NoTotal: true})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+downloadName(c.Name)+`.csv"`)
+	// A byte-order mark makes Excel read the UTF-8 (Hebrew names) right.
+	w.Write([]byte("\ufeff"))
+	out := newBidiCSV(w)
+	cw := csv.NewWriter(out)
+	write := func(rec []string) error {
+		for i, v := range rec {
+			rec[i] = importer.SafeCell(v)
+		}
+		return cw.Write(rec)
+	}
+	err = write(append([]string(nil), head...))
+	cells := make([]string, len(head))
+	for page := first; err == nil; {
+		for _, cu := range page {
+			created := cu.CreatedAt
+			blocked := no
+			if cu.Blocked {
+				blocked = yes
+			}
+			copy(cells, []string{cu.Name, cu.LastName, displayPhone(cu.Phone, acc.Country), cu.Email, l.UserName(cu.AgentID),
+				when(cu.FollowUpAt), when(&created), cu.Source, cu.Note, cu.ExternalID, l.StatusName(cu.StatusID),
+				when(cu.ContactAllowedAt), blocked})
+			for i, f := range l.CustomFields {
+				v := cu.Custom[f.ID]
+				if dates[f.ID] {
+					v = customDate(v)
+				}
+				cells[fixed+i] = v
+			}
+			if err = write(cells); err != nil {
+				break
+			}
+		}
+		if err != nil || len(page) < exportPerRead {
+			break
+		}
+		after = page[len(page)-1].ID
+		page, _, err = s.Customers.FindCustomers(ctx, callsheet.CustomerFilter{CampaignID: &c.ID, AfterID: &after,
+			Sort: callsheet.SortOldest, Limit: exportPerRead, NoTotal: true})
+	}
+	if err == nil {
+		cw.Flush()
+		err = cw.Error()
+	}
+	if err == nil {
+		err = out.Close()
+	}
+	if err != nil {
+		s.Logger.Error("export", "campaign", c.ID, "err", err)
+	}
+	return nil
 }

@@ -2,12 +2,14 @@ package web
 
 import (
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/i18n"
 )
 
 type customerPage struct {
@@ -15,8 +17,10 @@ type customerPage struct {
 	Campaign *callsheet.Campaign
 	History  []*callsheet.AuditEvent // for admins
 	// Added is the import that added the customer (a file, a batch or a
-	// single add), for admins; nil if it was made otherwise.
-	Added *callsheet.ImportJob
+	// single add), for admins; nil if it was made otherwise. AddedHow
+	// says how, in the reader's language.
+	Added    *callsheet.ImportJob
+	AddedHow template.HTML
 	// ConfirmDoNotCall asks, in the form, before the chosen do-not-call
 	// status puts the phone on the register.
 	ConfirmDoNotCall *callsheet.Status
@@ -33,15 +37,21 @@ type customerPage struct {
 func (p *customerPage) CustomValue(id int64) string {
 	v := p.Customer.Custom[id]
 	for _, f := range p.CustomFields {
-		if f.ID != id || f.Type != callsheet.FieldDate {
-			continue
+		if f.ID == id && f.Type == callsheet.FieldDate {
+			return customDate(v)
 		}
-		if t, err := time.Parse("2006-01-02 15:04", v); err == nil {
-			return t.Format(DateTimeLayout)
-		}
-		if t, err := time.Parse("2006-01-02", v); err == nil {
-			return t.Format("02-01-2006")
-		}
+	}
+	return v
+}
+
+// customDate writes a custom date field's stored value (YYYY-MM-DD, with
+// an optional time) as pages and the export write dates.
+func customDate(v string) string {
+	if t, err := time.Parse("2006-01-02 15:04", v); err == nil {
+		return t.Format(DateTimeLayout)
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t.Format("02-01-2006")
 	}
 	return v
 }
@@ -75,24 +85,27 @@ func (p *customerPage) InitialStatusID() int64 {
 	return 0
 }
 
-// AddedHow says how the import that added the customer brought it in.
-func (p *customerPage) AddedHow() string {
-	j := p.Added
+// addedHow says in lang how the import that added a customer brought it in.
+func addedHow(lang string, j *callsheet.ImportJob) template.HTML {
 	switch {
 	case j == nil:
 		return ""
 	case j.Single && j.Source == "form":
-		return "Added with the Add customer form"
+		return i18n.HTML(lang, "Added with the Add customer form")
+	case j.Single && j.Source == "api":
+		return i18n.HTML(lang, "Added through the API")
 	case j.Single:
-		return "Added through the " + sourceWords(j.Source)
+		return i18n.HTML(lang, "Added through %s", j.Source)
 	case j.FileName != "" && j.Source == "cli":
-		return "Added by importing " + j.FileName + " from the command line"
+		return i18n.HTML(lang, "Added by importing %s from the command line", j.FileName)
 	case j.FileName != "" && j.Source == "api":
-		return "Added by importing " + j.FileName + " through the API"
+		return i18n.HTML(lang, "Added by importing %s through the API", j.FileName)
 	case j.FileName != "":
-		return "Added by importing " + j.FileName
+		return i18n.HTML(lang, "Added by importing %s", j.FileName)
+	case j.Source == "api":
+		return i18n.HTML(lang, "Added through the API, in a batch of %d", j.Counts.Total)
 	}
-	return "Added through the " + sourceWords(j.Source) + ", in a batch of " + strconv.Itoa(j.Counts.Total)
+	return i18n.HTML(lang, "Added through %s, in a batch of %d", j.Source, j.Counts.Total)
 }
 
 // Reason returns the reason an audit event gives, if any.
@@ -115,32 +128,35 @@ func (p *page) Local(t *time.Time) string {
 	return t.In(p.Account().Location()).Format(DateTimeLayout)
 }
 
-func (s *Server) handleCustomer(w http.ResponseWriter, r *http.Request) {
-	s.renderCustomer(w, r, http.StatusOK, &page{})
+// PhoneLTR is Phone as HTML for a sentence: left to right in a <bdi>,
+// whatever the sentence's direction, so that +1 212-555-0100 keeps its
+// order in Hebrew text.
+func (p *page) PhoneLTR(e164 string) template.HTML {
+	return template.HTML(`<bdi dir="ltr">` + template.HTMLEscapeString(p.Phone(e164)) + `</bdi>`)
 }
 
-func (s *Server) renderCustomer(w http.ResponseWriter, r *http.Request, status int, p *page) {
+func (s *Server) handleCustomer(w http.ResponseWriter, r *http.Request) error {
+	return s.renderCustomer(w, r, http.StatusOK, &page{})
+}
+
+func (s *Server) renderCustomer(w http.ResponseWriter, r *http.Request, status int, p *page) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	c, err := s.Customers.FindCustomerByID(r.Context(), id)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	camp, err := s.Campaigns.FindCampaignByID(r.Context(), c.CampaignID)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	l, err := s.loadLookups(r)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
-	p.Title = strings.TrimSpace(c.Name + " " + c.LastName)
+	p.Title = nameTitle(strings.TrimSpace(c.Name + " " + c.LastName))
 	p.Nav = "campaigns"
 	d := &customerPage{Customer: c, Campaign: camp, lookups: l}
 	if data, ok := p.Data.(*customerPage); ok {
@@ -153,16 +169,17 @@ func (s *Server) renderCustomer(w http.ResponseWriter, r *http.Request, status i
 		// ends with the import that added it, single add or file.
 		if jobs, _, err := s.Imports.FindImports(r.Context(), callsheet.ImportJobFilter{CustomerID: &c.ID, Limit: 1}); err == nil && len(jobs) > 0 {
 			d.Added = jobs[0]
+			d.AddedHow = addedHow(langOf(r), d.Added)
 		}
 		if c.Blocked {
 			if err := s.loadRegister(r, d); err != nil {
-				s.renderError(w, r, err)
-				return
+				return err
 			}
 		}
 	}
 	p.Data = d
 	s.render(w, r, status, "customer", p)
+	return nil
 }
 
 // loadRegister finds the register's entry that blocks the customer, and
@@ -184,20 +201,18 @@ func (s *Server) loadRegister(r *http.Request, d *customerPage) error {
 	return nil
 }
 
-func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	sess := sessionFrom(r)
 	c, err := s.Customers.FindCustomerByID(r.Context(), id)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	var upd callsheet.CustomerUpdate
-	fields := map[string]string{}
+	fields := map[string]callsheet.Message{}
 	if v, err := strconv.ParseInt(r.PostFormValue("status"), 10, 64); err == nil {
 		upd.StatusID = &v
 		// A do-not-call status blocks the phone in every campaign, so it
@@ -209,11 +224,10 @@ func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) {
 				code := http.StatusOK
 				if r.PostFormValue("asked_do_not_call") != "" {
 					code = http.StatusUnprocessableEntity
-					p.Fields = map[string]string{"confirm_do_not_call": "Tick the box to give this status, or choose another one."}
+					p.Fields = map[string]string{"confirm_do_not_call": tr(r, "Tick the box to give this status, or choose another one.")}
 				}
 				p.Data = &customerPage{ConfirmDoNotCall: st}
-				s.renderCustomer(w, r, code, p)
-				return
+				return s.renderCustomer(w, r, code, p)
 			}
 		}
 	}
@@ -232,7 +246,7 @@ func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) {
 	if fu := strings.TrimSpace(r.PostFormValue("follow_up_at")); fu != "" {
 		t, err := parseDateField(fu, sess.Account.Location())
 		if err != nil {
-			fields[callsheet.FieldFollowUpAt] = "Follow-up date " + err.Error() + ", like " + time.Now().In(sess.Account.Location()).Format(DateTimeLayout) + "."
+			fields[callsheet.FieldFollowUpAt] = dateFieldMsg("Follow-up date", err, sess.Account.Location())
 		} else {
 			upd.FollowUpAt = &t
 		}
@@ -253,37 +267,37 @@ func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) {
 				*dst = &v
 			}
 		}
+		// The card shows the phone as the account's country writes it;
+		// it is read back the same way (see normalizePhone).
 		if p := strings.TrimSpace(r.PostFormValue(callsheet.FieldPhone)); p != "" {
-			e164, err := s.Imports.NormalizePhone(r.Context(), p, false)
+			e164, err := s.normalizePhone(r, p)
 			if err != nil {
-				fields[callsheet.FieldPhone] = callsheet.ErrorMessage(err)
+				fields[callsheet.FieldPhone] = callsheet.ErrorMsg(err)
 			} else {
 				upd.Phone = &e164
 			}
 		}
 	}
+	again := func(status int, p *page) error { return s.renderCustomer(w, r, status, p) }
 	if len(fields) > 0 {
-		s.renderCustomer(w, r, http.StatusUnprocessableEntity, formPage("", r, callsheet.FieldErrors(fields)))
-		return
+		return retry(callsheet.FieldErrorMsgs(fields), again)
 	}
 	if _, err := s.Customers.UpdateCustomer(r.Context(), id, upd); err != nil {
 		if callsheet.ErrorCode(err) == callsheet.ENOTFOUND && callsheet.ErrorFields(err) == nil {
-			s.renderError(w, r, err)
-			return
+			return err
 		}
-		s.renderCustomer(w, r, statusOf(err), formPage("", r, err))
-		return
+		return retry(err, again)
 	}
-	redirect(w, r, "/customers/"+itoa(id), "Customer saved.")
+	redirect(w, r, "/customers/"+itoa(id), tr(r, "Customer saved."))
+	return nil
 }
 
 // handleAllowContact lets an admin allow a blocked customer to be called
 // again, with a reason kept in the audit log.
-func (s *Server) handleAllowContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAllowContact(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	var status int64
 	if v, err := strconv.ParseInt(r.PostFormValue("allow_status"), 10, 64); err == nil {
@@ -292,22 +306,22 @@ func (s *Server) handleAllowContact(w http.ResponseWriter, r *http.Request) {
 	c, err := s.DoNotCall.AllowContact(r.Context(), id, r.PostFormValue("allow_reason"), status)
 	if err != nil {
 		if callsheet.ErrorCode(err) == callsheet.ENOTFOUND && callsheet.ErrorFields(err) == nil {
-			s.renderError(w, r, err)
-			return
+			return err
 		}
-		// The form's inputs have names of their own beside the card's.
-		p := formPage("", r, err)
-		fields := map[string]string{}
-		for k, v := range p.Fields {
-			fields["allow_"+k] = v
-		}
-		p.Fields = fields
-		s.renderCustomer(w, r, statusOf(err), p)
-		return
+		return retry(err, func(code int, p *page) error {
+			// The form's inputs have names of their own beside the card's.
+			fields := map[string]string{}
+			for k, v := range p.Fields {
+				fields["allow_"+k] = v
+			}
+			p.Fields = fields
+			return s.renderCustomer(w, r, code, p)
+		})
 	}
-	msg := "Contact allowed again: this customer may be called."
+	msg := tr(r, "Contact allowed again: this customer may be called.")
 	if c.Blocked {
-		msg = "Contact allowed again, but the customer is still blocked."
+		msg = tr(r, "Contact allowed again, but the customer is still blocked.")
 	}
 	redirect(w, r, "/customers/"+itoa(id), msg)
+	return nil
 }

@@ -3,9 +3,13 @@
 // the server reads what it holds in the account's time zone, so the page
 // works without this script. The script adds a small calendar beside each
 // field, built here rather than taken from the browser, whose own date
-// inputs follow its locale (month first in the US). Month and day names
-// are English like the rest of the pages, and "Today" is today in the
-// account's zone (data-tz), not the computer's.
+// inputs follow its locale (month first in the US). Its words (month and
+// day names, the buttons' labels) come from the page, in the page's
+// language (#datefield-words, see layout/datefield.html), and the week
+// starts on the day the page says.
+// In a right-to-left page the calendar runs right to left, its arrows
+// point the other way and the arrow keys follow what they show. "Today"
+// is today in the account's zone (data-tz), not the computer's.
 (function () {
   "use strict";
 
@@ -14,9 +18,23 @@
     return;
   }
 
-  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December"];
-  var WEEKDAYS = ["Su", "Mo", "Tu", "We", "Th", "Fr", "Sa"];
+  // The words come from the page, in its language (layout/datefield.html):
+  // without them the fields are plain text fields, which the server reads
+  // all the same.
+  var given = document.getElementById("datefield-words");
+  if (!given) {
+    return;
+  }
+  var WORDS = given.dataset;
+  var MONTHS = (WORDS.months || "").split("|");
+  var WEEKDAYS = (WORDS.weekdays || "").split("|");
+  if (MONTHS.length !== 12 || WEEKDAYS.length !== 7) {
+    return;
+  }
+  // FIRST_DAY is the week's first day: 0 for Sunday, 1 for Monday.
+  var FIRST_DAY = ((parseInt(WORDS.firstDay, 10) || 0) % 7 + 7) % 7;
+  // RTL: the page reads right to left, and the calendar with it.
+  var RTL = (document.documentElement.getAttribute("dir") || "").toLowerCase() === "rtl";
   var DEFAULT_HOUR = 9;
   var FIELD_RE = /^\s*(\d{1,2})[-\/.](\d{1,2})[-\/.](\d{4})(?:\s+(\d{1,2}):(\d{2}))?\s*$/;
 
@@ -149,17 +167,20 @@
     wrap.appendChild(input);
     this.button = el("button", {
       type: "button", "class": "datefield-open", "aria-haspopup": "dialog", "aria-expanded": "false",
-      "aria-controls": id + "-picker", "aria-label": this.withTime ? "Choose a date and time" : "Choose a date"
+      "aria-controls": id + "-picker", "aria-label": this.withTime ? WORDS.chooseDateTime : WORDS.chooseDate
     });
     this.button.appendChild(calendarIcon());
     wrap.appendChild(this.button);
 
-    var pop = el("div", { "class": "datefield-pop", id: id + "-picker", role: "dialog", "aria-label": "Choose a date" });
+    var pop = el("div", { "class": "datefield-pop", id: id + "-picker", role: "dialog", "aria-label": WORDS.chooseDate });
     pop.hidden = true;
     var head = el("div", { "class": "datefield-head" });
-    this.prev = el("button", { type: "button", "class": "datefield-prev", "aria-label": "Previous month" }, "\u2039");
+    // The arrows point back and on as the page reads: in a right-to-left
+    // page the previous month is on the right, its arrow pointing right.
+    // Each arrow is set left to right, so that no mirroring turns it again.
+    this.prev = el("button", { type: "button", "class": "datefield-prev", "aria-label": WORDS.previousMonth, dir: "ltr" }, RTL ? "\u203a" : "\u2039");
     this.title = el("span", { "class": "datefield-title", "aria-live": "polite" });
-    this.next = el("button", { type: "button", "class": "datefield-next", "aria-label": "Next month" }, "\u203a");
+    this.next = el("button", { type: "button", "class": "datefield-next", "aria-label": WORDS.nextMonth, dir: "ltr" }, RTL ? "\u2039" : "\u203a");
     head.appendChild(this.prev);
     head.appendChild(this.title);
     head.appendChild(this.next);
@@ -168,7 +189,9 @@
     var grid = el("table", { "class": "datefield-grid", role: "grid" });
     var thead = el("thead");
     var tr = el("tr");
-    WEEKDAYS.forEach(function (w) { tr.appendChild(el("th", { scope: "col" }, w)); });
+    for (var w = 0; w < 7; w++) {
+      tr.appendChild(el("th", { scope: "col" }, WEEKDAYS[(FIRST_DAY + w) % 7]));
+    }
     thead.appendChild(tr);
     grid.appendChild(thead);
     this.body = el("tbody");
@@ -177,12 +200,15 @@
 
     if (this.withTime) {
       var time = el("div", { "class": "datefield-time" });
-      time.appendChild(el("span", {}, "Time"));
-      this.hour = numberSelect("Hour", "datefield-hour", 23, 1);
-      this.minute = numberSelect("Minute", "datefield-minute", 55, 5);
-      time.appendChild(this.hour);
-      time.appendChild(el("span", {}, ":"));
-      time.appendChild(this.minute);
+      time.appendChild(el("span", {}, WORDS.time));
+      this.hour = numberSelect(WORDS.hour, "datefield-hour", 23, 1);
+      this.minute = numberSelect(WORDS.minute, "datefield-minute", 55, 5);
+      // Hours and minutes stay in that order whatever the page's direction.
+      var hhmm = el("span", { dir: "ltr", "class": "datefield-hhmm" });
+      hhmm.appendChild(this.hour);
+      hhmm.appendChild(el("span", {}, ":"));
+      hhmm.appendChild(this.minute);
+      time.appendChild(hhmm);
       if (this.tz) {
         time.appendChild(el("span", { "class": "datefield-tz" }, this.tz));
       }
@@ -192,9 +218,9 @@
     }
 
     var foot = el("div", { "class": "datefield-foot" });
-    this.todayButton = el("button", { type: "button", "class": "datefield-today" }, "Today");
-    this.clearButton = el("button", { type: "button", "class": "datefield-clear" }, "Clear");
-    this.doneButton = el("button", { type: "button", "class": "datefield-done" }, "Done");
+    this.todayButton = el("button", { type: "button", "class": "datefield-today" }, WORDS.today);
+    this.clearButton = el("button", { type: "button", "class": "datefield-clear" }, WORDS.clear);
+    this.doneButton = el("button", { type: "button", "class": "datefield-done" }, WORDS.done);
     foot.appendChild(this.todayButton);
     foot.appendChild(this.clearButton);
     foot.appendChild(this.doneButton);
@@ -293,7 +319,8 @@
     while (this.body.firstChild) {
       this.body.removeChild(this.body.firstChild);
     }
-    var first = new Date(Date.UTC(y, m - 1, 1)).getUTCDay();
+    // The empty cells before the 1st, counted from the week's first day.
+    var first = (new Date(Date.UTC(y, m - 1, 1)).getUTCDay() - FIRST_DAY + 7) % 7;
     var days = daysIn(y, m);
     var tr = el("tr");
     for (var i = 0; i < first; i++) {
@@ -336,7 +363,9 @@
   // key moves through the days with the arrow keys, by months with Page
   // Up and Page Down, and picks with Enter or Space (a button's own).
   Picker.prototype.key = function (e) {
-    var by = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7 }[e.key];
+    // Left and right move as the calendar runs: in a right-to-left page
+    // the next day is on the left.
+    var by = { ArrowLeft: RTL ? 1 : -1, ArrowRight: RTL ? -1 : 1, ArrowUp: -7, ArrowDown: 7 }[e.key];
     if (by === undefined && (e.key === "PageUp" || e.key === "PageDown")) {
       e.preventDefault();
       this.moveMonth(e.key === "PageUp" ? -1 : 1);
