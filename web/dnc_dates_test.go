@@ -192,7 +192,7 @@ func TestDoNotCallTakenBack(t *testing.T) {
 				t.Fatalf("remove: %d", code)
 			}
 			_, body = admin.get(resp.Header.Get("Location"))
-			contains(t, body, "+972526234567 was removed from the do-not-call register: 3 customers with this phone may be called again. 1 of them still has a do-not-call status")
+			contains(t, body, "\u2068052-623-4567\u2069 was removed from the do-not-call register: 3 customers with this phone may be called again. 1 of them still has a do-not-call status")
 			contains(t, body, "0 phones")
 			for _, id := range []int64{mistaken.ID, second.ID, third.ID} {
 				c, _ := cs.FindCustomerByID(f.AdminCtx, id)

@@ -1,8 +1,8 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/callsheet/callsheet"
@@ -44,61 +44,73 @@ const removePreviewMax = 100
 const doNotCallPerPage = 100
 
 // handleDoNotCall lists the account's do-not-call register.
-func (s *Server) handleDoNotCall(w http.ResponseWriter, r *http.Request) {
-	s.renderDoNotCall(w, r, http.StatusOK, &page{}, strings.TrimSpace(r.URL.Query().Get("remove")))
+func (s *Server) handleDoNotCall(w http.ResponseWriter, r *http.Request) error {
+	return s.renderDoNotCall(w, r, http.StatusOK, &page{}, strings.TrimSpace(r.URL.Query().Get("remove")))
 }
 
 // renderDoNotCall shows the register; remove, when given, is a phone whose
 // removal is asked about, with its effect.
-func (s *Server) renderDoNotCall(w http.ResponseWriter, r *http.Request, status int, p *page, remove string) {
+func (s *Server) renderDoNotCall(w http.ResponseWriter, r *http.Request, status int, p *page, remove string) error {
 	f := callsheet.DoNotCallFilter{Limit: doNotCallPerPage, Offset: (pageOf(r) - 1) * doNotCallPerPage}
 	d := &doNotCallPage{Phone: strings.TrimSpace(r.URL.Query().Get("phone"))}
 	if remove != "" {
 		prev, err := s.previewRemoval(r, remove)
 		if err != nil {
-			s.renderError(w, r, err)
-			return
+			return err
 		}
 		d.Remove = prev
 	}
 	if d.Phone != "" {
 		e164, err := s.normalizePhone(r, d.Phone)
 		if err != nil {
-			p.Error = callsheet.ErrorMessage(err)
+			p.Error = errorText(r, err)
 		} else {
 			f.Phone = &e164
 		}
 	}
 	entries, total, err := s.DoNotCall.FindDoNotCalls(r.Context(), f)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	d.Entries, d.Pager = entries, newPager(r, total, doNotCallPerPage)
 	p.Title, p.Nav, p.Data = "Do not call", "dnc", d
 	s.render(w, r, status, "donotcall", p)
+	return nil
 }
 
 // normalizePhone reads a phone as the account's imports do, so the
-// register and the customers agree on the number.
+// register and the customers agree on the number: a number of the
+// account's country as people write it (052-367-6050, as pages show it),
+// any other with its country code.
 func (s *Server) normalizePhone(r *http.Request, phone string) (string, error) {
 	return s.Imports.NormalizePhone(r.Context(), phone, false)
 }
 
-func (s *Server) handleDoNotCallAdd(w http.ResponseWriter, r *http.Request) {
+// shownPhone is a stored phone as the pages show it to the request's
+// account: national for its own country, international for others.
+func shownPhone(r *http.Request, e164 string) string {
+	country := ""
+	if sess := sessionFrom(r); sess != nil && sess.Account != nil {
+		country = sess.Account.Country
+	}
+	return displayPhone(e164, country)
+}
+
+func (s *Server) handleDoNotCallAdd(w http.ResponseWriter, r *http.Request) error {
 	phone, err := s.normalizePhone(r, r.PostFormValue("phone"))
 	if err == nil {
 		_, err = s.DoNotCall.AddDoNotCall(r.Context(), phone, strings.TrimSpace(r.PostFormValue("reason")))
 	}
 	if err != nil {
-		p := formPage("", r, err)
-		if p.Fields == nil {
-			p.Fields = map[string]string{"phone": callsheet.ErrorMessage(err)}
-		}
-		s.renderDoNotCall(w, r, statusOf(err), p, "")
-		return
+		return retry(err, func(status int, p *page) error {
+			if p.Fields == nil {
+				p.Fields = map[string]string{"phone": p.Error}
+			}
+			return s.renderDoNotCall(w, r, status, p, "")
+		})
 	}
-	redirect(w, r, "/admin/dnc", phone+" will not be called: every customer with this number is blocked until they ask to be contacted again.")
+	redirect(w, r, "/admin/dnc", tr(r, "%s will not be called: every customer with this number is blocked until they ask to be contacted again.", shownPhone(r, phone)))
+	return nil
 }
 
 // previewRemoval finds a phone's entry and the customers it blocks. A phone
@@ -113,7 +125,7 @@ func (s *Server) previewRemoval(r *http.Request, phone string) (*removePreview, 
 		return nil, err
 	}
 	if len(entries) == 0 {
-		return nil, callsheet.Errorf(callsheet.ENOTFOUND, "%s is not on the do-not-call register.", e164)
+		return nil, callsheet.Errorf(callsheet.ENOTFOUND, "%s is not on the do-not-call register.", shownPhone(r, e164))
 	}
 	l, err := s.loadLookups(r)
 	if err != nil {
@@ -143,52 +155,39 @@ func (s *Server) previewRemoval(r *http.Request, phone string) (*removePreview, 
 
 // handleDoNotCallRemove removes a phone from the register once the admin
 // has seen its effect and given a reason.
-func (s *Server) handleDoNotCallRemove(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDoNotCallRemove(w http.ResponseWriter, r *http.Request) error {
 	phone := strings.TrimSpace(r.PostFormValue("remove"))
 	e164, err := s.normalizePhone(r, phone)
 	var res *callsheet.DoNotCallRemoval
 	if err == nil {
 		res, err = s.DoNotCall.RemoveDoNotCall(r.Context(), e164, r.PostFormValue("remove_reason"))
 	}
+	if callsheet.ErrorCode(err) == callsheet.ENOTFOUND {
+		// Removed meanwhile (or sent twice): the register says so.
+		return s.renderDoNotCall(w, r, http.StatusNotFound, &page{Error: errorText(r, err)}, "")
+	}
 	if err != nil {
-		if callsheet.ErrorCode(err) == callsheet.ENOTFOUND {
-			// Removed meanwhile (or sent twice): the register says so.
-			s.renderDoNotCall(w, r, http.StatusNotFound, &page{Error: callsheet.ErrorMessage(err)}, "")
-			return
-		}
-		p := formPage("", r, err)
-		fields := map[string]string{}
-		for k, v := range p.Fields {
-			fields["remove_"+k] = v
-		}
-		p.Fields = fields
-		s.renderDoNotCall(w, r, statusOf(err), p, phone)
-		return
+		return retry(err, func(status int, p *page) error {
+			fields := map[string]string{}
+			for k, v := range p.Fields {
+				fields["remove_"+k] = v
+			}
+			p.Fields = fields
+			return s.renderDoNotCall(w, r, status, p, phone)
+		})
 	}
+	shown := shownPhone(r, e164)
 	n := len(res.Unblocked)
-	msg := e164 + " was removed from the do-not-call register: "
-	switch n {
-	case 0:
-		msg += "it blocked no customer."
-	case 1:
-		msg += "1 customer with this phone may be called again."
-	default:
-		msg += strconv.Itoa(n) + " customers with this phone may be called again."
-	}
+	msg := tr(r, "%s was removed from the do-not-call register: %d customers with this phone may be called again.", shown, n)
 	switch k := len(res.InDoNotCallStatus); {
 	case k == 1 && n == 1:
-		msg += " It still has a do-not-call status, which keeps it out of the work lists until the status is changed on its card."
+		msg += " " + tr(r, "It still has a do-not-call status, which keeps it out of the work lists until the status is changed on its card.")
 	case k > 0:
-		msg += " " + strconv.Itoa(k) + " of them still " + plural(k, "has", "have") +
-			" a do-not-call status, which keeps them out of the work lists until the status is changed on the card."
+		msg += " " + tr(r, "%d of them still have a do-not-call status, which keeps them out of the work lists until the status is changed on the card.", k)
 	}
 	redirect(w, r, "/admin/dnc", msg)
+	return nil
 }
 
-// plural returns one or many by n.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
+// Em sets off the name of a button or an option in a sentence.
+func (p *doNotCallPage) Em(s template.HTML) template.HTML { return "<i>" + s + "</i>" }
