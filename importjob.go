@@ -277,7 +277,11 @@ type ImportJob struct {
 	Options  ImportOptions     `json:"options"`
 	State    ImportState       `json:"state"`
 	Error    string            `json:"error,omitempty"`
-	Counts   ImportCounts      `json:"counts"`
+	// ErrorReason is Error as catalogue messages, for the interface to
+	// show in the reader's language: the import service fills it when it
+	// finds a job (Error is their English, joined by spaces).
+	ErrorReason []Message    `json:"-"`
+	Counts      ImportCounts `json:"counts"`
 	// Applied is false when the job wrote nothing: a dry run, invalid
 	// rows without the load-valid option, or agents refused.
 	Applied bool `json:"applied"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -47,7 +48,7 @@ func openCSV(br *bufio.Reader, head []byte, format string, opt ReadOptions) (Tab
 	switch {
 	case opt.Delimiter != 0:
 		if opt.Delimiter >= utf8.RuneSelf || opt.Delimiter == '"' || opt.Delimiter == '\r' || opt.Delimiter == '\n' {
-			return nil, fileErrorf("The delimiter %q cannot be used: choose a single character such as a comma, a semicolon or a tab.", opt.Delimiter)
+			return nil, fileErrorf("The delimiter %s cannot be used: choose a single character such as a comma, a semicolon or a tab.", strconv.QuoteRune(opt.Delimiter))
 		}
 		delim = byte(opt.Delimiter)
 	case format == "tsv":
@@ -152,7 +153,7 @@ func (t *csvTable) readHeader() error {
 		case err == io.EOF:
 			return fileErrorf("The file is empty: it has no header row.")
 		case errors.As(err, &pe):
-			return fileErrorf("The header row (line %d) cannot be read: %s", line, t.rowError(pe).Message)
+			return fileErrorf("The header row (line %d) cannot be read: %s", line, t.rowError(pe).Msg)
 		case err != nil:
 			return err
 		}
@@ -190,7 +191,8 @@ func (t *csvTable) Next() (Record, error) {
 		if err != nil {
 			var pe *parseError
 			if errors.As(err, &pe) && pe.kind == errLineTooLong {
-				t.err = &FileError{Message: t.rowError(pe).Message}
+				re := t.rowError(pe)
+				t.err = &FileError{Message: re.Message, Msg: re.Msg}
 				return Record{}, t.err
 			}
 			if errors.As(err, &pe) {
@@ -212,7 +214,7 @@ func (t *csvTable) Next() (Record, error) {
 			n--
 		}
 		if n != h {
-			return Record{}, &RowError{Line: line, Message: fmt.Sprintf("Row has %d fields but the header has %d.", n, h)}
+			return Record{}, rowErrorf(line, "Row has %d fields but the header has %d.", n, h)
 		}
 		data := p.rec[:p.ends[h-1]]
 		if t.checkUTF8 && !utf8.Valid(data) {
@@ -229,10 +231,7 @@ func (t *csvTable) Next() (Record, error) {
 // invalidUTF8 reports a row that is not UTF-8 in a file read as UTF-8,
 // naming the first column at fault.
 func (t *csvTable) invalidUTF8(line int) *RowError {
-	e := &RowError{
-		Line:    line,
-		Message: "The text is not valid UTF-8. Choose the file's encoding (for example windows-1255 for a Hebrew Excel file) and upload it again.",
-	}
+	e := rowErrorf(line, "The text is not valid UTF-8. Choose the file's encoding (for example windows-1255 for a Hebrew Excel file) and upload it again.")
 	for i := range t.header {
 		if !utf8.Valid(t.p.rec[t.p.fieldStart(i):t.p.ends[i]]) {
 			e.Column = t.header[i]
@@ -244,19 +243,19 @@ func (t *csvTable) invalidUTF8(line int) *RowError {
 
 // rowError turns a parser error into a message for the user.
 func (t *csvTable) rowError(pe *parseError) *RowError {
-	e := &RowError{Line: pe.line}
-	if pe.field >= 0 && pe.field < len(t.header) {
-		e.Column = t.header[pe.field]
-	}
+	var e *RowError
 	switch pe.kind {
 	case errLineTooLong:
-		e.Message = fmt.Sprintf("Line %d runs on for more than %d MiB without a line end, so the rest of the file cannot be read. Check that it is a CSV or TSV file and that its encoding is right.", pe.line, maxLineBytes>>20)
+		e = rowErrorf(pe.line, "Line %d runs on for more than %d MiB without a line end, so the rest of the file cannot be read. Check that it is a CSV or TSV file and that its encoding is right.", pe.line, maxLineBytes>>20)
 	case errUnclosedQuote:
-		e.Message = `A quoted value that starts on this line is never closed. Check for a stray quote (") in the row.`
+		e = rowErrorf(pe.line, `A quoted value that starts on this line is never closed. Check for a stray quote (") in the row.`)
 	case errTextAfterQuote:
-		e.Message = `A quoted value on this line has text after its closing quote ("). Put the whole value in quotes and double any quote inside it.`
+		e = rowErrorf(pe.line, `A quoted value on this line has text after its closing quote ("). Put the whole value in quotes and double any quote inside it.`)
 	default:
-		e.Message = fmt.Sprintf("Row is too long: it has over %d MiB of text or over %d fields.", maxRecordBytes>>20, maxFields)
+		e = rowErrorf(pe.line, "Row is too long: it has over %d MiB of text or over %d fields.", maxRecordBytes>>20, maxFields)
+	}
+	if pe.field >= 0 && pe.field < len(t.header) {
+		e.Column = t.header[pe.field]
 	}
 	return e
 }

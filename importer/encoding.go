@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -82,7 +83,7 @@ func canonicalEncoding(name string) (string, error) {
 	if c, ok := encodingAliases[s]; ok {
 		return c, nil
 	}
-	return "", fileErrorf("Unknown encoding %q: choose one of %s.", name, strings.Join(canonicalEncodings, ", "))
+	return "", fileErrorf("Unknown encoding %s: choose one of %s.", strconv.Quote(name), strings.Join(canonicalEncodings, ", "))
 }
 
 // textEncoding returns the decoder for a canonical encoding, or nil for

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,12 +38,13 @@ type mappedColumn struct {
 	custom *callsheet.CustomField
 }
 
-// label is the field's name for messages.
-func (c mappedColumn) label() string {
+// label is the field's name for messages: a custom field's own label, a
+// system field's as a catalogue message, to be translated.
+func (c mappedColumn) label() any {
 	if c.custom != nil {
 		return c.custom.Label
 	}
-	return callsheet.SystemFieldLabels[c.field]
+	return callsheet.Msg(callsheet.SystemFieldLabels[c.field])
 }
 
 // multiline reports whether the field's text may hold tabs and line breaks:
@@ -84,12 +86,12 @@ func NewRowMapper(header []string, mapping map[string]string, t Target, internat
 		}
 		i, ok := index[column]
 		if !ok {
-			return nil, mappingError("Column %q is not in the file; its columns are: %s.", column, strings.Join(header, ", "))
+			return nil, mappingError("Column %s is not in the file; its columns are: %s.", strconv.Quote(column), strings.Join(header, ", "))
 		}
 		mc := mappedColumn{field: field, column: column, index: i}
 		if !callsheet.IsSystemField(field) {
 			if mc.custom = customs[field]; mc.custom == nil {
-				return nil, mappingError("There is no field %q to match column %q to.", field, column)
+				return nil, mappingError("There is no field %s to match column %s to.", strconv.Quote(field), strconv.Quote(column))
 			}
 		}
 		m.cols = append(m.cols, mc)
@@ -107,6 +109,7 @@ func NewRowMapper(header []string, mapping map[string]string, t Target, internat
 func mappingError(format string, args ...any) error {
 	e := callsheet.Errorf(callsheet.EINVALID, format, args...)
 	e.Fields = map[string]string{"mapping": e.Message}
+	e.FieldMsgs = map[string]callsheet.Message{"mapping": e.Msg}
 	return e
 }
 
@@ -134,16 +137,16 @@ func (m *RowMapper) Mapped() map[string]string {
 // message lists every one.
 func (m *RowMapper) Map(rec Record) *callsheet.ImportRow {
 	row := &callsheet.ImportRow{Line: rec.Line}
-	var problems []callsheet.RowProblem
-	fail := func(c mappedColumn, msg string) {
-		problems = append(problems, callsheet.RowProblem{Field: c.field, Column: c.column, Message: msg})
+	var problems []cellProblem
+	fail := func(c mappedColumn, msgs ...callsheet.Message) {
+		problems = append(problems, cellProblem{c, msgs})
 	}
 	for _, c := range m.cols {
 		v := strings.TrimSpace(rec.Fields[c.index])
 		// Control characters and broken UTF-8 make the row invalid, the
 		// same on every engine (see callsheet.TextProblem).
-		if p := callsheet.TextProblem(v, c.multiline()); p != "" {
-			fail(c, c.label()+" "+p)
+		if m, bad := callsheet.TextProblemMsg(c.label(), v, c.multiline()); bad {
+			fail(c, m)
 			continue
 		}
 		if c.custom != nil {
@@ -151,7 +154,7 @@ func (m *RowMapper) Map(rec Record) *callsheet.ImportRow {
 				continue
 			}
 			val, err := m.customValue(c.custom, v)
-			if err != "" {
+			if err.Key != "" {
 				fail(c, err)
 				continue
 			}
@@ -165,7 +168,7 @@ func (m *RowMapper) Map(rec Record) *callsheet.ImportRow {
 		case callsheet.FieldPhone:
 			p, err := m.phones.Normalize(v)
 			if err != nil {
-				fail(c, err.Error())
+				fail(c, errorMsg(err))
 			}
 			row.Phone = p
 		case callsheet.FieldName:
@@ -177,7 +180,7 @@ func (m *RowMapper) Map(rec Record) *callsheet.ImportRow {
 		case callsheet.FieldEmail:
 			row.Email = v
 			if v != "" && !callsheet.ValidEmail(v) {
-				fail(c, "Email "+strconv.Quote(v)+" is not a valid address.")
+				fail(c, callsheet.Msg("Email %s is not a valid address.", strconv.Quote(v)))
 			}
 		case callsheet.FieldSource:
 			row.Source = v
@@ -194,7 +197,7 @@ func (m *RowMapper) Map(rec Record) *callsheet.ImportRow {
 			}
 			id, ok := m.target.Agents[v]
 			if !ok {
-				fail(c, m.unknownAgent(v))
+				fail(c, m.unknownAgent(v)...)
 			}
 			row.AgentID = id
 		case callsheet.FieldFollowUpAt, callsheet.FieldCreatedAt:
@@ -203,7 +206,7 @@ func (m *RowMapper) Map(rec Record) *callsheet.ImportRow {
 			}
 			t, err := ParseDate(v, m.target.Location)
 			if err != nil {
-				fail(c, callsheet.SystemFieldLabels[c.field]+" "+err.Error())
+				fail(c, dateMsg(err, c.label()))
 				continue
 			}
 			t = t.UTC()
@@ -215,61 +218,100 @@ func (m *RowMapper) Map(rec Record) *callsheet.ImportRow {
 		}
 	}
 	if len(problems) > 0 {
-		p := problems[0]
-		p.Fields = map[string]string{}
-		for i, q := range problems {
-			if i > 0 {
-				p.Message += " " + q.Message
-			}
-			if _, ok := p.Fields[q.Field]; !ok {
-				p.Fields[q.Field] = q.Message
+		first := problems[0]
+		p := callsheet.RowProblem{Field: first.c.field, Column: first.c.column, Fields: map[string]string{}}
+		all := make([]string, 0, len(problems))
+		for _, q := range problems {
+			msg := joinMsgs(q.msgs)
+			all = append(all, msg)
+			p.Msgs = append(p.Msgs, q.msgs...)
+			if _, ok := p.Fields[q.c.field]; !ok {
+				p.Fields[q.c.field] = msg
 			}
 		}
+		p.Message = strings.Join(all, " ")
 		row.Problem = &p
 	}
 	return row
 }
 
-// RowErrorRow turns a row the reader could not split into an invalid row.
-func RowErrorRow(e *RowError) *callsheet.ImportRow {
-	return &callsheet.ImportRow{Line: e.Line, Problem: &callsheet.RowProblem{Column: e.Column, Message: e.Message}}
+// cellProblem is what is wrong with one cell: one sentence or more.
+type cellProblem struct {
+	c    mappedColumn
+	msgs []callsheet.Message
 }
 
-func (m *RowMapper) checkLen(c mappedColumn, v string, max int, fail func(mappedColumn, string)) {
+// joinMsgs is messages in English, joined by spaces as a problem's
+// Message joins them.
+func joinMsgs(ms []callsheet.Message) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = m.String()
+	}
+	return strings.Join(parts, " ")
+}
+
+// errorMsg is the catalogue message of an error the readers and parsers
+// return.
+func errorMsg(err error) callsheet.Message {
+	var pe *PhoneError
+	if errors.As(err, &pe) && pe.Msg.Key != "" {
+		return pe.Msg
+	}
+	return callsheet.Msg(err.Error())
+}
+
+// dateMsg is a date's problem after the field's label.
+func dateMsg(err error, label any) callsheet.Message {
+	var de *DateError
+	if errors.As(err, &de) {
+		return de.Msg(label)
+	}
+	return callsheet.Msg(err.Error())
+}
+
+// RowErrorRow turns a row the reader could not split into an invalid row.
+func RowErrorRow(e *RowError) *callsheet.ImportRow {
+	return &callsheet.ImportRow{Line: e.Line, Problem: &callsheet.RowProblem{Column: e.Column, Message: e.Message,
+		Msgs: []callsheet.Message{e.msg()}}}
+}
+
+func (m *RowMapper) checkLen(c mappedColumn, v string, max int, fail func(mappedColumn, ...callsheet.Message)) {
 	if utf8.RuneCountInString(v) > max {
-		fail(c, callsheet.SystemFieldLabels[c.field]+" is longer than "+strconv.Itoa(max)+" characters.")
+		fail(c, callsheet.Msg("%s is longer than %d characters.", c.label(), max))
 	}
 }
 
-// customValue checks and normalises a custom field's value by its type.
-func (m *RowMapper) customValue(f *callsheet.CustomField, v string) (string, string) {
+// customValue checks and normalises a custom field's value by its type;
+// the message is zero for a good value.
+func (m *RowMapper) customValue(f *callsheet.CustomField, v string) (string, callsheet.Message) {
 	switch f.Type {
 	case callsheet.FieldNumber:
 		n := strings.NewReplacer(",", "", " ", "", "\u00a0", "").Replace(v)
 		if _, err := strconv.ParseFloat(n, 64); err != nil {
-			return "", f.Label + " " + strconv.Quote(v) + " is not a number."
+			return "", callsheet.Msg("%s %s is not a number.", f.Label, strconv.Quote(v))
 		}
-		return n, ""
+		return n, callsheet.Message{}
 	case callsheet.FieldDate:
 		t, err := ParseDate(v, m.target.Location)
 		if err != nil {
-			return "", f.Label + " " + err.Error()
+			return "", dateMsg(err, f.Label)
 		}
 		if t.Hour() == 0 && t.Minute() == 0 {
-			return t.Format("2006-01-02"), ""
+			return t.Format("2006-01-02"), callsheet.Message{}
 		}
-		return t.Format("2006-01-02 15:04"), ""
+		return t.Format("2006-01-02 15:04"), callsheet.Message{}
 	}
 	if utf8.RuneCountInString(v) > callsheet.MaxTextLength {
-		return "", f.Label + " is longer than " + strconv.Itoa(callsheet.MaxTextLength) + " characters."
+		return "", callsheet.Msg("%s is longer than %d characters.", f.Label, callsheet.MaxTextLength)
 	}
-	return v, ""
+	return v, callsheet.Message{}
 }
 
 // unknownAgent explains an agent name that is not in the system, with the
 // closest names that are.
-func (m *RowMapper) unknownAgent(name string) string {
-	msg := "Agent " + strconv.Quote(name) + " is not a user of this account (names must match exactly)."
+func (m *RowMapper) unknownAgent(name string) []callsheet.Message {
+	msgs := []callsheet.Message{callsheet.Msg("Agent %s is not a user of this account (names must match exactly).", strconv.Quote(name))}
 	type cand struct {
 		name string
 		d    int
@@ -291,9 +333,9 @@ func (m *RowMapper) unknownAgent(name string) string {
 		for i, c := range cs {
 			names[i] = strconv.Quote(c.name)
 		}
-		msg += " Closest: " + strings.Join(names, ", ") + "."
+		msgs = append(msgs, callsheet.Msg("Closest: %s.", strings.Join(names, ", ")))
 	}
-	return msg
+	return msgs
 }
 
 // editDistance is the Levenshtein distance between two strings, in runes.

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/callsheet/callsheet"
 )
 
 // PhoneNormalizer turns phone numbers as people write them into E.164. A
@@ -55,7 +57,18 @@ func NewPhoneNormalizer(region string, international bool) *PhoneNormalizer {
 }
 
 // PhoneError says why a phone number was refused.
-type PhoneError struct{ Message string }
+type PhoneError struct {
+	Message string
+	// Msg is Message as a catalogue message, for the user's language.
+	Msg callsheet.Message
+}
+
+// phoneError returns a PhoneError whose message is the catalogue key
+// format with args.
+func phoneError(format string, args ...any) *PhoneError {
+	m := callsheet.Msg(format, args...)
+	return &PhoneError{Message: m.String(), Msg: m}
+}
 
 // Error returns the message, written for a user.
 func (e *PhoneError) Error() string { return e.Message }
@@ -69,7 +82,7 @@ const maxE164Digits = 15
 func (p *PhoneNormalizer) Normalize(raw string) (string, error) {
 	e164, err := p.normalize(raw)
 	if err == nil && len(e164)-1 > maxE164Digits {
-		return "", &PhoneError{"Phone " + strconv.Quote(strings.TrimSpace(raw)) + " has more digits than an international number can have (15 with the country code)."}
+		return "", phoneError("Phone %s has more digits than an international number can have (15 with the country code).", strconv.Quote(strings.TrimSpace(raw)))
 	}
 	return e164, err
 }
@@ -81,9 +94,9 @@ func (p *PhoneNormalizer) normalize(raw string) (string, error) {
 	}
 	if digits == "" {
 		if strings.TrimSpace(raw) == "" {
-			return "", &PhoneError{"Phone is empty."}
+			return "", phoneError("Phone is empty.")
 		}
-		return "", &PhoneError{"Phone " + strconv.Quote(strings.TrimSpace(raw)) + " has no digits."}
+		return "", phoneError("Phone %s has no digits.", strconv.Quote(strings.TrimSpace(raw)))
 	}
 	international := plus || p.International
 	if !plus && strings.HasPrefix(digits, "00") {
@@ -218,7 +231,7 @@ func validNSN(cc int, nsn string) bool {
 func (p *PhoneNormalizer) slow(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
-		return "", &PhoneError{"Phone is empty."}
+		return "", phoneError("Phone is empty.")
 	}
 	digits, plus, clean := cleanPhone(s)
 	region := p.Region
@@ -244,13 +257,13 @@ func (p *PhoneNormalizer) slow(raw string) (string, error) {
 func (p *PhoneNormalizer) invalid(s, digits string, international bool) error {
 	q := strconv.Quote(s)
 	if international {
-		return &PhoneError{"Phone " + q + " is not a valid international number (country code, then the number)."}
+		return phoneError("Phone %s is not a valid international number (country code, then the number).", q)
 	}
 	// A hint only when reading it as international would have worked.
 	if digits != "" && digits[0] != '0' {
 		if num, err := phonenumbers.Parse("+"+digits, "ZZ"); err == nil && phonenumbers.IsValidNumber(num) {
-			return &PhoneError{"Phone " + q + " is not a valid number for " + p.Region + "; it looks international: write it with + or tick International format."}
+			return phoneError("Phone %s is not a valid number for %s; it looks international: write it with + or tick International format.", q, p.Region)
 		}
 	}
-	return &PhoneError{"Phone " + q + " is not a valid number for " + p.Region + " (the numbering plan has no such number)."}
+	return phoneError("Phone %s is not a valid number for %s (the numbering plan has no such number).", q, p.Region)
 }

@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/callsheet/callsheet"
@@ -83,6 +84,24 @@ type RowError struct {
 	Line    int
 	Column  string // the header name of the column at fault; "" when the whole row is at fault
 	Message string // a sentence for the user
+	// Msg is Message as a catalogue message, for the user's language; a
+	// zero Msg means Message is itself the key.
+	Msg callsheet.Message
+}
+
+// rowErrorf returns a RowError of a line whose message is the catalogue
+// key format with args.
+func rowErrorf(line int, format string, args ...any) *RowError {
+	m := callsheet.Msg(format, args...)
+	return &RowError{Line: line, Message: m.String(), Msg: m}
+}
+
+// msg is the row's message as a catalogue message.
+func (e *RowError) msg() callsheet.Message {
+	if e.Msg.Key == "" {
+		return callsheet.Msg(e.Message)
+	}
+	return e.Msg
 }
 
 // Error formats the problem with its line and column, as a user would look
@@ -99,6 +118,9 @@ func (e *RowError) Error() string {
 // user.
 type FileError struct {
 	Message string
+	// Msg is Message as a catalogue message, for the user's language; a
+	// zero Msg means Message is itself the key.
+	Msg callsheet.Message
 }
 
 // Error returns the message as it is, since it is already written for a user.
@@ -109,14 +131,29 @@ func (e *FileError) Error() string { return e.Message }
 // was read, reports its message rather than an internal error.
 func (e *FileError) As(target any) bool {
 	if p, ok := target.(**callsheet.Error); ok {
-		*p = &callsheet.Error{Code: callsheet.EINVALID, Message: e.Message, Fields: map[string]string{"file": e.Message}}
+		*p = e.domainError()
 		return true
 	}
 	return false
 }
 
+// domainError is the invalid-input error of the file, its message on the
+// file field.
+func (e *FileError) domainError() *callsheet.Error {
+	m := e.Msg
+	if m.Key == "" {
+		m = callsheet.Msg(e.Message)
+	}
+	return &callsheet.Error{Code: callsheet.EINVALID, Message: e.Message, Fields: map[string]string{"file": e.Message},
+		Msg: m, FieldMsgs: map[string]callsheet.Message{"file": m}}
+}
+
+// fileErrorf returns a FileError whose message is the catalogue key format
+// with args. A format quotes names with %s and strconv.Quote, not %q,
+// which the interface's isolation of names would garble.
 func fileErrorf(format string, args ...any) *FileError {
-	return &FileError{Message: fmt.Sprintf(format, args...)}
+	m := callsheet.Msg(format, args...)
+	return &FileError{Message: m.String(), Msg: m}
 }
 
 // Table is an open file being read row by row.
@@ -228,6 +265,6 @@ func canonicalFormat(f string) (string, error) {
 	case "csv", "tsv", "xlsx":
 		return s, nil
 	default:
-		return "", fileErrorf("Unknown file format %q: choose csv, tsv or xlsx.", f)
+		return "", fileErrorf("Unknown file format %s: choose csv, tsv or xlsx.", strconv.Quote(f))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/i18n"
 )
 
 // SafeCell neutralises a cell that a spreadsheet would run as a formula
@@ -78,7 +79,8 @@ const problemPage = 5000
 // deleted customers of other campaigns (Move them here) names them, and
 // the campaigns, in its reason. For people, outcomes are in the words of
 // the pages, as what happened or, for an import that wrote nothing, what
-// would have; for programs, the API's codes.
+// would have, and the header and reasons are in the reader's language;
+// for programs, the API's codes and English.
 func (s *Service) WriteProblemReport(ctx context.Context, id int64, reader callsheet.ReportReader, w io.Writer) error {
 	job, err := s.Store.FindImportJobByID(ctx, id)
 	if err != nil {
@@ -99,27 +101,41 @@ func (s *Service) WriteProblemReport(ctx context.Context, id int64, reader calls
 			defer table.Close()
 		}
 	}
-	head := []string{"line", "outcome", "reason"}
+	people := !reader.Programs
+	lang := i18n.English
+	if people && i18n.Supported(reader.Lang) {
+		lang = reader.Lang
+	}
+	// The header's own columns: the reader's words (the English words
+	// are the codes programs read).
+	word := func(key string) string { return i18n.T(lang, key) }
+	head := []string{word("line"), word("outcome"), word("reason")}
 	if table != nil {
 		head = append(head, table.Header()...)
 	} else {
-		head = append(head, "column")
+		head = append(head, word("column"))
 	}
 	if err := out.write(head); err != nil {
 		return err
 	}
-	people := reader == callsheet.ReportForPeople
 	row := func(p callsheet.RowResult, cells []string) error {
 		reason, outcome := p.Message, string(p.Outcome)
 		if people {
-			outcome = p.Outcome.LabelFor(job.Applied)
+			outcome = i18n.T(lang, p.Outcome.LabelFor(job.Applied))
 		}
-		if p.Blocked && p.Outcome.Written() {
-			reason = blockedReason(p.Outcome, people && !job.Applied)
+		switch {
+		case p.Blocked && p.Outcome.Written():
+			msgs := []callsheet.Message{blockedReason(p.Outcome, people && !job.Applied)}
 			// The customers deleted elsewhere stay in the reason.
-			if m := callsheet.RemovalMessage(p.RemovedElsewhere); m != "" {
-				reason += " " + m
+			if m := callsheet.RemovalMsg(p.RemovedElsewhere); m.Key != "" {
+				msgs = append(msgs, m)
 			}
+			reason = Translate(lang, msgs)
+			if lang == i18n.English {
+				reason = joinMsgs(msgs)
+			}
+		case lang != i18n.English:
+			reason = Translate(lang, Reason(p))
 		}
 		return out.write(append([]string{strconv.Itoa(p.Line), outcome, reason}, cells...))
 	}
@@ -187,16 +203,16 @@ func (s *Service) WriteProblemReport(ctx context.Context, id int64, reader calls
 
 // blockedReason is the reason of a row written, or that would have been
 // (would), and left blocked by do-not-call.
-func blockedReason(o callsheet.Outcome, would bool) string {
+func blockedReason(o callsheet.Outcome, would bool) callsheet.Message {
 	switch {
 	case o == callsheet.OutcomeAdded && would:
-		return "Would be added, but blocked: the customer asked not to be called."
+		return callsheet.Msg("Would be added, but blocked: the customer asked not to be called.")
 	case o == callsheet.OutcomeAdded:
-		return "Added, but blocked: the customer asked not to be called."
+		return callsheet.Msg("Added, but blocked: the customer asked not to be called.")
 	case would:
-		return "Would be blocked: the customer asked not to be called."
+		return callsheet.Msg("Would be blocked: the customer asked not to be called.")
 	}
-	return "Blocked: the customer asked not to be called."
+	return callsheet.Msg("Blocked: the customer asked not to be called.")
 }
 
 // problemCursor walks a job's problems page by page.

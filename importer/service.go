@@ -377,7 +377,7 @@ func (s *Service) run(ctx context.Context, job *callsheet.ImportJob, rj *running
 func fileProblem(err error) error {
 	var fe *FileError
 	if errors.As(err, &fe) {
-		return &callsheet.Error{Code: callsheet.EINVALID, Message: fe.Message, Fields: map[string]string{"file": fe.Message}}
+		return fe.domainError()
 	}
 	return err
 }
@@ -696,6 +696,7 @@ func (s *Service) FindImport(ctx context.Context, id int64) (*callsheet.ImportJo
 	if rj != nil && job.State == callsheet.ImportRunning {
 		job.RowsRead, job.BytesRead = int(rj.rows.Load()), rj.bytes.Load()
 	}
+	job.ErrorReason = ParseMessages(job.Error)
 	return job, nil
 }
 
@@ -704,9 +705,14 @@ func (s *Service) FindImports(ctx context.Context, f callsheet.ImportJobFilter) 
 	return s.Store.FindImportJobs(ctx, f)
 }
 
-// FindImportProblems implements callsheet.ImportService.
+// FindImportProblems implements callsheet.ImportService. Each row's
+// Reason is its message as catalogue messages (see Reason).
 func (s *Service) FindImportProblems(ctx context.Context, id int64, offset, limit int) ([]callsheet.RowResult, int, error) {
-	return s.Store.FindImportProblems(ctx, id, offset, limit)
+	rs, total, err := s.Store.FindImportProblems(ctx, id, offset, limit)
+	for i := range rs {
+		rs[i].Reason = Reason(rs[i])
+	}
+	return rs, total, err
 }
 
 // FindImportRows implements callsheet.ImportService.
@@ -780,7 +786,9 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 	mapping := map[string]string{}
 	for _, h := range header {
 		if !callsheet.IsSystemField(h) && !isCustomKey(h) {
-			return nil, nil, &callsheet.Error{Code: callsheet.EINVALID, Message: "Unknown field " + strconv.Quote(h) + ".", Fields: map[string]string{h: "Unknown field."}}
+			e := callsheet.Errorf(callsheet.EINVALID, "Unknown field %s.", strconv.Quote(h))
+			e.Fields = map[string]string{h: "Unknown field."}
+			return nil, nil, e
 		}
 		mapping[h] = h
 	}
@@ -866,7 +874,9 @@ func (s *Service) NormalizePhone(ctx context.Context, phone string, internationa
 	}
 	e164, err := NewPhoneNormalizer(acc.Country, international).Normalize(phone)
 	if err != nil {
-		return "", &callsheet.Error{Code: callsheet.EINVALID, Message: err.Error(), Fields: map[string]string{callsheet.FieldPhone: err.Error()}}
+		m := errorMsg(err)
+		return "", &callsheet.Error{Code: callsheet.EINVALID, Message: err.Error(), Fields: map[string]string{callsheet.FieldPhone: err.Error()},
+			Msg: m, FieldMsgs: map[string]callsheet.Message{callsheet.FieldPhone: m}}
 	}
 	return e164, nil
 }

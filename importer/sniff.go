@@ -25,38 +25,40 @@ import (
 // enough to tell text from binary.
 const sniffSize = 4 << 10
 
-// uploadAdvice ends the message for a file that is not a customer file.
-const uploadAdvice = "Upload a CSV, TSV or XLSX file."
-
 // fileKind is what a file that cannot be read as customers looks like,
-// in the user's words, and what follows that in the message.
+// in the user's words, and so what its message says.
 type fileKind struct {
-	what string // "a PNG image"
-	rest string // ", not a customer file. Upload ..."
+	what string // a catalogue key: "a PNG image"
+	how  string // a catalogue key: how to turn a spreadsheet that cannot be read into one that can
+	zip  bool   // a zip archive that is no workbook
 }
 
 // other is a kind of file that holds no customers at all.
-func other(what string) *fileKind {
-	return &fileKind{what: what, rest: ", not a customer file. " + uploadAdvice}
-}
+func other(what string) *fileKind { return &fileKind{what: what} }
 
 // unreadable is a spreadsheet in a format that cannot be read, with how to
 // turn it into one that can.
-func unreadable(what, how string) *fileKind {
-	return &fileKind{what: what, rest: ", which cannot be read. " + how}
-}
+func unreadable(what, how string) *fileKind { return &fileKind{what: what, how: how} }
 
 // fileError says what the file named name looks like.
 func (k *fileKind) fileError(name string) *FileError {
-	return fileErrorf("%s looks like %s%s", displayName(name), k.what, k.rest)
+	what := callsheet.Msg(k.what)
+	switch {
+	case k.zip:
+		return fileErrorf("%s looks like %s, not an Excel workbook. Upload a CSV, TSV or XLSX file. If the file is inside the archive, unzip it first.", displayName(name), what)
+	case k.how != "":
+		return fileErrorf("%s looks like %s, which cannot be read. %s", displayName(name), what, callsheet.Msg(k.how))
+	}
+	return fileErrorf("%s looks like %s, not a customer file. Upload a CSV, TSV or XLSX file.", displayName(name), what)
 }
 
 // displayName is an uploaded file's name as a message shows it: without
-// the folders some browsers send, and safe to print.
-func displayName(name string) string {
+// the folders some browsers send, and safe to print; "The file", as a
+// catalogue message, for a name with nothing left.
+func displayName(name string) any {
 	name = name[strings.LastIndexAny(name, `/\`)+1:]
 	if name = callsheet.CleanLabel(name, 80); name == "" {
-		return "The file"
+		return callsheet.Msg("The file")
 	}
 	return name
 }
@@ -289,7 +291,7 @@ func zipKind(ra io.ReaderAt, size int64, ext string) *fileKind {
 	case ext == ".numbers":
 		return unreadable("an Apple Numbers spreadsheet", "Export it from Numbers as .xlsx or CSV, then upload that.")
 	}
-	return &fileKind{what: "a ZIP archive", rest: ", not an Excel workbook. " + uploadAdvice + " If the file is inside the archive, unzip it first."}
+	return &fileKind{what: "a ZIP archive", zip: true}
 }
 
 // extOf is the extension of an uploaded file's name, in lower case.

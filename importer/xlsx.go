@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/callsheet/callsheet"
 )
 
 // maxColumns is Excel's own limit (column XFD). It also keeps a damaged
@@ -78,14 +80,14 @@ func openXLSX(br *bufio.Reader, file *os.File, offset int64, sheet string) (t Ta
 	}
 	ref, ok := pickSheet(wb.sheets, sheet)
 	if !ok {
-		return nil, fileErrorf("The workbook has no sheet named %q. Its sheets are: %s.", sheet, quoteList(names))
+		return nil, fileErrorf("The workbook has no sheet named %s. Its sheets are: %s.", strconv.Quote(sheet), quoteList(names))
 	}
 	x.info = FileInfo{Format: "xlsx", Sheet: ref.name, Sheets: names}
 
-	sx, err := wb.open(ref.path, fmt.Sprintf("sheet %q", ref.name))
+	sx, err := wb.open(ref.path, callsheet.Msg("sheet %s", strconv.Quote(ref.name)))
 	if err != nil {
 		if err == errNoFile {
-			return nil, fileErrorf("The sheet %q is missing from the workbook. Open it in Excel and save it again.", ref.name)
+			return nil, fileErrorf("The sheet %s is missing from the workbook. Open it in Excel and save it again.", strconv.Quote(ref.name))
 		}
 		return nil, damaged(err)
 	}
@@ -256,14 +258,14 @@ func (t *xlsxTable) Close() error {
 
 // rowProblem is what is wrong with a row that reading can move past.
 type rowProblem struct {
-	col int // the 0-based column at fault, or -1 for the whole row
-	msg string
+	col int               // the 0-based column at fault, or -1 for the whole row
+	msg callsheet.Message // a catalogue message
 }
 
-func (p *rowProblem) Error() string { return p.msg }
+func (p *rowProblem) Error() string { return p.msg.String() }
 
 // errRowTooWide is a row with a cell beyond maxColumns.
-var errRowTooWide = &rowProblem{col: -1, msg: "Row has cells beyond the last Excel column."}
+var errRowTooWide = &rowProblem{col: -1, msg: callsheet.Msg("Row has cells beyond the last Excel column.")}
 
 // readHeader reads the first row with a value as the header. Its width
 // ends at its last value, since a sheet has no end of its own.
@@ -273,11 +275,11 @@ func (t *xlsxTable) readHeader() error {
 		var rp *rowProblem
 		switch {
 		case err == io.EOF:
-			return fileErrorf("The sheet %q is empty: it has no header row.", t.info.Sheet)
+			return fileErrorf("The sheet %s is empty: it has no header row.", strconv.Quote(t.info.Sheet))
 		case err == errRowTooWide:
-			return fileErrorf("The header row of sheet %q has cells beyond the last Excel column.", t.info.Sheet)
+			return fileErrorf("The header row of sheet %s has cells beyond the last Excel column.", strconv.Quote(t.info.Sheet))
 		case errors.As(err, &rp):
-			return fileErrorf("The header row of sheet %q cannot be read: %s", t.info.Sheet, rp.msg)
+			return fileErrorf("The header row of sheet %s cannot be read: %s", strconv.Quote(t.info.Sheet), rp.msg)
 		case err != nil:
 			return err
 		}
@@ -299,7 +301,7 @@ func (t *xlsxTable) Next() (Record, error) {
 		line, err := t.readRow()
 		var rp *rowProblem
 		if errors.As(err, &rp) {
-			e := &RowError{Line: line, Message: rp.msg}
+			e := &RowError{Line: line, Message: rp.msg.String(), Msg: rp.msg}
 			if rp.col >= 0 && rp.col < len(t.header) {
 				e.Column = t.header[rp.col]
 			}
@@ -314,7 +316,7 @@ func (t *xlsxTable) Next() (Record, error) {
 			continue
 		}
 		if h := len(t.header); last >= h {
-			return Record{}, &RowError{Line: line, Message: fmt.Sprintf("Row has %d fields but the header has %d.", last+1, h)}
+			return Record{}, rowErrorf(line, "Row has %d fields but the header has %d.", last+1, h)
 		}
 		n := copy(t.fields, t.cells)
 		clear(t.fields[n:])
@@ -359,12 +361,12 @@ func (t *xlsxTable) readRow() (int, error) {
 
 func (t *xlsxTable) damagedSheet(err error) error {
 	if t.x.tooLong && t.cellRef != "" {
-		return fileErrorf("Cell %s of the sheet %q holds more than %s characters, the most a cell can hold, so the file cannot be read. Open it in Excel and save it again.", t.cellRef, t.info.Sheet, formatCount(maxCellChars))
+		return fileErrorf("Cell %s of the sheet %s holds more than %s characters, the most a cell can hold, so the file cannot be read. Open it in Excel and save it again.", t.cellRef, strconv.Quote(t.info.Sheet), formatCount(maxCellChars))
 	}
 	if fe := (*FileError)(nil); errors.As(err, &fe) {
 		return fe
 	}
-	return fileErrorf("The sheet %q is damaged and cannot be read further (%v). Open the workbook in Excel and save it again.", t.info.Sheet, err)
+	return fileErrorf("The sheet %s is damaged and cannot be read further (%s). Open the workbook in Excel and save it again.", strconv.Quote(t.info.Sheet), err.Error())
 }
 
 // readCells reads the cells of the row whose start tag is row. A row over
@@ -377,7 +379,7 @@ func (t *xlsxTable) readCells(row xml.StartElement) (int, error) {
 		// that goes back or repeats would give two rows one line in the
 		// report, so the sheet is taken as damaged.
 		if n <= t.lastRow {
-			return n, fileErrorf("The sheet %q numbers row %d after row %d: its rows are out of order, so it may be damaged. Open the workbook in Excel and save it again.", t.info.Sheet, n, t.lastRow)
+			return n, fileErrorf("The sheet %s numbers row %d after row %d: its rows are out of order, so it may be damaged. Open the workbook in Excel and save it again.", strconv.Quote(t.info.Sheet), n, t.lastRow)
 		}
 		num = n
 	}
@@ -416,7 +418,7 @@ func (t *xlsxTable) readCells(row xml.StartElement) (int, error) {
 			switch {
 			case err == errCellTooLong:
 				if problem == nil {
-					problem = &rowProblem{col: col, msg: fmt.Sprintf("Cell %s holds more than %s characters, the most a cell can hold.", cellName(col, num), formatCount(maxCellChars))}
+					problem = &rowProblem{col: col, msg: callsheet.Msg("Cell %s holds more than %s characters, the most a cell can hold.", cellName(col, num), formatCount(maxCellChars))}
 				}
 				continue
 			case err != nil:
@@ -428,7 +430,7 @@ func (t *xlsxTable) readCells(row xml.StartElement) (int, error) {
 				continue
 			}
 			if rowBytes += len(v); rowBytes > maxRowBytes {
-				problem = &rowProblem{col: -1, msg: fmt.Sprintf("Row is too long: it has over %d MiB of text.", maxRowBytes>>20)}
+				problem = &rowProblem{col: -1, msg: callsheet.Msg("Row is too long: it has over %d MiB of text.", maxRowBytes>>20)}
 				continue
 			}
 			if v != "" {

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/callsheet/callsheet"
 )
 
 // Bounds on what a workbook may cost while it is read. Each is checked as
@@ -149,7 +151,7 @@ func damaged(err error) error {
 	if fe := (*FileError)(nil); errors.As(err, &fe) {
 		return fe
 	}
-	return fileErrorf("The Excel workbook is damaged and cannot be read (%v). Open it in Excel and save it again.", err)
+	return fileErrorf("The Excel workbook is damaged and cannot be read (%s). Open it in Excel and save it again.", err.Error())
 }
 
 // errNoFile is an expected part missing from the package.
@@ -164,13 +166,13 @@ func (wb *workbook) file(name string) *zip.File {
 
 // open returns a bounded XML reader over a part of the package. what names
 // the part in messages, as in "the workbook's sheet "Leads"".
-func (wb *workbook) open(name, what string) (*xmlReader, error) {
+func (wb *workbook) open(name string, what callsheet.Message) (*xmlReader, error) {
 	f := wb.file(name)
 	if f == nil {
 		return nil, errNoFile
 	}
-	if what == "" {
-		what = "part " + name
+	if what.Key == "" {
+		what = callsheet.Msg("part %s", name)
 	}
 	// The part is unpacked here rather than by archive/zip, so that the
 	// packed bytes it takes can be counted against what it gives.
@@ -278,7 +280,7 @@ func (p *partReader) fill() {
 	p.crc = crc32.Update(p.crc, crc32.IEEETable, p.buf[:n])
 	p.inflated += int64(n)
 	p.wb.inflated += int64(n)
-	mismatch := func(detail string) error {
+	mismatch := func(detail callsheet.Message) error {
 		return fileErrorf("The workbook is damaged: its part %s does not match what the zip directory says about it (%s). Open it in Excel and save it again.", p.name, detail)
 	}
 	switch {
@@ -288,17 +290,17 @@ func (p *partReader) fill() {
 		p.inflated > bombGrace && p.inflated > bombRatio*p.packed.n:
 		p.err = fileErrorf("The workbook's part %s unpacks to more than %d times its packed size, which real workbooks never do, so the file is refused. Open it in Excel and save it again.", p.name, maxRatio)
 	case uint64(p.inflated) > p.f.UncompressedSize64:
-		p.err = mismatch(fmt.Sprintf("it unpacks to more than %d bytes", p.f.UncompressedSize64))
+		p.err = mismatch(callsheet.Msg("it unpacks to more than %d bytes", p.f.UncompressedSize64))
 	case err == io.EOF && uint64(p.inflated) != p.f.UncompressedSize64:
-		p.err = mismatch(fmt.Sprintf("it unpacks to %d bytes, not %d", p.inflated, p.f.UncompressedSize64))
+		p.err = mismatch(callsheet.Msg("it unpacks to %d bytes, not %d", p.inflated, p.f.UncompressedSize64))
 	case err == io.EOF && p.f.CRC32 != 0 && p.crc != p.f.CRC32:
-		p.err = mismatch("its checksum differs")
+		p.err = mismatch(callsheet.Msg("its checksum differs"))
 	case err == io.EOF:
 		p.err = io.EOF
 	case err == io.ErrUnexpectedEOF:
-		p.err = mismatch("it is cut short")
+		p.err = mismatch(callsheet.Msg("it is cut short"))
 	case err != nil:
-		p.err = fileErrorf("The workbook is damaged: its part %s cannot be unpacked (%v). Open it in Excel and save it again.", p.name, err)
+		p.err = fileErrorf("The workbook is damaged: its part %s cannot be unpacked (%s). Open it in Excel and save it again.", p.name, err.Error())
 	}
 	if p.err != nil && p.err != io.EOF {
 		p.r, p.w = 0, 0
@@ -311,7 +313,7 @@ func (p *partReader) fill() {
 type xmlReader struct {
 	dec     *xml.Decoder
 	part    *partReader
-	what    string
+	what    callsheet.Message // names the part in messages
 	depth   int
 	tooLong bool // reading stopped at a token longer than maxToken
 }
@@ -357,7 +359,7 @@ type relationship struct {
 
 // readRels reads a relationships part, resolving targets against dir.
 func (wb *workbook) readRels(name, dir string) ([]relationship, error) {
-	x, err := wb.open(name, "")
+	x, err := wb.open(name, callsheet.Message{})
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +392,7 @@ func (wb *workbook) readRels(name, dir string) ([]relationship, error) {
 
 // readWorkbook reads the sheet names, in order, and the date system.
 func (wb *workbook) readWorkbook(name string, targets map[string]string) error {
-	x, err := wb.open(name, "")
+	x, err := wb.open(name, callsheet.Message{})
 	if err != nil {
 		return err
 	}
@@ -429,7 +431,7 @@ func (wb *workbook) readWorkbook(name string, targets map[string]string) error {
 
 // readSharedStrings reads the shared string table.
 func (wb *workbook) readSharedStrings(name string) error {
-	x, err := wb.open(name, "shared strings")
+	x, err := wb.open(name, callsheet.Msg("shared strings"))
 	if err != nil {
 		return err
 	}
@@ -665,7 +667,7 @@ func formatCount(n int) string {
 
 // readStyles finds which cell styles show a date.
 func (wb *workbook) readStyles(name string) error {
-	x, err := wb.open(name, "")
+	x, err := wb.open(name, callsheet.Message{})
 	if err != nil {
 		return err
 	}
