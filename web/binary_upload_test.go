@@ -88,7 +88,7 @@ func TestBinaryUploadsRefused(t *testing.T) {
 				if resp.StatusCode != http.StatusUnprocessableEntity || resp.Header.Get("Location") != "" {
 					t.Fatalf("upload: %d, location %q", resp.StatusCode, resp.Header.Get("Location"))
 				}
-				text := html.UnescapeString(string(page))
+				text := stripIsolates(html.UnescapeString(string(page)))
 				if !strings.Contains(text, `<span class="field-error">`+f.want+`</span>`) {
 					t.Errorf("the form does not say %q under the file field", f.want)
 				}

@@ -12,24 +12,35 @@ import (
 	"unicode/utf8"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/i18n"
 )
 
-// uniqueChoices are the three ways of "Make customers unique".
-var uniqueChoices = []struct{ Value, Label, Hint string }{
-	{"any", "Add regardless of other campaigns", "Customers already in another campaign are added here too."},
-	{"move", "Move them here", "Customers in another campaign are deleted there, so they are only in this campaign."},
-	{"only-new", "Only customers in no other campaign", "Customers already in another campaign are skipped."},
+// choice is one option of the wizard: its value, and its name and hint
+// as catalogue messages.
+type choice struct {
+	Value       string
+	Label, Hint callsheet.Message
 }
 
-// encodingChoices are the encodings a user can force.
-var encodingChoices = []struct{ Value, Label string }{
-	{"auto", "Detect automatically"}, {"utf-8", "UTF-8"}, {"windows-1255", "Hebrew (Windows-1255)"},
-	{"iso-8859-8", "Hebrew (ISO-8859-8)"}, {"windows-1252", "Western (Windows-1252)"}, {"utf-16le", "UTF-16 LE"}, {"utf-16be", "UTF-16 BE"},
+// uniqueChoices are the three ways of "Make customers unique".
+var uniqueChoices = []choice{
+	{"any", callsheet.Msg("Add regardless of other campaigns"), callsheet.Msg("Customers already in another campaign are added here too.")},
+	{"move", callsheet.Msg("Move them here"), callsheet.Msg("Customers in another campaign are deleted there, so they are only in this campaign.")},
+	{"only-new", callsheet.Msg("Only customers in no other campaign"), callsheet.Msg("Customers already in another campaign are skipped.")},
+}
+
+// encodingChoices are the encodings a user can force. The names of
+// encodings are the same in every language.
+var encodingChoices = []choice{
+	{Value: "auto", Label: callsheet.Msg("Detect automatically")}, {Value: "utf-8", Label: callsheet.Message{Key: "UTF-8"}},
+	{Value: "windows-1255", Label: callsheet.Msg("Hebrew (Windows-1255)")}, {Value: "iso-8859-8", Label: callsheet.Msg("Hebrew (ISO-8859-8)")},
+	{Value: "windows-1252", Label: callsheet.Msg("Western (Windows-1252)")}, {Value: "utf-16le", Label: callsheet.Message{Key: "UTF-16 LE"}},
+	{Value: "utf-16be", Label: callsheet.Message{Key: "UTF-16 BE"}},
 }
 
 type importFormPage struct {
 	Campaign    *callsheet.Campaign
-	Encodings   any
+	Encodings   []choice
 	Encoding    string
 	OptionsView importOptionsView
 }
@@ -38,17 +49,17 @@ type importFormPage struct {
 type importOptionsView struct {
 	Statuses []*callsheet.Status
 	Options  callsheet.ImportOptions
-	Unique   any
+	Unique   []choice
 	Agents   []agentChoice
 	Country  string
 }
 
 // agentChoice is one agents option as the wizard offers it: the rule's
 // Why, its first clause as the choice's name and the rest, a sentence of
-// its own, as its hint.
+// its own, as its hint; each is a catalogue key.
 type agentChoice struct {
 	Value       callsheet.AgentsMode
-	Label, Hint string
+	Label, Hint callsheet.Message
 }
 
 // agentChoices are the agents options of the modes given, or of every
@@ -63,7 +74,7 @@ func agentChoices(only ...callsheet.AgentsMode) []agentChoice {
 		if c, size := utf8.DecodeRuneInString(hint); size > 0 {
 			hint = string(unicode.ToUpper(c)) + hint[size:]
 		}
-		out = append(out, agentChoice{Value: r.Mode, Label: label, Hint: hint})
+		out = append(out, agentChoice{Value: r.Mode, Label: callsheet.Message{Key: label}, Hint: callsheet.Message{Key: hint}})
 	}
 	return out
 }
@@ -84,27 +95,107 @@ func (s *Server) optionsView(r *http.Request, opts callsheet.ImportOptions) (imp
 		Country: sessionFrom(r).Account.Country}, nil
 }
 
-func (s *Server) handleImportForm(w http.ResponseWriter, r *http.Request) {
-	s.renderImportForm(w, r, http.StatusOK, &page{}, nil)
+// optionWords are the options of an import that differ from the defaults,
+// and its unique and agents modes, in words, for a line that sums them up:
+// forms gives the words of the options ticked, in the order international,
+// override, update contact allowed, reset, load valid.
+func optionWords(o callsheet.ImportOptions, forms [5]callsheet.Message) []callsheet.Message {
+	var out []callsheet.Message
+	for i, on := range []bool{o.International, o.Override, o.UpdateContactAllowed, o.Reset} {
+		if on {
+			out = append(out, forms[i])
+		}
+	}
+	unique := o.Unique
+	if unique == "" {
+		unique = callsheet.UniqueAny
+	}
+	out = append(out, callsheet.Msg("unique: %s", uniqueWord(unique)),
+		callsheet.Msg("agents outside the campaign: %s", agentsWord(o.Agents.Rule().Mode)))
+	if o.LoadValid {
+		out = append(out, forms[4])
+	}
+	return out
 }
 
-func (s *Server) renderImportForm(w http.ResponseWriter, r *http.Request, status int, p *page, job *callsheet.ImportJob) {
-	c, ok := s.pathCampaign(w, r)
-	if !ok {
-		return
+// uniqueWord names a unique mode: its code, in the reader's language.
+func uniqueWord(m callsheet.UniqueMode) callsheet.Message {
+	switch m {
+	case callsheet.UniqueAny:
+		return callsheet.Msg("any")
+	case callsheet.UniqueMove:
+		return callsheet.Msg("move")
+	case callsheet.UniqueOnlyNew:
+		return callsheet.Msg("only-new")
+	}
+	return callsheet.Message{Key: string(m)}
+}
+
+// agentsWord names an agents mode: its code, in the reader's language.
+func agentsWord(m callsheet.AgentsMode) callsheet.Message {
+	switch m {
+	case callsheet.AgentsGrant:
+		return callsheet.Msg("grant")
+	case callsheet.AgentsUnassign:
+		return callsheet.Msg("unassign")
+	case callsheet.AgentsRefuse:
+		return callsheet.Msg("refuse")
+	}
+	return callsheet.Message{Key: string(m)}
+}
+
+// boldName is a name in bold, isolated, for a sentence of a page.
+func boldName(name string) template.HTML {
+	return template.HTML("<b><bdi>" + template.HTMLEscapeString(name) + "</bdi></b>")
+}
+
+// bdiList is names, each isolated, separated by commas.
+func bdiList(names []string) template.HTML {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = "<bdi>" + template.HTMLEscapeString(n) + "</bdi>"
+	}
+	return template.HTML(strings.Join(parts, ", "))
+}
+
+// msgsHTML is messages in lang, as HTML, joined by spaces.
+func msgsHTML(lang string, ms []callsheet.Message) template.HTML {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = string(i18n.HTML(lang, m.Key, m.Args...))
+	}
+	return template.HTML(strings.Join(parts, " "))
+}
+
+func (s *Server) handleImportForm(w http.ResponseWriter, r *http.Request) error {
+	return s.renderImportForm(w, r, http.StatusOK, &page{}, nil)
+}
+
+func (s *Server) renderImportForm(w http.ResponseWriter, r *http.Request, status int, p *page, job *callsheet.ImportJob) error {
+	c, err := s.findPathCampaign(r)
+	if err != nil {
+		return err
 	}
 	d := &importFormPage{Campaign: c, Encodings: encodingChoices, Encoding: "auto"}
 	opts := callsheet.ImportOptions{Unique: callsheet.UniqueAny}
 	if job != nil {
 		opts, d.Encoding = job.Options, job.Encoding
 	}
-	var err error
 	if d.OptionsView, err = s.optionsView(r, opts); err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
-	p.Title, p.Nav, p.Data = "Add customers to "+c.Name, "campaigns", d
+	p.Title, p.Nav, p.Data = tr(r, "Add customers to %s", c.Name), "campaigns", d
 	s.render(w, r, status, "import_form", p)
+	return nil
+}
+
+// findPathCampaign finds the campaign of the path's id.
+func (s *Server) findPathCampaign(r *http.Request) (*callsheet.Campaign, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.Campaigns.FindCampaignByID(r.Context(), id)
 }
 
 // wizardOptions reads the upload options of the wizard's first step.
@@ -122,36 +213,36 @@ func wizardOptions(r *http.Request) callsheet.ImportOptions {
 	return o
 }
 
-func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleImportUpload(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	opts := wizardOptions(r)
+	again := func(job *callsheet.ImportJob) func(status int, p *page) error {
+		return func(status int, p *page) error { return s.renderImportForm(w, r, status, p, job) }
+	}
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
-		p := formPage("", r, callsheet.FieldErrors(map[string]string{"file": "Choose a CSV, TSV or XLSX file."}))
-		s.renderImportForm(w, r, http.StatusUnprocessableEntity, p, &callsheet.ImportJob{Options: opts, Encoding: r.FormValue("encoding")})
-		return
+		return retry(callsheet.FieldErrors(map[string]string{"file": "Choose a CSV, TSV or XLSX file."}),
+			again(&callsheet.ImportJob{Options: opts, Encoding: r.FormValue("encoding")}))
 	}
 	defer file.Close()
 	job := &callsheet.ImportJob{CampaignID: id, Source: "file", FileName: hdr.Filename, Encoding: r.FormValue("encoding"),
 		Options: opts, State: callsheet.ImportDraft}
 	if err := s.Imports.CreateImport(r.Context(), job, file); err != nil {
 		if callsheet.ErrorCode(err) == callsheet.ENOTFOUND && callsheet.ErrorFields(err)["campaign"] != "" {
-			s.renderError(w, r, err)
-			return
+			return err
 		}
-		s.renderImportForm(w, r, statusOf(err), formPage("", r, err), &callsheet.ImportJob{Options: opts, Encoding: job.Encoding})
-		return
+		return retry(err, again(&callsheet.ImportJob{Options: opts, Encoding: job.Encoding}))
 	}
 	http.Redirect(w, r, "/imports/"+itoa(job.ID)+"/mapping", http.StatusSeeOther)
+	return nil
 }
 
 // mappingField is one row of the field-matching screen.
 type mappingField struct {
-	Key, Label string
+	Key, Label string // Label in the reader's language
 	Column     string // the chosen column, or ""
 	Required   bool
 }
@@ -168,9 +259,7 @@ type columnRow struct {
 }
 
 // newFieldTypes are the types a column can become a custom field of.
-var newFieldTypes = []struct{ Value, Label string }{
-	{"text", "text"}, {"number", "number"}, {"date", "date"},
-}
+var newFieldTypes = []string{"text", "number", "date"}
 
 type mappingPage struct {
 	OptionsView importOptionsView
@@ -179,13 +268,14 @@ type mappingPage struct {
 	Campaign    *callsheet.Campaign
 	Preview     *callsheet.FilePreview
 	Fields      []mappingField
-	Encodings   any
+	Encodings   []choice
 	Samples     map[string][]string // column -> first values
-	Source      string              // where the preselection came from
+	Source      callsheet.Message   // where the preselection came from
 	Remembered  bool                // the preselection is the admin's own, remembered
 	Columns     []columnRow
 	NotImported []string // the columns no field takes, as the page stands
-	FieldTypes  any
+	FieldTypes  []string
+	lang        string
 }
 
 // SamplesJSON gives the page's script the sample values by column.
@@ -194,46 +284,62 @@ func (p *mappingPage) SamplesJSON() string {
 	return string(b)
 }
 
-func (s *Server) loadImportJob(w http.ResponseWriter, r *http.Request) (*callsheet.ImportJob, bool) {
+// SourceHTML says where the preselection came from, in the span the
+// page's hint names.
+func (p *mappingPage) SourceHTML() template.HTML {
+	class := ""
+	if p.Remembered {
+		class = ` class="remembered"`
+	}
+	return template.HTML(`<span id="mapping-source"` + class + `>` + string(i18n.HTML(p.lang, p.Source.Key, p.Source.Args...)) + `</span>`)
+}
+
+// StatusHTML is the upload's status, in bold.
+func (p *mappingPage) StatusHTML() template.HTML { return boldName(p.StatusName) }
+
+// NotImportedHTML lists the columns no field takes.
+func (p *mappingPage) NotImportedHTML() template.HTML { return bdiList(p.NotImported) }
+
+// OptionWords sum up the import's options.
+func (p *mappingPage) OptionWords() []callsheet.Message {
+	return optionWords(p.Job.Options, [5]callsheet.Message{callsheet.Msg("international"), callsheet.Msg("override"),
+		callsheet.Msg("update contact allowed"), callsheet.Msg("reset existing"), callsheet.Msg("load valid rows")})
+}
+
+// loadImportJob finds the import of the path's id.
+func (s *Server) loadImportJob(r *http.Request) (*callsheet.ImportJob, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		s.renderError(w, r, err)
-		return nil, false
+		return nil, err
 	}
-	job, err := s.Imports.FindImport(r.Context(), id)
+	return s.Imports.FindImport(r.Context(), id)
+}
+
+func (s *Server) handleMapping(w http.ResponseWriter, r *http.Request) error {
+	job, err := s.loadImportJob(r)
 	if err != nil {
-		s.renderError(w, r, err)
-		return nil, false
+		return err
 	}
-	return job, true
+	return s.renderMapping(w, r, http.StatusOK, &page{}, job, nil)
 }
 
-func (s *Server) handleMapping(w http.ResponseWriter, r *http.Request) {
-	job, ok := s.loadImportJob(w, r)
-	if !ok {
-		return
-	}
-	s.renderMapping(w, r, http.StatusOK, &page{}, job, nil)
-}
-
-func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status int, p *page, job *callsheet.ImportJob, chosen map[string]string) {
+func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status int, p *page, job *callsheet.ImportJob, chosen map[string]string) error {
 	ctx := r.Context()
+	lang := langOf(r)
 	camp, err := s.Campaigns.FindCampaignByID(ctx, job.CampaignID)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	preview, err := s.Imports.PreviewFile(ctx, job.ID)
 	if err != nil {
 		// A file that cannot be read at all: say why, and offer another encoding.
-		p.Error = callsheet.ErrorMessage(err)
+		p.Error = errorText(r, err)
 		preview = &callsheet.FilePreview{}
 		status = statusOf(err)
 	}
 	fields, err := s.CustomFields.FindCustomFields(ctx)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	known := map[string]bool{}
 	for _, f := range callsheet.SystemFields {
@@ -250,16 +356,16 @@ func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status in
 	// mapping the admin chose for a file with these columns before, in
 	// any campaign; then the campaign's last mapping, where its columns
 	// are in this file; then the suggestion from the header names.
-	source, remembered := "suggested from the column names", false
+	source, remembered := callsheet.Msg("suggested from the column names"), false
 	pick := chosen
 	if pick == nil && len(job.Mapping) > 0 {
-		pick, source = job.Mapping, "as you matched them"
+		pick, source = job.Mapping, callsheet.Msg("as you matched them")
 	}
 	if pick == nil && len(preview.Header) > 0 && s.Mappings != nil {
 		if m, err := s.Mappings.FindMappingByColumns(ctx, preview.Header); err == nil {
 			if mm := m.For(preview.Header, func(f string) bool { return known[f] }); len(mm) > 0 {
 				pick, remembered = mm, true
-				source = "as you matched these columns on " + m.SavedAt.In(sessionFrom(r).Account.Location()).Format(dateLayout)
+				source = callsheet.Msg("as you matched these columns on %s", m.SavedAt.In(sessionFrom(r).Account.Location()).Format(dateLayout))
 			}
 		} else if callsheet.ErrorCode(err) != callsheet.ENOTFOUND {
 			s.Logger.Warn("remembered mapping", "job", job.ID, "err", err)
@@ -271,17 +377,16 @@ func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status in
 			all = all && inHeader[col]
 		}
 		if all {
-			pick, source = camp.LastMapping, "as in this campaign's last import"
+			pick, source = camp.LastMapping, callsheet.Msg("as in this campaign's last import")
 		}
 	}
 	if pick == nil {
 		pick = preview.Suggested
 	}
 	d := &mappingPage{Job: job, Campaign: camp, Preview: preview, Encodings: encodingChoices, Samples: map[string][]string{},
-		Source: source, Remembered: remembered, FieldTypes: newFieldTypes}
+		Source: source, Remembered: remembered, FieldTypes: newFieldTypes, lang: lang}
 	if d.OptionsView, err = s.optionsView(r, job.Options); err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	for _, st := range d.OptionsView.Statuses {
 		if st.ID == job.Options.StatusID {
@@ -289,7 +394,7 @@ func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 	for _, f := range callsheet.SystemFields {
-		d.Fields = append(d.Fields, mappingField{Key: f, Label: callsheet.SystemFieldLabels[f], Column: pick[f], Required: f == callsheet.FieldPhone})
+		d.Fields = append(d.Fields, mappingField{Key: f, Label: i18n.T(lang, callsheet.SystemFieldLabels[f]), Column: pick[f], Required: f == callsheet.FieldPhone})
 	}
 	for _, f := range fields {
 		d.Fields = append(d.Fields, mappingField{Key: f.Key(), Label: f.Label, Column: pick[f.Key()]})
@@ -321,15 +426,16 @@ func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, status in
 	d.NotImported = slices.DeleteFunc(d.NotImported, func(c string) bool { return becomes[c] })
 	p.Title, p.Nav, p.Data = "Match fields", "campaigns", d
 	s.render(w, r, status, "import_mapping", p)
+	return nil
 }
 
 // dateLayout is how a day alone is shown: DD-MM-YYYY.
 const dateLayout = "02-01-2006"
 
-func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
-	job, ok := s.loadImportJob(w, r)
-	if !ok {
-		return
+func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) error {
+	job, err := s.loadImportJob(r)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	if r.PostFormValue("action") == "encoding" {
@@ -339,11 +445,10 @@ func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
 			upd.Sheet = &sheet
 		}
 		if _, err := s.Imports.UpdateImport(ctx, job.ID, upd); err != nil {
-			s.renderError(w, r, err)
-			return
+			return err
 		}
 		http.Redirect(w, r, "/imports/"+itoa(job.ID)+"/mapping", http.StatusSeeOther)
-		return
+		return nil
 	}
 	mapping := map[string]string{}
 	for k, v := range r.PostForm {
@@ -351,20 +456,18 @@ func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
 			mapping[f] = v[0]
 		}
 	}
+	again := func(status int, p *page) error { return s.renderMapping(w, r, status, p, job, mapping) }
 	preview, err := s.Imports.PreviewFile(ctx, job.ID)
 	if err != nil {
-		s.renderMapping(w, r, statusOf(err), formPage("", r, err), job, mapping)
-		return
+		return retry(err, again)
 	}
 	// The columns no field takes may each be matched to a field, or made
 	// a new custom field, from the list of columns not imported.
 	if err := s.applyColumnChoices(r, preview.Header, mapping); err != nil {
 		if code := callsheet.ErrorCode(err); code == callsheet.EINVALID || code == callsheet.ECONFLICT {
-			s.renderMapping(w, r, statusOf(err), formPage("", r, err), job, mapping)
-			return
+			return retry(err, again)
 		}
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	opts := job.Options
 	if r.PostForm.Has("unique") {
@@ -373,11 +476,9 @@ func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
 	opts.DryRun = true
 	if _, err := s.Imports.UpdateImport(ctx, job.ID, callsheet.ImportJobUpdate{Mapping: mapping, Options: &opts, Queue: true}); err != nil {
 		if callsheet.ErrorCode(err) == callsheet.EINVALID {
-			s.renderMapping(w, r, statusOf(err), formPage("", r, err), job, mapping)
-			return
+			return retry(err, again)
 		}
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	// The admin's choice is remembered for files with these columns,
 	// whatever becomes of this import (refused, cancelled or only
@@ -388,6 +489,7 @@ func (s *Server) handleMappingSave(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Redirect(w, r, "/imports/"+itoa(job.ID), http.StatusSeeOther)
+	return nil
 }
 
 // applyColumnChoices adds to mapping what was chosen for the columns no
@@ -420,7 +522,7 @@ func (s *Server) applyColumnChoices(r *http.Request, header []string, mapping ma
 				known = known || f.Key() == key
 			}
 			if !known {
-				return columnError(name, "Column %q cannot be matched to %q: there is no such field.", col, key)
+				return columnError(name, callsheet.Msg("Column %s cannot be matched to %s: there is no such field.", strconv.Quote(col), strconv.Quote(key)))
 			}
 			mapping[key] = col
 			taken[col] = true
@@ -428,11 +530,11 @@ func (s *Server) applyColumnChoices(r *http.Request, header []string, mapping ma
 		}
 		typ, ok := strings.CutPrefix(choice, "new:")
 		if !ok {
-			return columnError(name, "Choose what to do with column %q: match it to a field, make it a new field, or leave it out.", col)
+			return columnError(name, callsheet.Msg("Choose what to do with column %s: match it to a field, make it a new field, or leave it out.", strconv.Quote(col)))
 		}
 		f, err := s.columnField(ctx, col, callsheet.CustomFieldType(typ), fields)
 		if err != nil {
-			return columnError(name, "Column %q could not become a field: %s", col, callsheet.ErrorMessage(err))
+			return columnError(name, callsheet.Msg("Column %s could not become a field: %s", strconv.Quote(col), callsheet.ErrorMsg(err)))
 		}
 		fields = append(fields, f)
 		mapping[f.Key()] = col
@@ -449,7 +551,7 @@ func (s *Server) columnField(ctx context.Context, col string, typ callsheet.Cust
 	for _, f := range fields {
 		if callsheet.FoldColumnName(f.Label) == callsheet.FoldColumnName(label) {
 			if f.Type != typ {
-				return nil, callsheet.Errorf(callsheet.ECONFLICT, "a %s field labelled %q already exists.", f.Type, f.Label)
+				return nil, callsheet.Errorf(callsheet.ECONFLICT, "a %s field labelled %s already exists.", fieldTypeWord(f.Type), strconv.Quote(f.Label))
 			}
 			return f, nil
 		}
@@ -461,11 +563,25 @@ func (s *Server) columnField(ctx context.Context, col string, typ callsheet.Cust
 	return f, nil
 }
 
+// fieldTypeWord names a custom field's type in a sentence.
+func fieldTypeWord(t callsheet.CustomFieldType) callsheet.Message {
+	switch t {
+	case callsheet.FieldText:
+		return callsheet.Msg("text")
+	case callsheet.FieldNumber:
+		return callsheet.Msg("number")
+	case callsheet.FieldDate:
+		return callsheet.Msg("date")
+	}
+	return callsheet.Message{Key: string(t)}
+}
+
 // columnError is an invalid choice for a column of the list of columns
 // not imported, shown beside it and above the form.
-func columnError(name, format string, args ...any) error {
-	e := callsheet.Errorf(callsheet.EINVALID, format, args...)
+func columnError(name string, m callsheet.Message) error {
+	e := callsheet.Errorf(callsheet.EINVALID, m.Key, m.Args...)
 	e.Fields = map[string]string{name: e.Message, "mapping": e.Message}
+	e.FieldMsgs = map[string]callsheet.Message{name: m, "mapping": m}
 	return e
 }
 
@@ -487,6 +603,7 @@ type importPage struct {
 	// AgainChoices those a refused import may be loaded again with.
 	AgentChoices []agentChoice
 	AgainChoices []agentChoice
+	lang         string
 }
 
 // Busy reports whether the job is still to run or running.
@@ -498,6 +615,63 @@ func (p *importPage) Busy() bool {
 // preview): Job.Refused says why.
 func (p *importPage) Refused() bool {
 	return p.Job.State == callsheet.ImportDone && !p.Job.Applied && !p.Preview
+}
+
+// RefusedHTML is why the import writes nothing (Job.Refused), in the
+// reader's language; the job's own words where they are not the rules'.
+func (p *importPage) RefusedHTML() template.HTML {
+	j := p.Job
+	o := j.Options
+	o.Validate()
+	ms := callsheet.RefusalMsgs(o, j.Counts, j.AgentsOutside)
+	if j.Refused != callsheet.RefusalReason(o, j.Counts, j.AgentsOutside) {
+		ms = []callsheet.Message{{Key: j.Refused}}
+	}
+	return msgsHTML(p.lang, ms)
+}
+
+// NothingHTML is "nothing will be written", in bold.
+func (p *importPage) NothingHTML() template.HTML {
+	return "<b>" + i18n.HTML(p.lang, "nothing will be written") + "</b>"
+}
+
+// ErrorMsgs are how a failed or cancelled import ended, as catalogue
+// messages: Job.ErrorReason, or Job.Error itself.
+func (p *importPage) ErrorMsgs() []callsheet.Message {
+	if len(p.Job.ErrorReason) > 0 {
+		return p.Job.ErrorReason
+	}
+	return []callsheet.Message{{Key: p.Job.Error}}
+}
+
+// StatusHTML is the upload's status, in bold.
+func (p *importPage) StatusHTML() template.HTML { return boldName(p.Status) }
+
+// NotImportedHTML lists the columns no field takes.
+func (p *importPage) NotImportedHTML() template.HTML { return bdiList(p.NotImported) }
+
+// RefreshLink is the link that shows the page again, for browsers without
+// scripts.
+func (p *importPage) RefreshLink() template.HTML {
+	return template.HTML(`<a href="/imports/` + itoa(p.Job.ID) + `">` + string(i18n.HTML(p.lang, "Refresh")) + `</a>`)
+}
+
+// KeptHTML links the customers an undo kept.
+func (p *importPage) KeptHTML() template.HTML {
+	if p.Undo == nil {
+		return ""
+	}
+	parts := make([]string, len(p.Undo.Kept))
+	for i, id := range p.Undo.Kept {
+		parts[i] = `<a href="/customers/` + itoa(id) + `">#` + itoa(id) + `</a>`
+	}
+	return template.HTML(strings.Join(parts, ", "))
+}
+
+// OptionWords sum up the import's options.
+func (p *importPage) OptionWords() []callsheet.Message {
+	return optionWords(p.Job.Options, [5]callsheet.Message{callsheet.Msg("international format"), callsheet.Msg("override existing"),
+		callsheet.Msg("update contact allowed date"), callsheet.Msg("reset existing"), callsheet.Msg("load the valid rows")})
 }
 
 // OtherRows is how many rows are not invalid: those "Load the other rows"
@@ -524,17 +698,17 @@ func (p *importPage) AgentsMode() callsheet.AgentsMode { return p.Job.Options.Ag
 
 // AgentLine is an agent outside the campaign as the page lists it: "Gave
 // Dana Levi the campaign: 2 customers" once the import gave it, otherwise
-// callsheet.ImportAgent.Message and what the import did or does about
-// them (AgentFate). The name is isolated, so that a Hebrew name does not
-// turn the English around it.
+// callsheet.ImportAgent.Msg and what the import did or does about them
+// (AgentFate). The name is isolated, so that a Hebrew name does not turn
+// the English around it, nor a Latin one the Hebrew.
 func (p *importPage) AgentLine(a callsheet.ImportAgent) template.HTML {
-	name := "<bdi>" + template.HTMLEscapeString(a.Name) + "</bdi>"
 	if p.granted(a) {
-		return template.HTML("Gave " + name + " the campaign: " + template.HTMLEscapeString(callsheet.Count(a.Customers, "customer", "customers")))
+		return i18n.HTML(p.lang, "Gave %s the campaign: %d customers", a.Name, a.Customers)
 	}
-	line := name + template.HTMLEscapeString(strings.TrimPrefix(a.Message(), a.Name))
-	if fate := p.AgentFate(a); fate != "" {
-		line += `; <span class="agent-fate">` + template.HTMLEscapeString(fate) + "</span>"
+	m := a.Msg()
+	line := string(i18n.HTML(p.lang, m.Key, m.Args...))
+	if fate := p.AgentFate(a); fate.Key != "" {
+		line += `; <span class="agent-fate">` + string(i18n.HTML(p.lang, fate.Key, fate.Args...)) + "</span>"
 	}
 	return template.HTML(line)
 }
@@ -545,44 +719,47 @@ func (p *importPage) granted(a callsheet.ImportAgent) bool {
 }
 
 // AgentFate says what the import did, or does under the option chosen,
-// about an agent outside the campaign it did not give the campaign; ""
-// when the page says it otherwise (a refusal says why in Job.Refused).
-func (p *importPage) AgentFate(a callsheet.ImportAgent) string {
+// about an agent outside the campaign it did not give the campaign; a zero
+// Message when the page says it otherwise (a refusal says why in
+// Job.Refused).
+func (p *importPage) AgentFate(a callsheet.ImportAgent) callsheet.Message {
 	j := p.Job
 	rule := j.Options.Agents.Rule()
 	switch {
 	case j.Applied && !rule.Assigns:
-		return "left unassigned"
+		return callsheet.Msg("left unassigned")
 	case j.Applied:
-		return "" // given the campaign otherwise while the import ran
+		return callsheet.Message{} // given the campaign otherwise while the import ran
 	case p.Preview:
 		return agentFuture(rule.Mode)
 	case rule.Grants:
-		return "the import would have given them the campaign"
+		return callsheet.Msg("the import would have given them the campaign")
 	case !rule.Refuses:
-		return "the import would have left those customers unassigned"
+		return callsheet.Msg("the import would have left those customers unassigned")
 	}
-	return ""
+	return callsheet.Message{}
 }
 
 // agentFuture says what importing does about an agent outside the
 // campaign under an agents option; the preview's script shows the one of
 // the option ticked.
-func agentFuture(m callsheet.AgentsMode) string {
+func agentFuture(m callsheet.AgentsMode) callsheet.Message {
 	switch r := m.Rule(); {
 	case r.Grants:
-		return "importing gives them the campaign"
+		return callsheet.Msg("importing gives them the campaign")
 	case r.Refuses:
-		return "the import will be refused: nothing will be written"
+		return callsheet.Msg("the import will be refused: nothing will be written")
 	}
-	return "importing leaves those customers unassigned"
+	return callsheet.Msg("importing leaves those customers unassigned")
 }
 
-// AgentFutures gives the preview's script what each option does.
+// AgentFutures gives the preview's script what each option does, in the
+// reader's language.
 func (p *importPage) AgentFutures() string {
 	m := map[callsheet.AgentsMode]string{}
 	for _, r := range callsheet.AgentRules {
-		m[r.Mode] = agentFuture(r.Mode)
+		f := agentFuture(r.Mode)
+		m[r.Mode] = i18n.T(p.lang, f.Key, f.Args...)
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
@@ -590,51 +767,50 @@ func (p *importPage) AgentFutures() string {
 
 // CampaignName is the name of a campaign customers were removed from, or
 // its number once it is deleted.
-func (p *importPage) CampaignName(c callsheet.CampaignCount) string {
+func (p *importPage) CampaignName(c callsheet.CampaignCount) any {
 	if c.Name == "" {
-		return "campaign " + itoa(c.ID)
+		return callsheet.Msg("campaign %s", itoa(c.ID))
 	}
 	return c.Name
 }
 
-// Label is an outcome in people's words: as what happened for an import
-// that wrote its rows, as what would have happened for one that did not
-// (a preview, or one refused).
-func (p *importPage) Label(o callsheet.Outcome) string { return o.LabelFor(p.Job.Applied) }
+// Label is an outcome in people's words, as a catalogue message: as what
+// happened for an import that wrote its rows, as what would have happened
+// for one that did not (a preview, or one refused).
+func (p *importPage) Label(o callsheet.Outcome) callsheet.Message { return o.LabelMsg(p.Job.Applied) }
 
 const problemsPerPage = 50
 
-func (s *Server) handleImportJob(w http.ResponseWriter, r *http.Request) {
-	job, ok := s.loadImportJob(w, r)
-	if !ok {
-		return
+func (s *Server) handleImportJob(w http.ResponseWriter, r *http.Request) error {
+	job, err := s.loadImportJob(r)
+	if err != nil {
+		return err
 	}
 	if job.State == callsheet.ImportDraft {
 		http.Redirect(w, r, "/imports/"+itoa(job.ID)+"/mapping", http.StatusSeeOther)
-		return
+		return nil
 	}
-	s.renderImportJob(w, r, job, &page{}, nil)
+	return s.renderImportJob(w, r, job, &page{}, nil)
 }
 
-func (s *Server) renderImportJob(w http.ResponseWriter, r *http.Request, job *callsheet.ImportJob, p *page, undo *callsheet.UndoResult) {
+func (s *Server) renderImportJob(w http.ResponseWriter, r *http.Request, job *callsheet.ImportJob, p *page, undo *callsheet.UndoResult) error {
 	ctx := r.Context()
 	camp, err := s.Campaigns.FindCampaignByID(ctx, job.CampaignID)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	d := &importPage{Job: job, Campaign: camp, Undo: undo, Percent: percent(job),
 		Preview:      job.State == callsheet.ImportDone && job.Options.DryRun && !job.Applied,
 		AgentChoices: agentChoices(),
-		AgainChoices: agentChoices(callsheet.AgentsGrant, callsheet.AgentsUnassign)}
+		AgainChoices: agentChoices(callsheet.AgentsGrant, callsheet.AgentsUnassign),
+		lang:         langOf(r)}
 	if st, err := s.Statuses.FindStatusByID(ctx, job.Options.StatusID); err == nil {
 		d.Status = st.Name
 	}
 	if job.State.Finished() {
 		probs, total, err := s.Imports.FindImportProblems(ctx, job.ID, (pageOf(r)-1)*problemsPerPage, problemsPerPage)
 		if err != nil {
-			s.renderError(w, r, err)
-			return
+			return err
 		}
 		d.Problems, d.Pager = probs, newPager(r, total, problemsPerPage)
 	}
@@ -649,12 +825,13 @@ func (s *Server) renderImportJob(w http.ResponseWriter, r *http.Request, job *ca
 			d.Header, d.NotImported = true, callsheet.UnmatchedColumns(pv.Header, job.Mapping)
 		}
 	}
-	title := "Import of " + job.FileName
+	title := tr(r, "Import of %s", job.FileName)
 	if d.Preview {
-		title = "Preview of " + job.FileName
+		title = tr(r, "Preview of %s", job.FileName)
 	}
 	p.Title, p.Nav, p.Data = title, "campaigns", d
 	s.render(w, r, http.StatusOK, "import_job", p)
+	return nil
 }
 
 // percent is how far a running job has read its file.
@@ -668,14 +845,13 @@ func percent(j *callsheet.ImportJob) int {
 	return int(min(99, j.BytesRead*100/j.FileSize))
 }
 
-func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) {
-	job, ok := s.loadImportJob(w, r)
-	if !ok {
-		return
+func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) error {
+	job, err := s.loadImportJob(r)
+	if err != nil {
+		return err
 	}
 	if job.State == callsheet.ImportDone && !job.Applied && !job.Options.DryRun {
-		s.importAgain(w, r, job)
-		return
+		return s.importAgain(w, r, job)
 	}
 	opts := job.Options
 	opts.DryRun = false
@@ -687,10 +863,10 @@ func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) {
 		opts.Agents = callsheet.AgentsMode(v)
 	}
 	if _, err := s.Imports.UpdateImport(r.Context(), job.ID, callsheet.ImportJobUpdate{Options: &opts, Queue: true}); err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/imports/"+itoa(job.ID), http.StatusSeeOther)
+	return nil
 }
 
 // importAgain loads the rows of a refused import: the stored file runs
@@ -698,7 +874,7 @@ func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) {
 // upload. Its valid rows are loaded; an import refused for its agents is
 // loaded with the agents option chosen on the page (grant or unassign),
 // grant if none was.
-func (s *Server) importAgain(w http.ResponseWriter, r *http.Request, job *callsheet.ImportJob) {
+func (s *Server) importAgain(w http.ResponseWriter, r *http.Request, job *callsheet.ImportJob) error {
 	opts := job.Options
 	opts.DryRun, opts.LoadValid = false, true
 	if v := callsheet.AgentsMode(r.PostFormValue("agents")); v != "" {
@@ -708,71 +884,69 @@ func (s *Server) importAgain(w http.ResponseWriter, r *http.Request, job *callsh
 	}
 	next, err := s.Imports.ImportAgain(r.Context(), job.ID, opts)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
-	what := "the other rows"
+	flash := tr(r, "Loading the other rows of %s, from the file already uploaded.", job.FileName)
 	if job.Counts.Invalid == 0 {
-		what = "the rows"
+		flash = tr(r, "Loading the rows of %s, from the file already uploaded.", job.FileName)
 	}
-	redirect(w, r, "/imports/"+itoa(next.ID), "Loading "+what+" of "+job.FileName+", from the file already uploaded.")
+	redirect(w, r, "/imports/"+itoa(next.ID), flash)
+	return nil
 }
 
-func (s *Server) handleImportBack(w http.ResponseWriter, r *http.Request) {
-	job, ok := s.loadImportJob(w, r)
-	if !ok {
-		return
+func (s *Server) handleImportBack(w http.ResponseWriter, r *http.Request) error {
+	job, err := s.loadImportJob(r)
+	if err != nil {
+		return err
 	}
 	opts := job.Options
 	opts.DryRun = false
 	if _, err := s.Imports.UpdateImport(r.Context(), job.ID, callsheet.ImportJobUpdate{Options: &opts}); err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, "/imports/"+itoa(job.ID)+"/mapping", http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) handleImportCancel(w http.ResponseWriter, r *http.Request) {
-	job, ok := s.loadImportJob(w, r)
-	if !ok {
-		return
+func (s *Server) handleImportCancel(w http.ResponseWriter, r *http.Request) error {
+	job, err := s.loadImportJob(r)
+	if err != nil {
+		return err
 	}
 	if _, err := s.Imports.CancelImport(r.Context(), job.ID); err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
-	redirect(w, r, "/imports/"+itoa(job.ID), "Import cancelled; nothing was written.")
+	redirect(w, r, "/imports/"+itoa(job.ID), tr(r, "Import cancelled; nothing was written."))
+	return nil
 }
 
-func (s *Server) handleImportUndo(w http.ResponseWriter, r *http.Request) {
-	job, ok := s.loadImportJob(w, r)
-	if !ok {
-		return
+func (s *Server) handleImportUndo(w http.ResponseWriter, r *http.Request) error {
+	job, err := s.loadImportJob(r)
+	if err != nil {
+		return err
 	}
 	res, err := s.Imports.UndoImport(r.Context(), job.ID)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	job, err = s.Imports.FindImport(r.Context(), job.ID)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
-	s.renderImportJob(w, r, job, &page{Flash: undoFlash(res)}, res)
+	return s.renderImportJob(w, r, job, &page{Flash: undoFlash(r, res)}, res)
 }
 
 // undoFlash says in one line what undoing an import did, the campaign
 // access taken back among it; the page lists the details.
-func undoFlash(res *callsheet.UndoResult) string {
-	msg := "Import undone."
+func undoFlash(r *http.Request, res *callsheet.UndoResult) string {
+	msg := []string{tr(r, "Import undone.")}
 	if n := len(res.AgentsRevoked); n > 0 {
-		msg += " Took the campaign back from " + callsheet.Count(n, "agent", "agents") + "."
+		msg = append(msg, tr(r, "Took the campaign back from %d agents.", n))
 	}
 	if n := len(res.AgentsKept); n > 0 {
-		msg += " " + callsheet.Count(n, "agent keeps", "agents keep") + " it, for customers still theirs."
+		msg = append(msg, tr(r, "%d agents keep it, for customers still theirs.", n))
 	}
-	return msg
+	return strings.Join(msg, " ")
 }
 
 // progressJSON is what the progress bar polls.
@@ -797,10 +971,12 @@ func (s *Server) handleImportProgress(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, progressJSON{State: job.State, Rows: job.RowsRead, Percent: percent(job), Done: job.State.Finished()})
 }
 
-func (s *Server) handleImportProblemsCSV(w http.ResponseWriter, r *http.Request) {
-	job, ok := s.loadImportJob(w, r)
-	if !ok {
-		return
+// handleImportProblemsCSV downloads the problem rows, for people: in the
+// reader's language.
+func (s *Server) handleImportProblemsCSV(w http.ResponseWriter, r *http.Request) error {
+	job, err := s.loadImportJob(r)
+	if err != nil {
+		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+downloadName("import-"+itoa(job.ID)+"-problems")+`.csv"`)
@@ -808,34 +984,20 @@ func (s *Server) handleImportProblemsCSV(w http.ResponseWriter, r *http.Request)
 	w.Write([]byte("\ufeff"))
 	// The file's cells are balanced as they go out (see bidiCSV).
 	out := newBidiCSV(w)
-	err := s.Imports.WriteProblemReport(r.Context(), job.ID, callsheet.ReportForPeople, out)
+	err = s.Imports.WriteProblemReport(r.Context(), job.ID, callsheet.ReportForPeople.In(langOf(r)), out)
 	if err == nil {
 		err = out.Close()
 	}
 	if err != nil {
 		s.Logger.Error("problem report", "job", job.ID, "err", err)
 	}
+	return nil
 }
 
-func (s *Server) handleCampaignExport(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.pathCampaign(w, r)
-	if !ok {
-		return
-	}
-	id := c.ID
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+downloadName(c.Name)+`.csv"`)
-	w.Write([]byte("\ufeff"))
-	// Each cell is balanced as it goes out (see bidiCSV); the formulas a
-	// spreadsheet would run were neutralised by the export itself.
-	out := newBidiCSV(w)
-	err := s.Imports.Export(r.Context(), id, "csv", out)
-	if err == nil {
-		err = out.Close()
-	}
-	if err != nil {
-		s.Logger.Error("export", "campaign", id, "err", err)
-	}
+// handleCampaignExport downloads the campaign's customers for people (see
+// exportCampaignCSV).
+func (s *Server) handleCampaignExport(w http.ResponseWriter, r *http.Request) error {
+	return s.exportCampaignCSV(w, r)
 }
 
 // downloadName keeps a file name to safe ASCII.

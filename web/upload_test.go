@@ -156,7 +156,7 @@ func TestUploadLimitMessage(t *testing.T) {
 	for _, size := range []int64{3<<20 + 512<<10, 5 << 20} {
 		t.Run(fmt.Sprintf("%d bytes", size), func(t *testing.T) {
 			rec := uiUpload(t, e, session, map[string]string{"Sec-Fetch-Site": "same-origin"}, multipartBody(token, size))
-			if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "limit of 3 MiB") {
+			if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(stripIsolates(rec.Body.String()), "limit of 3 MiB") {
 				t.Fatalf("page: %d %s", rec.Code, rec.Body)
 			}
 			var b bytes.Buffer

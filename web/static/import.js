@@ -19,7 +19,9 @@
             return;
           }
           bar.value = p.percent;
-          text.textContent = p.state === "queued" ? "Waiting to start" : p.percent + "%, " + p.rows.toLocaleString() + " rows read";
+          // The words come from the page, in the reader's language.
+          text.textContent = p.state === "queued" ? text.dataset.waiting :
+            text.dataset.read.replace("{percent}", p.percent).replace("{rows}", p.rows.toLocaleString("en-US"));
           setTimeout(poll, 500);
         })
         .catch(function () { setTimeout(poll, 2000); });
@@ -73,13 +75,17 @@
       return;
     }
     notImported.className = "alert warn";
-    notImported.appendChild(document.createTextNode("Not imported: "));
+    // The page's sentence, in the reader's language, with the columns
+    // where it says {columns}.
+    var some = (notImported.dataset.some || "{columns}").split("{columns}");
+    notImported.appendChild(document.createTextNode(some[0]));
     left.forEach(function (col, i) {
       if (i > 0) { notImported.appendChild(document.createTextNode(", ")); }
       var b = document.createElement("bdi");
       b.textContent = col;
       notImported.appendChild(b);
     });
+    notImported.appendChild(document.createTextNode(some.slice(1).join("")));
   };
 
   fieldSelects.forEach(function (sel) {
