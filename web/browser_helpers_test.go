@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -127,9 +128,23 @@ func (a *browserApp) run(ctx context.Context, what string, actions ...chromedp.A
 	}
 }
 
-// shot saves a screenshot of the page as a test artifact.
+// shot saves a screenshot of the whole page, as wide as the screen, as a
+// test artifact. Chromium's capture beyond the viewport starts off the
+// page in right-to-left pages, so the viewport is stretched instead.
 func (a *browserApp) shot(ctx context.Context, name string) {
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	buf, err := chromedp.Run(ctx, chromedp.Action[[]byte](func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		size, err := chromedp.Evaluate[[]int64](`[window.innerWidth, window.innerHeight, document.documentElement.scrollHeight]`)(ctx, t)
+		if err != nil || len(size) != 3 {
+			return nil, fmt.Errorf("page size: %v", err)
+		}
+		// The screen is made as tall as the page for the picture, and then
+		// put back.
+		if _, err := chromedp.EmulateViewport(size[0], max(size[1], size[2]))(ctx, t); err != nil {
+			return nil, err
+		}
+		defer chromedp.EmulateViewport(size[0], size[1])(ctx, t)
+		return chromedp.CaptureScreenshot()(ctx, t)
+	}))
 	if err != nil {
 		a.t.Logf("screenshot %s: %v", name, err)
 		return
