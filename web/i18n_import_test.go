@@ -150,3 +150,48 @@ func TestImportWizardKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestImportPluralsRead: the wizard's counts read in every form of both
+// languages, with no argument left over or missing.
+func TestImportPluralsRead(t *testing.T) {
+	for _, c := range []struct {
+		key  string
+		args func(n int) []any
+	}{
+		{"%d columns", func(n int) []any { return []any{n} }},
+		{"%d%%, %d rows read", func(n int) []any { return []any{40, n} }},
+		{"%s does not work this campaign: %d customers", func(n int) []any { return []any{"Dana", n} }},
+		{"%s does not work this campaign: %d customers; %s", func(n int) []any { return []any{"Dana", n, "Avi"} }},
+		{"%s (and %d other agents)", func(n int) []any { return []any{"Dana", n} }},
+		{"%d rows are invalid: fix them, or load the valid rows only.", func(n int) []any { return []any{n} }},
+		{"Row has %d fields but the header has %d.", func(n int) []any { return []any{n, 4} }},
+		{"Not imported: %s (no field takes these columns).", func(n int) []any { return []any{"A", n} }},
+		{"Would not be imported: %s (no field takes these columns).", func(n int) []any { return []any{"A", n} }},
+		{"Load the %d other rows", func(n int) []any { return []any{n} }},
+		{"Load the other %d rows", func(n int) []any { return []any{n} }},
+		{"Load the %d rows", func(n int) []any { return []any{n} }},
+		{"Fix the file and upload it again, or load the other %d rows now, from the file already uploaded.", func(n int) []any { return []any{n} }},
+		{"Load the %d rows now, from the file already uploaded, choosing what becomes of the agents’ customers.", func(n int) []any { return []any{n} }},
+		{"Removed %d added customers, restored %d, returned %d to their campaigns.", func(n int) []any { return []any{n, 5, 6} }},
+		{"%s keeps the campaign: %d customers of it are still theirs.", func(n int) []any { return []any{"Dana", n} }},
+		{"Kept %d customers that someone changed after the import: %s.", func(n int) []any { return []any{n, "#7"} }},
+		{"Took the campaign back from %d agents.", func(n int) []any { return []any{n} }},
+		{"%d agents keep it, for customers still theirs.", func(n int) []any { return []any{n} }},
+		{"Gave %s the campaign: %d customers", func(n int) []any { return []any{"Dana", n} }},
+	} {
+		for _, lang := range i18n.Languages {
+			for _, n := range []int{1, 2, 3, 1500} {
+				got := i18n.T(lang, c.key, c.args(n)...)
+				if strings.Contains(got, "%!") || strings.Contains(got, "EXTRA") {
+					t.Errorf("%s, %d: %q reads %q", lang, n, c.key, got)
+				}
+				if n == 1500 && !strings.Contains(got, "1,500") && !strings.Contains(c.key, "no field takes") {
+					t.Errorf("%s: %q does not give the count: %q", lang, c.key, got)
+				}
+			}
+		}
+	}
+	if got := i18n.T(i18n.English, "Not imported: %s (no field takes these columns).", "A", 1); got != "Not imported: A (no field takes this column)." {
+		t.Errorf("one column: %q", got)
+	}
+}
