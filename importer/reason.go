@@ -369,8 +369,13 @@ func parseSentences(s string) ([]callsheet.Message, bool) {
 // Reason returns a problem row's reason as catalogue messages: from the
 // row's outcome (duplicates, skips, blocks, the customers removed
 // elsewhere), which the store words the same way when it reads the row,
-// or, for a row the importer found invalid, from its stored English.
+// or, for a row the importer found invalid, from the messages the store
+// kept beside its English (rows stored before it kept them: from the
+// English, read back).
 func Reason(r callsheet.RowResult) []callsheet.Message {
+	if r.Outcome == callsheet.OutcomeInvalid && len(r.Reason) > 0 {
+		return r.Reason
+	}
 	text := r.Message
 	removal := callsheet.RemovalMsg(r.RemovedElsewhere)
 	if removal.Key != "" {

@@ -526,7 +526,7 @@ func (s *ImportStore) FindImportProblems(ctx context.Context, jobID int64, offse
 
 // problemsQuery is a job's problem rows, in the columns of a RowResult.
 const problemsQuery = `SELECT line, outcome, blocked, COALESCE(duplicate_of, 0) AS duplicate_of, COALESCE(customer_id, 0) AS customer_id,
-	field, column_name, message FROM import_problems WHERE job_id = ?`
+	field, column_name, message, reason FROM import_problems WHERE job_id = ?`
 
 // pageRowResults reads a page of the job's row results, by line, and
 // their total, with the customers each row removed elsewhere.
@@ -545,10 +545,12 @@ func (s *ImportStore) pageRowResults(ctx context.Context, jobID int64, q string,
 	for rows.Next() {
 		var r callsheet.RowResult
 		var outcome string
-		if err := rows.Scan(&r.Line, &outcome, &r.Blocked, &r.DuplicateOf, &r.CustomerID, &r.Field, &r.Column, &r.Message); err != nil {
+		var reason sql.NullString
+		if err := rows.Scan(&r.Line, &outcome, &r.Blocked, &r.DuplicateOf, &r.CustomerID, &r.Field, &r.Column, &r.Message, &reason); err != nil {
 			return nil, 0, err
 		}
 		r.Outcome = callsheet.Outcome(outcome)
+		r.Reason = callsheet.DecodeMessages(reason.String)
 		if r.Message == "" {
 			// The classifier stores no words: they come from the domain
 			// when read, in the reader's time.
@@ -611,14 +613,14 @@ func (s *ImportStore) PurgeImportFiles(ctx context.Context, before time.Time) (i
 // tell. Parameters: job id four times, then the campaign id.
 const importRowsQuery = problemsQuery + `
 	UNION ALL
-	SELECT ch.line, ch.kind, FALSE, 0, ch.customer_id, '', '', '' FROM import_changes ch
+	SELECT ch.line, ch.kind, FALSE, 0, ch.customer_id, '', '', '', NULL FROM import_changes ch
 		WHERE ch.job_id = ? AND ch.kind IN ('updated', 'reset')
 		AND NOT EXISTS (SELECT 1 FROM import_problems p WHERE p.job_id = ch.job_id AND p.line = ch.line)
 	UNION ALL
 	SELECT c.import_line,
 		CASE WHEN EXISTS (SELECT 1 FROM import_changes ch WHERE ch.job_id = c.import_id AND ch.kind = 'removed' AND ch.line = c.import_line)
 			THEN 'moved' ELSE 'added' END,
-		FALSE, 0, c.id, '', '', '' FROM customers c
+		FALSE, 0, c.id, '', '', '', NULL FROM customers c
 		WHERE c.import_id = ? AND c.campaign_id = (SELECT campaign_id FROM import_jobs WHERE id = ?)
 		AND NOT EXISTS (SELECT 1 FROM import_problems p WHERE p.job_id = c.import_id AND p.line = c.import_line)`
 
@@ -670,4 +672,12 @@ func insertImportJob(ctx context.Context, tx *Tx, a *callsheet.Actor, job *calls
 		job.AccountID, job.CampaignID, job.Source, job.CreatedBy, userID, tokenID, job.FileName, fileSize,
 		job.Encoding, job.Sheet, mustJSON(job.Mapping), mustJSON(job.Options), string(job.State), micros(tx.now), started, job.Attempts,
 		single, job.Worker, leaseUntil)
+}
+
+// nullString is s, or NULL for "".
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

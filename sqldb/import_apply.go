@@ -29,7 +29,7 @@ const stageWidth = 12
 const stageBatch = 400
 
 // problemColumns are the columns of import_problems written for invalid rows.
-const problemWidth = 6
+const problemWidth = 7
 
 // batchInserter inserts rows of a fixed width with multi-row INSERTs, using
 // one prepared statement for full batches.
@@ -387,7 +387,7 @@ func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error
 	stage := r.s.db.dialect.newStager(r.tx)
 	r.stageTable = stage.table()
 	defer stage.close()
-	probs := newBatchInserter(r.tx, `INSERT INTO import_problems (job_id, line, outcome, field, column_name, message) VALUES `, problemWidth, 200)
+	probs := newBatchInserter(r.tx, `INSERT INTO import_problems (job_id, line, outcome, field, column_name, message, reason) VALUES `, problemWidth, 200)
 	defer probs.close()
 	for i := 0; ; i++ {
 		if i%4096 == 0 {
@@ -403,7 +403,7 @@ func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error
 		}
 		if row.Problem != nil {
 			r.counts.Add(callsheet.OutcomeInvalid, 1)
-			if err := probs.add(ctx, r.job.ID, row.Line, string(callsheet.OutcomeInvalid), row.Problem.Field, row.Problem.Column, row.Problem.Message); err != nil {
+			if err := probs.add(ctx, r.job.ID, row.Line, string(callsheet.OutcomeInvalid), row.Problem.Field, row.Problem.Column, row.Problem.Message, nullString(callsheet.EncodeMessages(row.Problem.Msgs))); err != nil {
 				return err
 			}
 			if r.collect {
