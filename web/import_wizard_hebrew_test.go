@@ -45,8 +45,8 @@ func TestBrowserImportWizardInHebrew(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("שם פרטי,טלפון,אימייל\n")
 	b.WriteString("משה,052-623-4567,moshe@example.com\n")
-	b.WriteString("רחל,12,\n")                     // line 3: not a phone
-	b.WriteString("יוסי,0526234567,\n")             // line 4: the phone of line 2 again
+	b.WriteString("רחל,12,\n")                       // line 3: not a phone
+	b.WriteString("יוסי,0526234567,\n")              // line 4: the phone of line 2 again
 	b.WriteString("דנה,054-765-4321,not-an-email\n") // line 5: not an e-mail
 	b.WriteString("אבי,053-222-3333,\n")
 	file := filepath.Join(t.TempDir(), name)
