@@ -127,7 +127,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		if err := imp.WriteProblemReport(actx, job.ID, callsheet.ReportForPeople, out); err != nil {
+		if err := imp.WriteProblemReport(actx, job.ID, callsheet.ReportForPeople.In(lang), out); err != nil {
 			out.Close()
 			return err
 		}
