@@ -248,16 +248,16 @@ func plainURLText(s string) bool {
 	return true
 }
 
-func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	login := strings.TrimSpace(r.PostFormValue("login"))
 	next := safeNext(r.PostFormValue("next"))
 	c, err := r.Cookie(loginCSRFCookie)
 	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf"))) != 1 {
-		s.renderError(w, r, callsheet.Errorf(callsheet.EFORBIDDEN, "The login form has expired. Go back, reload the page and try again."))
-		return
+		return callsheet.Errorf(callsheet.EFORBIDDEN, "The login form has expired. Go back, reload the page and try again.")
 	}
-	fail := func(status int, msg string) {
+	fail := func(status int, msg string) error {
 		s.renderLogin(w, r, status, msg, loginData{Next: next, Login: login})
+		return nil
 	}
 	// The attempt is reserved against both limits before the password is
 	// checked: counting a failure only after the slow hash would let
@@ -269,20 +269,17 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		// limit is what stands between a guesser and the passwords.
 		s.Logger.Error("login rate limit", "err", err)
 		w.Header().Set("Retry-After", "30")
-		fail(http.StatusServiceUnavailable, tr(r, "Logging in is not possible just now. Try again in a minute."))
-		return
+		return fail(http.StatusServiceUnavailable, tr(r, "Logging in is not possible just now. Try again in a minute."))
 	}
 	if kind != "" {
 		s.refused(kind)
 		w.Header().Set("Retry-After", retryAfter(max(addrRes.RetryAfter, loginRes.RetryAfter)))
-		fail(http.StatusTooManyRequests, tr(r, "Too many failed logins. Wait a few minutes and try again."))
-		return
+		return fail(http.StatusTooManyRequests, tr(r, "Too many failed logins. Wait a few minutes and try again."))
 	}
 	u, err := s.Users.Authenticate(ctx, login, r.PostFormValue("password"))
 	if err != nil {
 		// The reservations stay: they are the record of this failure.
-		fail(http.StatusUnauthorized, errorText(r, err))
-		return
+		return fail(http.StatusUnauthorized, errorText(r, err))
 	}
 	// A login that works forgets its name's failures, and does not count
 	// against its address, which a whole office may share. The request
@@ -296,12 +293,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	_, secret, err := s.Sessions.CreateSession(ctx, u.ID)
 	if err != nil {
-		s.renderError(w, r, err)
-		return
+		return err
 	}
 	setCookie(w, r, sessionCookie, secret, 0)
 	setCookie(w, r, loginCSRFCookie, "", -1)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
 }
 
 // reserveLogin reserves a login attempt from an address for a login

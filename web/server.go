@@ -148,7 +148,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /metrics", s.handleMetrics)
 
 	m.HandleFunc("GET /login", s.handleLoginForm)
-	m.HandleFunc("POST /login", s.handleLogin)
+	m.HandleFunc("POST /login", s.ui(s.handleLogin))
 	m.HandleFunc("POST /logout", s.user(s.handleLogout))
 	m.HandleFunc("GET /{$}", s.user(s.handleHome))
 	m.HandleFunc("GET /me", s.user(s.handleMe))
