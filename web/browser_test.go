@@ -29,6 +29,9 @@ func (a *browserApp) waitText(ctx context.Context, sel, want string) {
 	var last string
 	for time.Now().Before(deadline) {
 		if s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {}).innerText || ""`, sel))); err == nil {
+			// The isolates around names in plain text (a flash) are
+			// not seen: what is read is the text around them.
+			s = strings.NewReplacer("\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "").Replace(s)
 			last = s
 			if strings.Contains(s, want) {
 				return

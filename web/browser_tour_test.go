@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/i18n"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 	"github.com/chromedp/chromedp"
 )
@@ -84,6 +85,18 @@ func TestBrowserTour(t *testing.T) {
 	for _, lang := range []string{"en", "he"} {
 		if _, err := a.services.Accounts.UpdateAccount(f.AdminCtx, f.Account.ID, callsheet.AccountUpdate{Language: &lang}); err != nil {
 			t.Fatal(err)
+		}
+		// The statuses are the account's data: a Hebrew account names
+		// them in Hebrew, as a new one in IL gets them.
+		sts, _, err := a.services.Statuses.FindStatuses(f.AdminCtx, callsheet.StatusFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range sts {
+			name := i18n.T(lang, st.Name)
+			if _, err := a.services.Statuses.UpdateStatus(f.AdminCtx, st.ID, callsheet.StatusUpdate{Name: &name}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for _, who := range []struct {
 			name, login string

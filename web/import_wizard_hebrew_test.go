@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/i18n"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 	"github.com/chromedp/chromedp"
 )
@@ -38,6 +39,17 @@ func TestBrowserImportWizardInHebrew(t *testing.T) {
 	he := "he"
 	if _, err := a.services.Accounts.UpdateAccount(f.AdminCtx, f.Account.ID, callsheet.AccountUpdate{Language: &he}); err != nil {
 		t.Fatal(err)
+	}
+	// A Hebrew account's statuses are named in Hebrew.
+	sts, _, err := a.services.Statuses.FindStatuses(f.AdminCtx, callsheet.StatusFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range sts {
+		name := i18n.T(he, st.Name)
+		if _, err := a.services.Statuses.UpdateStatus(f.AdminCtx, st.ID, callsheet.StatusUpdate{Name: &name}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	camp := f.Campaign(t, "חורף 2027")
 
