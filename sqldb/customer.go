@@ -109,6 +109,10 @@ func (s *CustomerService) FindCustomers(ctx context.Context, f callsheet.Custome
 	}
 	var w where
 	customerScope(&w, a)
+	// counted: the filter is a campaign, and perhaps a status, alone, so
+	// its total is in campaign_counts.
+	counted := f.CampaignID != nil && f.ID == nil && f.AfterID == nil && f.AgentID == nil && f.Phone == nil &&
+		(f.Text == nil || strings.TrimSpace(*f.Text) == "") && f.Blocked == nil && !f.Callable
 	if f.ID != nil {
 		w.add("c.id = ?", *f.ID)
 	}
@@ -153,7 +157,20 @@ func (s *CustomerService) FindCustomers(ctx context.Context, f callsheet.Custome
 		w.add("c.status_id IN (SELECT id FROM statuses WHERE account_id = ? AND kind NOT IN ('closed', 'do_not_call'))", a.AccountID)
 	}
 	total := -1
-	if !f.NoTotal {
+	switch {
+	case f.NoTotal:
+	case counted:
+		var k where
+		campaignScope(&k, a, "c")
+		k.add("k.campaign_id = ?", *f.CampaignID)
+		if f.StatusID != nil {
+			k.add("k.status_id = ?", *f.StatusID)
+		}
+		if err := s.db.queryRow(ctx, `SELECT COALESCE(sum(k.customers), 0) FROM campaign_counts k JOIN campaigns c ON c.id = k.campaign_id
+			WHERE `+k.String(), k.args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
+	default:
 		if err := s.db.queryRow(ctx, `SELECT count(*) FROM customers c WHERE `+w.String(), w.args...).Scan(&total); err != nil {
 			return nil, 0, err
 		}
@@ -455,10 +472,14 @@ func (s *CustomerService) CountCustomersByStatus(ctx context.Context, campaignID
 	if err != nil {
 		return nil, err
 	}
+	// The counts are kept by the database (campaign_counts), in the
+	// transactions that change customers: a few rows, not a count.
 	var w where
-	customerScope(&w, a)
-	w.add("c.campaign_id = ?", campaignID)
-	rows, err := s.db.query(ctx, `SELECT c.status_id, count(*) FROM customers c WHERE `+w.String()+` GROUP BY c.status_id`, w.args...)
+	campaignScope(&w, a, "c")
+	w.add("k.campaign_id = ?", campaignID)
+	w.add("k.customers > 0")
+	rows, err := s.db.query(ctx, `SELECT k.status_id, k.customers FROM campaign_counts k JOIN campaigns c ON c.id = k.campaign_id
+		WHERE `+w.String()+` ORDER BY k.status_id`, w.args...)
 	if err != nil {
 		return nil, err
 	}

@@ -26,9 +26,10 @@ const (
 	invReports      = "every count in a report equals the store"
 	invCustomerSame = "a customer keeps its phone and origin"
 	invRefused      = "no valid request is refused"
+	invPageCounts   = "the counts pages read equal the customers"
 )
 
-var invariants = []string{invPhoneTwice, invMoveUnique, invJobFinal, invFailedClean, invCounts, invAcked, invIdempotent, invReports, invCustomerSame, invRefused}
+var invariants = []string{invPhoneTwice, invMoveUnique, invJobFinal, invFailedClean, invCounts, invAcked, invIdempotent, invReports, invCustomerSame, invRefused, invPageCounts}
 
 // violations counts each invariant's violations, with a few examples.
 type violations struct {
@@ -114,6 +115,24 @@ func check(ctx context.Context, cl *cluster, l *load, vs *violations) error {
 				return err
 			}
 			vs.add(invPhoneTwice, "phone %s is %d times in campaign %d", ph, n, camp)
+			return nil
+		}); err != nil {
+		return err
+	}
+
+	// The counts by campaign and status that the pages read, which the
+	// database keeps as customers change, equal the customers counted.
+	if err := eachRow(ctx, db, `SELECT COALESCE(k.campaign_id, c.campaign_id), COALESCE(k.status_id, c.status_id), COALESCE(k.customers, 0), COALESCE(c.n, 0)
+		FROM campaign_counts k
+		FULL OUTER JOIN (SELECT campaign_id, status_id, count(*) AS n FROM customers GROUP BY campaign_id, status_id) c
+			ON c.campaign_id = k.campaign_id AND c.status_id = k.status_id
+		WHERE COALESCE(k.customers, 0) <> COALESCE(c.n, 0) OR k.customers < 0`,
+		func(sc scanner) error {
+			var camp, status, kept, counted int64
+			if err := sc.Scan(&camp, &status, &kept, &counted); err != nil {
+				return err
+			}
+			vs.add(invPageCounts, "campaign %d, status %d: %d kept, %d counted", camp, status, kept, counted)
 			return nil
 		}); err != nil {
 		return err

@@ -263,6 +263,7 @@ func TestImportOptions(t *testing.T) {
 				if n != wantProblems || len(probs) != n {
 					t.Errorf("%d problems, want %d", n, wantProblems)
 				}
+				storetest.CheckCampaignCounts(t, db)
 			})
 		}
 	})
@@ -366,6 +367,7 @@ func TestImportUndo(t *testing.T) {
 				t.Errorf("register for %s after undo: %+v", phone, list)
 			}
 		}
+		storetest.CheckCampaignCounts(t, db)
 		j, err := w.store.FindImportJobByID(w.f.AdminCtx, job.ID)
 		must(t, err)
 		if j.State != callsheet.ImportUndone || j.UndoneAt == nil {

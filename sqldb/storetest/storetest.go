@@ -193,3 +193,30 @@ func (s *RowsSource) Next() (*callsheet.ImportRow, error) {
 	s.i++
 	return s.Rows[s.i-1], nil
 }
+
+// CheckCampaignCounts fails the test unless the counts the database keeps
+// (campaign_counts) are the customers counted: for every campaign and
+// status, and none below zero.
+func CheckCampaignCounts(tb testing.TB, db *sqldb.DB) {
+	tb.Helper()
+	rows, err := db.SQL().QueryContext(context.Background(), `
+		SELECT COALESCE(k.campaign_id, c.campaign_id), COALESCE(k.status_id, c.status_id), COALESCE(k.customers, 0), COALESCE(c.n, 0)
+		FROM campaign_counts k
+		FULL OUTER JOIN (SELECT campaign_id, status_id, count(*) AS n FROM customers GROUP BY campaign_id, status_id) c
+			ON c.campaign_id = k.campaign_id AND c.status_id = k.status_id
+		WHERE COALESCE(k.customers, 0) <> COALESCE(c.n, 0) OR k.customers < 0`)
+	if err != nil {
+		tb.Fatalf("campaign counts: %v", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var campaign, status, kept, counted int64
+		if err := rows.Scan(&campaign, &status, &kept, &counted); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Errorf("campaign %d, status %d: %d customers kept in campaign_counts, %d counted", campaign, status, kept, counted)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -1,0 +1,80 @@
+package storetest_test
+
+import (
+	"testing"
+
+	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/sqldb"
+	"github.com/callsheet/callsheet/sqldb/storetest"
+)
+
+// The counts of customers by campaign and status, which the pages read,
+// are kept by the database in the transactions that change customers:
+// after adds, status changes and a deletion (and moves, undo and resets:
+// the import tests check them too) they are the customers counted, and the pages'
+// totals are theirs. On both engines.
+func TestCampaignCounts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := storetest.NewFixture(t, db, "counts")
+		spring, autumn := f.Campaign(t, "Spring"), f.Campaign(t, "Autumn")
+		cs := sqldb.NewCustomerService(db)
+		var ids []int64
+		for i, phone := range []string{"+972521000001", "+972521000002", "+972521000003", "+972521000004"} {
+			c := &callsheet.Customer{CampaignID: spring.ID, Name: "C", Phone: phone}
+			if i == 3 {
+				c.CampaignID = autumn.ID
+			}
+			must(t, cs.CreateCustomer(f.AdminCtx, c))
+			ids = append(ids, c.ID)
+		}
+		storetest.CheckCampaignCounts(t, db)
+		byStatus := func(campaign int64) map[int64]int {
+			counts, err := cs.CountCustomersByStatus(f.AdminCtx, campaign)
+			must(t, err)
+			out := map[int64]int{}
+			for _, c := range counts {
+				out[c.StatusID] = c.Count
+			}
+			return out
+		}
+		if got := byStatus(spring.ID); len(got) != 1 || got[f.Initial.ID] != 3 {
+			t.Errorf("Spring by status: %v, want 3 in the initial status", got)
+		}
+
+		closed := f.Statuses[callsheet.StatusClosed]
+		_, err := cs.UpdateCustomer(f.AdminCtx, ids[0], callsheet.CustomerUpdate{StatusID: &closed.ID})
+		must(t, err)
+		followUp := f.Statuses[callsheet.StatusFollowUp]
+		_, err = cs.UpdateCustomer(f.AdminCtx, ids[1], callsheet.CustomerUpdate{StatusID: &followUp.ID})
+		must(t, err)
+		storetest.CheckCampaignCounts(t, db)
+		if got := byStatus(spring.ID); got[f.Initial.ID] != 1 || got[closed.ID] != 1 || got[followUp.ID] != 1 {
+			t.Errorf("Spring by status after status changes: %v", got)
+		}
+		_, total, err := cs.FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &spring.ID, Limit: 1})
+		must(t, err)
+		if total != 3 {
+			t.Errorf("Spring's total: %d, want 3", total)
+		}
+		_, total, err = cs.FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &spring.ID, StatusID: &closed.ID, Limit: 1})
+		must(t, err)
+		if total != 1 {
+			t.Errorf("Spring's closed total: %d, want 1", total)
+		}
+
+		must(t, cs.DeleteCustomer(f.AdminCtx, ids[2]))
+		storetest.CheckCampaignCounts(t, db)
+		if got := byStatus(spring.ID); len(got) != 2 || got[closed.ID] != 1 || got[followUp.ID] != 1 {
+			t.Errorf("Spring by status at the end: %v, want 1 closed and 1 to follow up", got)
+		}
+
+		// An agent reads the counts of the campaigns given to them only.
+		agent := f.Agent(t, "Dana", false)
+		if _, err := cs.CountCustomersByStatus(f.As(agent), spring.ID); err != nil {
+			t.Fatal(err)
+		}
+		if counts, _ := cs.CountCustomersByStatus(f.As(agent), spring.ID); len(counts) != 0 {
+			t.Errorf("an agent without the campaign reads its counts: %v", counts)
+		}
+	})
+}
