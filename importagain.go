@@ -5,8 +5,8 @@ import "context"
 // ImportAgainService runs the stored file of an import that wrote nothing
 // again, as a new import, so that the admin need not upload it again: a
 // refused file with "load the valid rows" ticked or another agents option,
-// or a cancelled one. The import engine (ImportService) and its store
-// (ImportStore) both offer it.
+// or a cancelled one. The import engine (ImportService) and its job store
+// (ImportJobStore) both offer it.
 type ImportAgainService interface {
 	// ImportAgain creates a new import of the campaign, file, encoding,
 	// sheet and mapping of import id, with the options given, and queues

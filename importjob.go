@@ -383,9 +383,12 @@ type UndoResult struct {
 	AgentsKept    []ImportAgent `json:"agents_kept"`
 }
 
-// ImportStore persists import jobs and applies them, set-based, each in
-// one transaction. It is what sqldb implements for the import engine.
-type ImportStore interface {
+// ImportJobStore keeps import jobs and their files, and hands queued jobs
+// to the import engine's workers: the jobs' life from upload to end, the
+// leases that keep one job with one worker, and the files' clean-up. It
+// is the half of the import store that the engine runs its queue with;
+// ImportApplier is the other. sqldb implements both.
+type ImportJobStore interface {
 	// CreateImportJob saves a job and its file (read to the end, in chunks)
 	// in the job's State: draft (to be mapped), queued (the default), or
 	// running (for a caller that runs it at once). Returns EINVALID,
@@ -420,14 +423,20 @@ type ImportStore interface {
 	// over, or it ended).
 	RenewImportLease(ctx context.Context, jobID int64, worker string, lease time.Duration, rows int, bytes int64) (cancel bool, err error)
 
-	// RunImport applies rows to the job's campaign in one transaction and
-	// records the outcome on the job. Nothing is written (but the report)
-	// if the job is a dry run, has invalid rows without LoadValid, or
-	// gives customers to agents who do not work the campaign under Agents
-	// refuse (callsheet.RefusalReason). Under Agents grant, those agents
-	// are given the campaign in the same transaction, audited. With
-	// collect, every row's result is returned.
-	RunImport(ctx context.Context, job *ImportJob, src ImportSource, collect bool) (*ImportResult, error)
+	// ConcurrentWriters reports whether leases and progress can be
+	// written while an import's transaction is open. When it cannot (one
+	// writer at a time, as SQLite), the engine neither renews leases nor
+	// hands jobs over: one process owns the queue, holds its jobs for a
+	// day, and requeues those left running at its start
+	// (RequeueOrphanedImports).
+	ConcurrentWriters() bool
+
+	// RequeueOrphanedImports puts every running job back in the queue,
+	// and returns how many there were. The engine calls it at its start
+	// only when ConcurrentWriters is false: then no other process runs
+	// imports, so a running job was cut off by a stop and its transaction
+	// never committed. Operator only.
+	RequeueOrphanedImports(ctx context.Context) (int, error)
 
 	// FinishImportJob marks a job failed or cancelled, with a message, if
 	// the worker still holds it ("" for a job that was never claimed).
@@ -437,6 +446,38 @@ type ImportStore interface {
 	// a running one when its worker next looks. Returns ENOTFOUND, ECONFLICT
 	// (already finished).
 	CancelImportJob(ctx context.Context, id int64) (*ImportJob, error)
+
+	// PurgeImportFiles deletes the stored files of jobs that finished before
+	// the time, and cancels drafts left since before it. The jobs, their
+	// counts and problem rows stay. Operator only.
+	PurgeImportFiles(ctx context.Context, before time.Time) (int, error)
+
+	// ImportAgain copies an import that wrote nothing, with its file, as
+	// a new queued import (see ImportAgainService).
+	ImportAgainService
+}
+
+// ImportApplier writes imports to the customers, set-based, each in one
+// transaction, and reads back what each row did: running an import's
+// rows against its campaign, undoing it, and the rows' outcomes it
+// recorded. It is the half of the import store that touches customers;
+// ImportJobStore is the other. sqldb implements both.
+type ImportApplier interface {
+	// RunImport applies rows to the job's campaign in one transaction and
+	// records the outcome on the job. Nothing is written (but the report)
+	// if the job is a dry run, has invalid rows without LoadValid, or
+	// gives customers to agents who do not work the campaign under Agents
+	// refuse (callsheet.RefusalReason). Under Agents grant, those agents
+	// are given the campaign in the same transaction, audited. With
+	// collect, every row's result is returned. It commits only while the
+	// job is still job.Worker's: a worker whose job another took over
+	// writes nothing and gets ErrImportTakenOver.
+	RunImport(ctx context.Context, job *ImportJob, src ImportSource, collect bool) (*ImportResult, error)
+
+	// UndoImportJob undoes a finished, applied import, and takes back the
+	// campaign from the agents it gave it to (see UndoResult). Returns
+	// ENOTFOUND, ECONFLICT (not undoable).
+	UndoImportJob(ctx context.Context, id int64) (*UndoResult, error)
 
 	// FindImportProblems returns the rows of a job that were not added or
 	// updated, those left blocked and those that removed customers of other
@@ -448,23 +489,6 @@ type ImportStore interface {
 	// the import added, moved or changed, as the customers are now (a
 	// customer since deleted, or an undone import's, is no longer listed).
 	FindImportRows(ctx context.Context, jobID int64, offset, limit int) ([]RowResult, int, error)
-
-	// UndoImportJob undoes a finished, applied import, and takes back the
-	// campaign from the agents it gave it to (see UndoResult). Returns
-	// ENOTFOUND, ECONFLICT (not undoable).
-	UndoImportJob(ctx context.Context, id int64) (*UndoResult, error)
-
-	// PurgeImportFiles deletes the stored files of jobs that finished before
-	// the time, and cancels drafts left since before it. The jobs, their
-	// counts and problem rows stay. Operator only.
-	PurgeImportFiles(ctx context.Context, before time.Time) (int, error)
-
-	// SetCampaignMapping saves the mapping a campaign's import used.
-	SetCampaignMapping(ctx context.Context, campaignID int64, mapping map[string]string) error
-
-	// ImportAgain copies an import that wrote nothing, with its file, as
-	// a new queued import (see ImportAgainService).
-	ImportAgainService
 }
 
 // ReportReader says who reads a problem report, and so how it writes each
@@ -520,7 +544,7 @@ type ImportService interface {
 	// PreviewFile reads the header and first rows of a job's file.
 	PreviewFile(ctx context.Context, jobID int64) (*FilePreview, error)
 
-	// CreateImport saves a file import (see ImportStore.CreateImportJob).
+	// CreateImport saves a file import (see ImportJobStore.CreateImportJob).
 	// A queued job is run in the background.
 	CreateImport(ctx context.Context, job *ImportJob, file io.Reader) error
 
@@ -533,14 +557,14 @@ type ImportService interface {
 	// FindImports lists jobs.
 	FindImports(ctx context.Context, filter ImportJobFilter) ([]*ImportJob, int, error)
 
-	// FindSingleAdds sums a campaign's single adds by day (see ImportStore).
+	// FindSingleAdds sums a campaign's single adds by day (see ImportJobStore).
 	FindSingleAdds(ctx context.Context, filter SingleAddsFilter) ([]*SingleAdds, error)
 
 	// FindImportProblems lists the rows not added or updated, blocked, or
-	// that removed customers elsewhere (see ImportStore).
+	// that removed customers elsewhere (see ImportApplier).
 	FindImportProblems(ctx context.Context, id int64, offset, limit int) ([]RowResult, int, error)
 
-	// FindImportRows lists every row's outcome (see ImportStore).
+	// FindImportRows lists every row's outcome (see ImportApplier).
 	FindImportRows(ctx context.Context, id int64, offset, limit int) ([]RowResult, int, error)
 
 	// WriteProblemReport writes the rows not added or updated (those of

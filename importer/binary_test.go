@@ -120,7 +120,7 @@ func TestCreateImportRefusesBinaryFiles(t *testing.T) {
 					continue
 				}
 				made++
-				rc, err := e.svc.Store.OpenImportFile(e.f.AdminCtx, job.ID)
+				rc, err := e.svc.Jobs.OpenImportFile(e.f.AdminCtx, job.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -164,7 +164,7 @@ func TestCreateImportSeesTheFileFromWhereItIs(t *testing.T) {
 		if err := e.svc.CreateImport(e.f.AdminCtx, job, fh); err != nil {
 			t.Fatalf("CreateImport of the text after the picture = %v", err)
 		}
-		rc, err := e.svc.Store.OpenImportFile(e.f.AdminCtx, job.ID)
+		rc, err := e.svc.Jobs.OpenImportFile(e.f.AdminCtx, job.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

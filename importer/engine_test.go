@@ -31,7 +31,8 @@ func newEngine(t *testing.T, db *sqldb.DB, name string) *engine {
 	for _, a := range []string{"Yossi", "Ronit", "יוסי", "רונית"} {
 		f.Agent(t, a, false)
 	}
-	svc := importer.NewService(sqldb.NewImportStore(db), nil)
+	store := sqldb.NewImportStore(db)
+	svc := importer.NewService(store, store, nil)
 	svc.Accounts, svc.Users, svc.CustomFields = sqldb.NewAccountService(db), sqldb.NewUserService(db), sqldb.NewCustomFieldService(db)
 	svc.Customers, svc.Statuses = sqldb.NewCustomerService(db), sqldb.NewStatusService(db)
 	return &engine{svc: svc, f: f, camp: f.Campaign(t, "Files")}

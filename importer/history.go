@@ -8,5 +8,5 @@ import (
 
 // FindSingleAdds implements callsheet.ImportService.
 func (s *Service) FindSingleAdds(ctx context.Context, filter callsheet.SingleAddsFilter) ([]*callsheet.SingleAdds, error) {
-	return s.Store.FindSingleAdds(ctx, filter)
+	return s.Jobs.FindSingleAdds(ctx, filter)
 }

@@ -382,7 +382,7 @@ func TestHostileImport(t *testing.T) {
 		if msg := callsheet.ErrorMessage(err); !strings.Contains(msg, want) || callsheet.ErrorCode(err) != callsheet.EINVALID {
 			t.Errorf("RunNow = %v, want an invalid-input error saying %q", err, want)
 		}
-		got, err := e.svc.Store.FindImportJobByID(e.f.AdminCtx, job.ID)
+		got, err := e.svc.Jobs.FindImportJobByID(e.f.AdminCtx, job.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

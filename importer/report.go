@@ -82,15 +82,15 @@ const problemPage = 5000
 // would have, and the header and reasons are in the reader's language;
 // for programs, the API's codes and English.
 func (s *Service) WriteProblemReport(ctx context.Context, id int64, reader callsheet.ReportReader, w io.Writer) error {
-	job, err := s.Store.FindImportJobByID(ctx, id)
+	job, err := s.Jobs.FindImportJobByID(ctx, id)
 	if err != nil {
 		return err
 	}
 	out := newSafeWriter(w)
-	probs := &problemCursor{ctx: ctx, store: s.Store, job: id}
+	probs := &problemCursor{ctx: ctx, applier: s.Applier, job: id}
 	var table Table
 	if job.FileSize > 0 {
-		rc, err := s.Store.OpenImportFile(ctx, id)
+		rc, err := s.Jobs.OpenImportFile(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -217,12 +217,12 @@ func blockedReason(o callsheet.Outcome, would bool) callsheet.Message {
 
 // problemCursor walks a job's problems page by page.
 type problemCursor struct {
-	ctx    context.Context
-	store  callsheet.ImportStore
-	job    int64
-	page   []callsheet.RowResult
-	i, off int
-	done   bool
+	ctx     context.Context
+	applier callsheet.ImportApplier
+	job     int64
+	page    []callsheet.RowResult
+	i, off  int
+	done    bool
 }
 
 func (c *problemCursor) peek() (callsheet.RowResult, bool, error) {
@@ -230,7 +230,7 @@ func (c *problemCursor) peek() (callsheet.RowResult, bool, error) {
 		if c.done {
 			return callsheet.RowResult{}, false, nil
 		}
-		page, _, err := c.store.FindImportProblems(c.ctx, c.job, c.off, problemPage)
+		page, _, err := c.applier.FindImportProblems(c.ctx, c.job, c.off, problemPage)
 		if err != nil {
 			return callsheet.RowResult{}, false, err
 		}

@@ -20,7 +20,11 @@ import (
 // normalised rows and has the store apply them; it runs queued file imports
 // in the background, in any server process.
 type Service struct {
-	Store        callsheet.ImportStore
+	// Jobs keeps the jobs and their files, and hands queued jobs to the
+	// workers; Applier writes their rows to the customers. One store
+	// usually implements both (sqldb.ImportStore).
+	Jobs         callsheet.ImportJobStore
+	Applier      callsheet.ImportApplier
 	Accounts     callsheet.AccountService
 	Users        callsheet.UserService
 	CustomFields callsheet.CustomFieldService
@@ -72,19 +76,18 @@ type runningJob struct {
 // renewal or two does not lose it.
 const DefaultLease = 10 * time.Second
 
-// NewService returns an import engine over the services.
-func NewService(store callsheet.ImportStore, logger *slog.Logger) *Service {
+// NewService returns an import engine over a job store and an applier;
+// the caller sets the services it reads accounts, users and fields with.
+func NewService(jobs callsheet.ImportJobStore, applier callsheet.ImportApplier, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
-	return &Service{Store: store, Logger: logger, Workers: 1, Lease: DefaultLease, Poll: 2 * time.Second,
+	return &Service{Jobs: jobs, Applier: applier, Logger: logger, Workers: 1, Lease: DefaultLease, Poll: 2 * time.Second,
 		worker: "w-" + hex.EncodeToString(b), wake: make(chan struct{}, 1), running: map[int64]*runningJob{}}
 }
 
-// concurrentWriters asks the store whether leases and progress can be
-// written while an import runs.
 // leaseFor is how long a job is a worker's between renewals: Lease where
 // leases can be renewed while an import writes, and a day on SQLite, where
 // nothing can renew a lease while the import holds the only writer (the
@@ -111,12 +114,9 @@ func (s *Service) holdLease(ctx context.Context, job *callsheet.ImportJob, rj *r
 	return func() { close(done); <-renewed }
 }
 
-func (s *Service) concurrentWriters() bool {
-	if cw, ok := s.Store.(interface{ ConcurrentWriters() bool }); ok {
-		return cw.ConcurrentWriters()
-	}
-	return true
-}
+// concurrentWriters asks the job store whether leases and progress can be
+// written while an import runs.
+func (s *Service) concurrentWriters() bool { return s.Jobs.ConcurrentWriters() }
 
 // Start runs the background workers until ctx ends. With an engine that
 // has one writer at a time (SQLite), one process owns the queue, so jobs
@@ -126,14 +126,10 @@ func (s *Service) Start(ctx context.Context) {
 		s.Lease = DefaultLease
 	}
 	if !s.concurrentWriters() {
-		if rq, ok := s.Store.(interface {
-			RequeueOrphanedImports(context.Context) (int, error)
-		}); ok {
-			if n, err := rq.RequeueOrphanedImports(ctx); err != nil {
-				s.Logger.Error("requeue imports", "err", err)
-			} else if n > 0 {
-				s.Logger.Info("imports cut off by a stop will run again", "count", n)
-			}
+		if n, err := s.Jobs.RequeueOrphanedImports(callsheet.NewOperatorContext(ctx)); err != nil {
+			s.Logger.Error("requeue imports", "err", err)
+		} else if n > 0 {
+			s.Logger.Info("imports cut off by a stop will run again", "count", n)
 		}
 	}
 	for i := 0; i < max(1, s.Workers); i++ {
@@ -161,7 +157,7 @@ func (s *Service) Wait() { s.stopped.Wait() }
 func (s *Service) purge(ctx context.Context) {
 	op := callsheet.NewOperatorContext(ctx)
 	for {
-		if n, err := s.Store.PurgeImportFiles(op, time.Now().Add(-s.KeepFiles)); err != nil {
+		if n, err := s.Jobs.PurgeImportFiles(op, time.Now().Add(-s.KeepFiles)); err != nil {
 			if ctx.Err() == nil {
 				s.Logger.Warn("purge import files", "err", err)
 			}
@@ -181,7 +177,7 @@ func (s *Service) work(ctx context.Context) {
 	lease := s.leaseFor()
 	for {
 		claimed := time.Now()
-		job, err := s.Store.ClaimImportJob(op, s.worker, lease)
+		job, err := s.Jobs.ClaimImportJob(op, s.worker, lease)
 		if err == nil {
 			s.runClaimed(ctx, job, claimed)
 			continue
@@ -251,7 +247,7 @@ func (s *Service) runClaimed(ctx context.Context, job *callsheet.ImportJob, clai
 		// again at once (or this one, at its next start).
 		if s.concurrentWriters() {
 			hctx, cancel := context.WithTimeout(op, s.Lease/4)
-			if _, err := s.Store.RenewImportLease(hctx, job.ID, s.worker, 0, 0, 0); err != nil {
+			if _, err := s.Jobs.RenewImportLease(hctx, job.ID, s.worker, 0, 0, 0); err != nil {
 				s.Logger.Warn("hand over import", "job", job.ID, "err", err)
 			}
 			cancel()
@@ -282,7 +278,7 @@ func (s *Service) renew(op context.Context, jobID int64, rj *runningJob, claimed
 		}
 		start := time.Now()
 		rctx, cancel := context.WithTimeout(op, every)
-		stop, err := s.Store.RenewImportLease(rctx, jobID, s.worker, s.Lease, int(rj.rows.Load()), rj.bytes.Load())
+		stop, err := s.Jobs.RenewImportLease(rctx, jobID, s.worker, s.Lease, int(rj.rows.Load()), rj.bytes.Load())
 		cancel()
 		switch {
 		case err == nil && stop:
@@ -308,7 +304,7 @@ func (s *Service) renew(op context.Context, jobID int64, rj *runningJob, claimed
 }
 
 func (s *Service) finish(ctx context.Context, job *callsheet.ImportJob, state callsheet.ImportState, msg string) {
-	if err := s.Store.FinishImportJob(ctx, job.ID, job.Worker, state, msg); err != nil {
+	if err := s.Jobs.FinishImportJob(ctx, job.ID, job.Worker, state, msg); err != nil {
 		s.Logger.Error("finish import", "job", job.ID, "err", err)
 	}
 	s.finished(state, callsheet.ImportCounts{})
@@ -350,7 +346,7 @@ func (s *Service) run(ctx context.Context, job *callsheet.ImportJob, rj *running
 		// job of theirs taken over is one whose server died adding them.
 		return nil, callsheet.Errorf(callsheet.EINVALID, "The server that was adding these customers stopped before it finished. Send them again.")
 	}
-	rc, err := s.Store.OpenImportFile(ctx, job.ID)
+	rc, err := s.Jobs.OpenImportFile(ctx, job.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +366,7 @@ func (s *Service) run(ctx context.Context, job *callsheet.ImportJob, rj *running
 	job.UnmatchedColumns = UnmatchedColumns(table.Header(), job.Mapping)
 	src := &tableSource{table: table, mapper: mapper, rows: &rj.rows}
 	defer src.close()
-	return s.Store.RunImport(ctx, job, src, false)
+	return s.Applier.RunImport(ctx, job, src, false)
 }
 
 // fileProblem turns a file that cannot be read into an invalid-input error.
@@ -522,7 +518,7 @@ func (s *Service) CreateImport(ctx context.Context, job *callsheet.ImportJob, fi
 		defer release()
 		file = checked
 	}
-	if err := s.Store.CreateImportJob(ctx, job, file); err != nil {
+	if err := s.Jobs.CreateImportJob(ctx, job, file); err != nil {
 		return err
 	}
 	if job.State == callsheet.ImportQueued {
@@ -585,7 +581,7 @@ func (s *Service) RunNow(ctx context.Context, job *callsheet.ImportJob, file io.
 // against the file's header before it is saved.
 func (s *Service) UpdateImport(ctx context.Context, id int64, upd callsheet.ImportJobUpdate) (*callsheet.ImportJob, error) {
 	if upd.Mapping != nil {
-		job, err := s.Store.FindImportJobByID(ctx, id)
+		job, err := s.Jobs.FindImportJobByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -599,7 +595,7 @@ func (s *Service) UpdateImport(ctx context.Context, id int64, upd callsheet.Impo
 			return nil, err
 		}
 	}
-	job, err := s.Store.UpdateImportJob(ctx, id, upd)
+	job, err := s.Jobs.UpdateImportJob(ctx, id, upd)
 	if err != nil {
 		return nil, err
 	}
@@ -615,7 +611,7 @@ func (s *Service) checkMapping(ctx context.Context, job *callsheet.ImportJob, ma
 	if err != nil {
 		return err
 	}
-	rc, err := s.Store.OpenImportFile(ctx, job.ID)
+	rc, err := s.Jobs.OpenImportFile(ctx, job.ID)
 	if err != nil {
 		return err
 	}
@@ -634,11 +630,11 @@ const PreviewSamples = 5
 
 // PreviewFile implements callsheet.ImportService.
 func (s *Service) PreviewFile(ctx context.Context, jobID int64) (*callsheet.FilePreview, error) {
-	job, err := s.Store.FindImportJobByID(ctx, jobID)
+	job, err := s.Jobs.FindImportJobByID(ctx, jobID)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := s.Store.OpenImportFile(ctx, job.ID)
+	rc, err := s.Jobs.OpenImportFile(ctx, job.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -686,7 +682,7 @@ func (s *Service) PreviewFile(ctx context.Context, jobID int64) (*callsheet.File
 
 // FindImport implements callsheet.ImportService.
 func (s *Service) FindImport(ctx context.Context, id int64) (*callsheet.ImportJob, error) {
-	job, err := s.Store.FindImportJobByID(ctx, id)
+	job, err := s.Jobs.FindImportJobByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -702,13 +698,13 @@ func (s *Service) FindImport(ctx context.Context, id int64) (*callsheet.ImportJo
 
 // FindImports implements callsheet.ImportService.
 func (s *Service) FindImports(ctx context.Context, f callsheet.ImportJobFilter) ([]*callsheet.ImportJob, int, error) {
-	return s.Store.FindImportJobs(ctx, f)
+	return s.Jobs.FindImportJobs(ctx, f)
 }
 
 // FindImportProblems implements callsheet.ImportService. Each row's
 // Reason is its message as catalogue messages (see Reason).
 func (s *Service) FindImportProblems(ctx context.Context, id int64, offset, limit int) ([]callsheet.RowResult, int, error) {
-	rs, total, err := s.Store.FindImportProblems(ctx, id, offset, limit)
+	rs, total, err := s.Applier.FindImportProblems(ctx, id, offset, limit)
 	for i := range rs {
 		rs[i].Reason = Reason(rs[i])
 	}
@@ -717,14 +713,14 @@ func (s *Service) FindImportProblems(ctx context.Context, id int64, offset, limi
 
 // FindImportRows implements callsheet.ImportService.
 func (s *Service) FindImportRows(ctx context.Context, id int64, offset, limit int) ([]callsheet.RowResult, int, error) {
-	return s.Store.FindImportRows(ctx, id, offset, limit)
+	return s.Applier.FindImportRows(ctx, id, offset, limit)
 }
 
 // CancelImport implements callsheet.ImportService. A job running in this
 // process stops at once; one running elsewhere when its worker next renews
 // its lease.
 func (s *Service) CancelImport(ctx context.Context, id int64) (*callsheet.ImportJob, error) {
-	job, err := s.Store.FindImportJobByID(ctx, id)
+	job, err := s.Jobs.FindImportJobByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -741,14 +737,14 @@ func (s *Service) CancelImport(ctx context.Context, id int64) (*callsheet.Import
 		case <-ctx.Done():
 			return job, ctx.Err()
 		}
-		return s.Store.FindImportJobByID(ctx, id)
+		return s.Jobs.FindImportJobByID(ctx, id)
 	}
-	return s.Store.CancelImportJob(ctx, id)
+	return s.Jobs.CancelImportJob(ctx, id)
 }
 
 // UndoImport implements callsheet.ImportService.
 func (s *Service) UndoImport(ctx context.Context, id int64) (*callsheet.UndoResult, error) {
-	return s.Store.UndoImportJob(ctx, id)
+	return s.Applier.UndoImportJob(ctx, id)
 }
 
 // MaxBatch is the most customers one AddCustomers call takes.
@@ -808,7 +804,7 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 	job := &callsheet.ImportJob{CampaignID: campaignID, Source: source, Options: opts, Mapping: mapping, State: callsheet.ImportRunning,
 		Single: len(items) == 1, Worker: s.worker, Lease: s.leaseFor()}
 	since := time.Now()
-	if err := s.Store.CreateImportJob(ctx, job, nil); err != nil {
+	if err := s.Jobs.CreateImportJob(ctx, job, nil); err != nil {
 		return nil, nil, err
 	}
 	src := &itemSource{items: items, header: header, mapper: mapper}
@@ -816,7 +812,7 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 	defer cancel()
 	rj := s.track(job.ID, cancel)
 	stopLease := s.holdLease(ctx, job, rj, since)
-	res, err := s.Store.RunImport(rctx, job, src, true)
+	res, err := s.Applier.RunImport(rctx, job, src, true)
 	stopLease()
 	s.untrack(job.ID)
 	if err != nil {

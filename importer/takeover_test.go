@@ -57,9 +57,15 @@ func newTakeoverWorld(t *testing.T) *takeoverWorld {
 	return w
 }
 
+// importStore is a store of both halves, as a server's.
+type importStore interface {
+	callsheet.ImportJobStore
+	callsheet.ImportApplier
+}
+
 // server is one server's import engine over store.
-func (w *takeoverWorld) server(store callsheet.ImportStore) *importer.Service {
-	s := importer.NewService(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+func (w *takeoverWorld) server(store importStore) *importer.Service {
+	s := importer.NewService(store, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	s.Accounts, s.Users, s.CustomFields = sqldb.NewAccountService(w.db), sqldb.NewUserService(w.db), sqldb.NewCustomFieldService(w.db)
 	s.Customers, s.Statuses = sqldb.NewCustomerService(w.db), sqldb.NewStatusService(w.db)
 	s.Lease, s.Poll = testLease, testPoll

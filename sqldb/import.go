@@ -11,7 +11,7 @@ import (
 	"github.com/callsheet/callsheet"
 )
 
-// ImportStore implements callsheet.ImportStore.
+// ImportStore implements callsheet.ImportJobStore and callsheet.ImportApplier.
 type ImportStore struct {
 	db *DB
 
@@ -30,7 +30,12 @@ type ImportStore struct {
 // NewImportStore returns the import store of db.
 func NewImportStore(db *DB) *ImportStore { return &ImportStore{db: db, ChunkSize: 1 << 20} }
 
-var _ callsheet.ImportStore = (*ImportStore)(nil)
+// The import engine needs both halves of the store: a store that lacks a
+// method of either does not build.
+var (
+	_ callsheet.ImportJobStore = (*ImportStore)(nil)
+	_ callsheet.ImportApplier  = (*ImportStore)(nil)
+)
 
 // ConcurrentWriters reports whether the engine lets other connections write
 // while an import's transaction is open. SQLite does not: progress and
@@ -89,7 +94,7 @@ func nullJSON(list []string) any {
 	return mustJSON(list)
 }
 
-// CreateImportJob implements callsheet.ImportStore.
+// CreateImportJob implements callsheet.ImportJobStore.
 func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.ImportJob, file io.Reader) error {
 	a, err := importerOf(ctx, job)
 	if err != nil {
@@ -144,7 +149,7 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 	})
 }
 
-// UpdateImportJob implements callsheet.ImportStore.
+// UpdateImportJob implements callsheet.ImportJobStore.
 func (s *ImportStore) UpdateImportJob(ctx context.Context, id int64, upd callsheet.ImportJobUpdate) (*callsheet.ImportJob, error) {
 	a, err := adminOf(ctx)
 	if err != nil {
@@ -271,7 +276,7 @@ func (s *ImportStore) storeFile(ctx context.Context, tx *Tx, jobID int64, r io.R
 	}
 }
 
-// FindImportJobByID implements callsheet.ImportStore.
+// FindImportJobByID implements callsheet.ImportJobStore.
 func (s *ImportStore) FindImportJobByID(ctx context.Context, id int64) (*callsheet.ImportJob, error) {
 	js, _, err := s.FindImportJobs(ctx, callsheet.ImportJobFilter{ID: &id, Limit: 1})
 	if err != nil {
@@ -283,7 +288,7 @@ func (s *ImportStore) FindImportJobByID(ctx context.Context, id int64) (*callshe
 	return js[0], nil
 }
 
-// FindImportJobs implements callsheet.ImportStore.
+// FindImportJobs implements callsheet.ImportJobStore.
 func (s *ImportStore) FindImportJobs(ctx context.Context, f callsheet.ImportJobFilter) ([]*callsheet.ImportJob, int, error) {
 	a, err := adminOf(ctx)
 	if err != nil {
@@ -347,7 +352,7 @@ func (s *ImportStore) FindImportJobs(ctx context.Context, f callsheet.ImportJobF
 	return out, n, rows.Err()
 }
 
-// OpenImportFile implements callsheet.ImportStore. Chunks are read one at a
+// OpenImportFile implements callsheet.ImportJobStore. Chunks are read one at a
 // time, so memory holds one chunk whatever the file's size.
 func (s *ImportStore) OpenImportFile(ctx context.Context, jobID int64) (io.ReadCloser, error) {
 	a := callsheet.ActorFromContext(ctx)
@@ -398,7 +403,7 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 
 func (r *chunkReader) Close() error { r.done = true; return nil }
 
-// ClaimImportJob implements callsheet.ImportStore.
+// ClaimImportJob implements callsheet.ImportJobStore.
 func (s *ImportStore) ClaimImportJob(ctx context.Context, worker string, lease time.Duration) (*callsheet.ImportJob, error) {
 	if !callsheet.IsOperator(ctx) {
 		return nil, callsheet.Errorf(callsheet.EFORBIDDEN, "Only the operator may claim imports.")
@@ -457,7 +462,7 @@ func (s *ImportStore) RequeueOrphanedImports(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
-// RenewImportLease implements callsheet.ImportStore. A lease of zero
+// RenewImportLease implements callsheet.ImportJobStore. A lease of zero
 // hands the job over: it may be claimed at once.
 func (s *ImportStore) RenewImportLease(ctx context.Context, jobID int64, worker string, lease time.Duration, rows int, bytes int64) (bool, error) {
 	now := s.db.Now().UTC()
@@ -473,7 +478,7 @@ func (s *ImportStore) RenewImportLease(ctx context.Context, jobID int64, worker 
 	return cancel, s.db.translate(err)
 }
 
-// FinishImportJob implements callsheet.ImportStore.
+// FinishImportJob implements callsheet.ImportJobStore.
 func (s *ImportStore) FinishImportJob(ctx context.Context, jobID int64, worker string, state callsheet.ImportState, message string) error {
 	now := s.db.Now().UTC()
 	_, err := s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE import_jobs SET state = ?, error = ?, finished_at = ?, worker = '', lease_until = NULL
@@ -481,7 +486,7 @@ func (s *ImportStore) FinishImportJob(ctx context.Context, jobID int64, worker s
 	return s.db.translate(err)
 }
 
-// CancelImportJob implements callsheet.ImportStore.
+// CancelImportJob implements callsheet.ImportJobStore.
 func (s *ImportStore) CancelImportJob(ctx context.Context, id int64) (*callsheet.ImportJob, error) {
 	a, err := adminOf(ctx)
 	if err != nil {
@@ -514,7 +519,7 @@ func (s *ImportStore) CancelImportJob(ctx context.Context, id int64) (*callsheet
 	return s.FindImportJobByID(ctx, id)
 }
 
-// FindImportProblems implements callsheet.ImportStore.
+// FindImportProblems implements callsheet.ImportApplier.
 func (s *ImportStore) FindImportProblems(ctx context.Context, jobID int64, offset, limit int) ([]callsheet.RowResult, int, error) {
 	if !callsheet.IsOperator(ctx) {
 		if _, err := s.FindImportJobByID(ctx, jobID); err != nil {
@@ -574,7 +579,7 @@ func (s *ImportStore) pageRowResults(ctx context.Context, jobID int64, q string,
 	return out, total, nil
 }
 
-// SetCampaignMapping implements callsheet.ImportStore.
+// SetCampaignMapping saves the mapping a campaign's import used.
 func (s *ImportStore) SetCampaignMapping(ctx context.Context, campaignID int64, mapping map[string]string) error {
 	a, err := adminOf(ctx)
 	if err != nil {
@@ -584,7 +589,7 @@ func (s *ImportStore) SetCampaignMapping(ctx context.Context, campaignID int64, 
 	return s.db.translate(err)
 }
 
-// PurgeImportFiles implements callsheet.ImportStore.
+// PurgeImportFiles implements callsheet.ImportJobStore.
 func (s *ImportStore) PurgeImportFiles(ctx context.Context, before time.Time) (int, error) {
 	if !callsheet.IsOperator(ctx) {
 		return 0, callsheet.Errorf(callsheet.EFORBIDDEN, "Only the operator may purge files.")
@@ -624,7 +629,7 @@ const importRowsQuery = problemsQuery + `
 		WHERE c.import_id = ? AND c.campaign_id = (SELECT campaign_id FROM import_jobs WHERE id = ?)
 		AND NOT EXISTS (SELECT 1 FROM import_problems p WHERE p.job_id = c.import_id AND p.line = c.import_line)`
 
-// FindImportRows implements callsheet.ImportStore.
+// FindImportRows implements callsheet.ImportApplier.
 func (s *ImportStore) FindImportRows(ctx context.Context, jobID int64, offset, limit int) ([]callsheet.RowResult, int, error) {
 	if _, err := s.FindImportJobByID(ctx, jobID); err != nil {
 		return nil, 0, err

@@ -92,7 +92,7 @@ func nullInt(v int64) any {
 	return v
 }
 
-// RunImport implements callsheet.ImportStore.
+// RunImport implements callsheet.ImportApplier.
 func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, src callsheet.ImportSource, collect bool) (*callsheet.ImportResult, error) {
 	a, err := importerOf(ctx, job)
 	if err != nil {

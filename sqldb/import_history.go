@@ -11,7 +11,7 @@ import (
 	"github.com/callsheet/callsheet"
 )
 
-// FindSingleAdds implements callsheet.ImportStore. The adds are grouped in
+// FindSingleAdds implements callsheet.ImportJobStore. The adds are grouped in
 // SQL by day, way in, maker, state and counts; a single add's counts are
 // one outcome, so a day holds a handful of distinct counts however many
 // adds it had, and those are summed here. Days are cut at the zone's

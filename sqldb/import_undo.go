@@ -7,7 +7,7 @@ import (
 	"github.com/callsheet/callsheet"
 )
 
-// UndoImportJob implements callsheet.ImportStore. In one transaction it
+// UndoImportJob implements callsheet.ImportApplier. In one transaction it
 // deletes the customers the import added, puts back the fields it
 // overwrote, returns the customers it moved to their campaigns, restores
 // the do-not-call register, and takes back the campaign from the agents it

@@ -18,7 +18,6 @@ import (
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/importer"
 	"github.com/callsheet/callsheet/internal/app"
-	"github.com/callsheet/callsheet/sqldb"
 )
 
 // importService is the import engine of the services.
@@ -104,9 +103,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 
-	imp := importService(svc)
+	a := app.Of(svc)
+	imp := a.Importer
 	if *timings {
-		imp.Store.(*sqldb.ImportStore).Timings = func(phase string, d time.Duration) {
+		a.ImportStore.Timings = func(phase string, d time.Duration) {
 			fmt.Fprintf(stderr, "  %-24s %8.3f s\n", phase, d.Seconds())
 		}
 	}

@@ -48,8 +48,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
-	svc := app.Services(db, logger)
-	imp := app.Importer(svc)
+	a := app.New(db, logger)
+	svc, imp := a.Services, a.Importer
 	imp.Workers = *workers
 	imp.KeepFiles = time.Duration(*keepDays) * 24 * time.Hour
 	imp.Lease = *lease
@@ -62,7 +62,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := web.NewServer(svc, logger)
 	srv.Addr = *addr
 	srv.MetricsToken = *metricsToken
-	app.Observe(srv, db, svc, logger)
+	a.Observe(srv, logger)
 	srv.SetAPILimits(web.APILimits{RequestsPerMinute: *apiRate, MaxUpload: int64(*maxUploadMB) << 20})
 	if err := srv.Open(); err != nil {
 		return err

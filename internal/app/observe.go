@@ -11,25 +11,30 @@ import (
 )
 
 // Observe connects a server's /readyz and /metrics to the database and
-// to the import engine of services made by Services: readiness pings the
-// database; the metrics count the engine's imports, their phases and
-// takeovers, the refusals of the rate limits, and read the import queue
-// and the connection pool at each scrape.
+// to the import engine of services made by New or Services (see
+// App.Observe). It panics for services assembled otherwise.
 func Observe(srv *web.Server, db *sqldb.DB, s web.Services, logger *slog.Logger) {
+	a := mustOf(s)
+	a.DB = db
+	a.Observe(srv, logger)
+}
+
+// Observe connects a server's /readyz and /metrics to the App's database
+// and import engine: readiness pings the database; the metrics count the
+// engine's imports, their phases and takeovers, the refusals of the rate
+// limits, and read the import queue and the connection pool at each
+// scrape.
+func (a *App) Observe(srv *web.Server, logger *slog.Logger) {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	m := srv.Metrics()
-	srv.Ready = db.SQL().PingContext
+	srv.Ready = a.DB.SQL().PingContext
 	srv.OnRateLimit = m.RateLimited
-	m.WatchDB(db.SQL(), db.Engine())
+	m.WatchDB(a.DB.SQL(), a.DB.Engine())
 
-	imp := Importer(s)
-	imp.Finished = m.ImportFinished
-	store, ok := imp.Store.(*sqldb.ImportStore)
-	if !ok {
-		return
-	}
+	a.Importer.Finished = m.ImportFinished
+	store := a.ImportStore
 	store.Timings = m.ImportPhase
 	store.Takeover = func(jobID int64, from string, expiredFor time.Duration) {
 		m.ImportTakeover()
