@@ -194,6 +194,12 @@ type CustomerFilter struct {
 	Limit    int
 	// NoTotal skips counting all matches, for callers that only page.
 	NoTotal bool
+	// CountUpTo, when above zero, stops counting matches past it: a
+	// total of CountUpTo+1 means more than CountUpTo. A search through a
+	// million customers finds its first page long before it could count
+	// them all. A campaign alone, or with a status, is always counted
+	// exactly, from the counts the store keeps.
+	CountUpTo int
 }
 
 // CustomerUpdate holds the fields of a customer that can change. A pointer

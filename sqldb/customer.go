@@ -159,6 +159,10 @@ func (s *CustomerService) FindCustomers(ctx context.Context, f callsheet.Custome
 	total := -1
 	switch {
 	case f.NoTotal:
+	case f.CountUpTo > 0 && !counted:
+		// Counted after the page: a first page that is not full is
+		// the whole count, and a search need not read its matches twice.
+		total = -2
 	case counted:
 		var k where
 		campaignScope(&k, a, "c")
@@ -200,10 +204,22 @@ func (s *CustomerService) FindCustomers(ctx context.Context, f callsheet.Custome
 		}
 		out = append(out, &c)
 	}
-	if total < 0 {
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	switch {
+	case total == -2 && f.Offset == 0 && (f.Limit <= 0 || len(out) < f.Limit):
+		total = len(out)
+	case total == -2:
+		if err := s.db.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM customers c WHERE `+w.String()+` LIMIT ?) x`,
+			append(append([]any{}, w.args...), f.CountUpTo+1)...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
+	case total < 0:
 		total = len(out)
 	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // escapeLike escapes the LIKE wildcards of s with a backslash.

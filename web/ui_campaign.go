@@ -87,6 +87,8 @@ type campaignPage struct {
 	Customers []*callsheet.Customer
 	Counts    []callsheet.StatusCount
 	Total     int
+	More      bool // more than UpTo match: the count stopped there
+	UpTo      int
 	Filter    campaignFilter
 	Pager     pager
 	// History is the campaign's imports for admins: files and batches,
@@ -118,6 +120,10 @@ func (s *Server) campaignOfPath(r *http.Request) (*callsheet.Campaign, error) {
 // render leaves it as it is. The <title> drops the isolates.
 func nameTitle(name string) string { return "\u2068" + name + "\u2069" }
 
+// countUpTo is how far a campaign's page counts the matches of a search:
+// past it, the page says "more than 10,000 customers".
+const countUpTo = 10000
+
 func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	c, err := s.campaignOfPath(r)
@@ -131,7 +137,7 @@ func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	cf := campaignFilter{Q: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort")}
-	f := callsheet.CustomerFilter{CampaignID: &id, Sort: callsheet.CustomerSort(cf.Sort), Limit: customersPerPage}
+	f := callsheet.CustomerFilter{CampaignID: &id, Sort: callsheet.CustomerSort(cf.Sort), Limit: customersPerPage, CountUpTo: countUpTo}
 	if cf.Q != "" {
 		f.Text = &cf.Q
 	}
@@ -167,7 +173,7 @@ func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := &campaignPage{Campaign: c, Customers: list, Counts: counts, Total: total, Filter: cf, Pager: pg, lookups: l}
+	d := &campaignPage{Campaign: c, Customers: list, Counts: counts, Total: total, More: total > countUpTo, UpTo: countUpTo, Filter: cf, Pager: pg, lookups: l}
 	if sessionFrom(r).User.Role == callsheet.RoleAdmin {
 		d.History = s.campaignHistory(r, id)
 	}

@@ -78,3 +78,42 @@ func TestCampaignCounts(t *testing.T) {
 		}
 	})
 }
+
+// A search counts its matches up to CountUpTo, and says "more" past it;
+// a first page that is not full is the whole count. On both engines.
+func TestCustomerCountUpTo(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := storetest.NewFixture(t, db, "upto")
+		camp := f.Campaign(t, "Leads")
+		for i, phone := range []string{"+972521000011", "+972521000012", "+972521000013", "+972521000014", "+972521000015"} {
+			name := "Levi"
+			if i == 4 {
+				name = "Cohen"
+			}
+			f.Customer(t, camp.ID, name, phone)
+		}
+		cs := sqldb.NewCustomerService(db)
+		levi := "levi"
+		for _, c := range []struct {
+			limit, offset, upTo, want, rows int
+		}{
+			{2, 0, 3, 4, 2},  // more than 3
+			{2, 0, 10, 4, 2}, // all 4 counted
+			{10, 0, 3, 4, 4}, // a first page that is not full is the count
+			{2, 2, 10, 4, 2}, // a later page counts
+			{2, 0, 0, 4, 2},  // no cap: exact
+		} {
+			list, total, err := cs.FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID, Text: &levi,
+				Limit: c.limit, Offset: c.offset, CountUpTo: c.upTo})
+			must(t, err)
+			if total != c.want || len(list) != c.rows {
+				t.Errorf("limit %d offset %d up to %d: %d rows, total %d; want %d rows, total %d", c.limit, c.offset, c.upTo, len(list), total, c.rows, c.want)
+			}
+		}
+		_, total, err := cs.FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID, Limit: 1, CountUpTo: 2})
+		must(t, err)
+		if total != 5 {
+			t.Errorf("a campaign alone is counted exactly: %d, want 5", total)
+		}
+	})
+}
