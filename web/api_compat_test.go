@@ -15,8 +15,8 @@ import (
 
 // testAPICompatSimple posts leads exactly as an HTML form of an existing
 // integration does, and finds them in the store.
-func testAPICompatSimple(t *testing.T) {
-	e := newAPIEnv(t, false)
+func testAPICompatSimple(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, false)
 	field := &callsheet.CustomField{Label: "Budget", Type: callsheet.FieldText}
 	if err := sqldb.NewCustomFieldService(e.db).CreateCustomField(e.f.AdminCtx, field); err != nil {
 		t.Fatal(err)
@@ -96,8 +96,8 @@ type v1Result struct {
 	Results []addResult            `json:"results"`
 }
 
-func testAPICompatV1(t *testing.T) {
-	e := newAPIEnv(t, false)
+func testAPICompatV1(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, false)
 	field := &callsheet.CustomField{Label: "Budget", Type: callsheet.FieldNumber}
 	if err := sqldb.NewCustomFieldService(e.db).CreateCustomField(e.f.AdminCtx, field); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/sqldb"
+	"github.com/callsheet/callsheet/sqldb/storetest"
 )
 
 type customerList struct {
@@ -17,8 +18,8 @@ type customerList struct {
 	Total, Limit, Offset int
 }
 
-func testAPICustomers(t *testing.T) {
-	e := newAPIEnv(t, false)
+func testAPICustomers(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, false)
 	other := e.f.Campaign(t, "Other")
 	agent := e.f.Agent(t, "Dana Levi", false, e.camp.ID)
 	noa := e.f.Customer(t, e.camp.ID, "Noa Cohen", "+972526234567")
@@ -123,8 +124,8 @@ func testAPICustomers(t *testing.T) {
 	e.del(path).wantError(t, http.StatusNotFound, "not_found")
 }
 
-func testAPIImports(t *testing.T) {
-	e := newAPIEnv(t, true)
+func testAPIImports(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, true)
 	csv := "Name,Phone,Email\nNoa,052-623-4567,noa@example.com\nAvi,050-711-2222,not-an-email\nRina,054-765-4321,\n"
 	post := func(content string, fields map[string]string, header map[string]string) apiResp {
 		t.Helper()
@@ -203,8 +204,8 @@ func testAPIImports(t *testing.T) {
 	e.get("/api/imports/999999/problems.csv").wantError(t, http.StatusNotFound, "not_found")
 
 	// A queued import can be cancelled: on a server without workers it
-	// waits in the queue.
-	q := newAPIEnv(t, false)
+	// waits in the queue. It is on a fresh database of the same engine.
+	q := newAPIEnvOn(t, storetest.MustOpenDB(t, db.Engine()), false)
 	body, ct := upload(t, "leads.csv", csv, map[string]string{"campaign_id": fmt.Sprint(q.camp.ID), "mapping": `{"name": "Name", "phone": "Phone"}`})
 	q.do(call{Method: "POST", Path: "/api/imports", Body: body, ContentType: ct}).want(t, http.StatusAccepted).decode(t, &job)
 	q.post(fmt.Sprintf("/api/imports/%d/cancel", id(job["id"])), nil).want(t, http.StatusOK).decode(t, &job)

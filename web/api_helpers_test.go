@@ -30,8 +30,8 @@ import (
 	"github.com/callsheet/callsheet/web"
 )
 
-// apiEnv is a server on a fresh SQLite database with an account, a
-// campaign and an API token of the account, ready to call the API.
+// apiEnv is a server on a fresh database with an account, a campaign and
+// an API token of the account, ready to call the API.
 type apiEnv struct {
 	t     *testing.T
 	db    *sqldb.DB
@@ -43,15 +43,9 @@ type apiEnv struct {
 	token string
 }
 
-// newAPIEnv starts the server. With workers, the import engine runs
-// queued file imports in the background, as the serve command does.
-func newAPIEnv(t *testing.T, workers bool) *apiEnv {
-	t.Helper()
-	return newAPIEnvOn(t, storetest.MustOpenDB(t, "sqlite"), workers)
-}
-
-// newAPIEnvOn starts the server on a database of the caller's choosing,
-// for the tests that run on both engines.
+// newAPIEnvOn starts the server on the database; tests run it on each
+// engine with storetest.Each. With workers, the import engine runs queued
+// file imports in the background, as the serve command does.
 func newAPIEnvOn(t *testing.T, db *sqldb.DB, workers bool) *apiEnv {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/sqldb"
+	"github.com/callsheet/callsheet/sqldb/storetest"
 )
 
 // The API says which agents outside the campaign an add or an import gives
@@ -16,8 +17,10 @@ import (
 // the agent named; the customers removed from other campaigns are counted
 // and listed on their rows, in batches, single adds, file imports and
 // their problem rows; undo takes the access back.
-func TestAPIAgentsAndRemovals(t *testing.T) {
-	e := newAPIEnv(t, true)
+func TestAPIAgentsAndRemovals(t *testing.T) { storetest.Each(t, testAPIAgentsAndRemovals) }
+
+func testAPIAgentsAndRemovals(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, true)
 	other := e.f.Campaign(t, "Other")
 	dana := e.f.Agent(t, "Dana Levi", false, other.ID)
 	e.f.Agent(t, "Noa", false)

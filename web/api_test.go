@@ -9,16 +9,17 @@ import (
 
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/sqldb"
+	"github.com/callsheet/callsheet/sqldb/storetest"
 	"github.com/callsheet/callsheet/web"
 )
 
-// TestAPI runs the API's scenarios, each on a server of its own, and then
-// checks that together they exercised every operation of the OpenAPI
-// document and every error status.
+// TestAPI runs the API's scenarios, each on a server of its own on each
+// engine, and then checks that together they exercised every operation of
+// the OpenAPI document and every error status.
 func TestAPI(t *testing.T) {
 	scenarios := []struct {
 		name string
-		fn   func(t *testing.T)
+		fn   func(t *testing.T, db *sqldb.DB)
 	}{
 		{"openapi", testAPIOpenAPI},
 		{"lookups", testAPILookups},
@@ -39,7 +40,7 @@ func TestAPI(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			ran++
-			sc.fn(t)
+			storetest.Each(t, sc.fn)
 		})
 	}
 	if ran == len(scenarios) && !t.Failed() {
@@ -47,8 +48,8 @@ func TestAPI(t *testing.T) {
 	}
 }
 
-func testAPIOpenAPI(t *testing.T) {
-	e := newAPIEnv(t, false)
+func testAPIOpenAPI(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, false)
 	r := e.do(call{Method: "GET", Path: "/api/openapi.json", Header: map[string]string{"Authorization": ""}}).want(t, http.StatusOK)
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || string(r.Body) != string(web.OpenAPIDocument()) {
 		t.Fatalf("served %s %d bytes", r.Header.Get("Content-Type"), len(r.Body))
@@ -75,8 +76,8 @@ func atoi(s string) int {
 	return n
 }
 
-func testAPILookups(t *testing.T) {
-	e := newAPIEnv(t, false)
+func testAPILookups(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, false)
 	other := e.f.Campaign(t, "Archive me")
 	archived := true
 	if _, err := sqldb.NewCampaignService(e.db).UpdateCampaign(e.f.AdminCtx, other.ID, callsheet.CampaignUpdate{Archived: &archived}); err != nil {
@@ -186,8 +187,8 @@ type addResult struct {
 	Errors      map[string]string `json:"errors"`
 }
 
-func testAPIAddOne(t *testing.T) {
-	e := newAPIEnv(t, false)
+func testAPIAddOne(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, false)
 	agent := e.f.Agent(t, "Dana Levi", false, e.camp.ID)
 	field := &callsheet.CustomField{Label: "Budget", Type: callsheet.FieldNumber}
 	if err := sqldb.NewCustomFieldService(e.db).CreateCustomField(e.f.AdminCtx, field); err != nil {
@@ -301,8 +302,8 @@ type batchResult struct {
 	Results []addResult            `json:"results"`
 }
 
-func testAPIAddBatch(t *testing.T) {
-	e := newAPIEnv(t, false)
+func testAPIAddBatch(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, false)
 	customers := []map[string]any{
 		{"name": "Noa", "phone": "052-623-4567"},
 		{"name": "Avi", "phone": "050-711-2222", "email": "avi@example.com"},

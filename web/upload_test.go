@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 	"github.com/callsheet/callsheet/web"
 )
@@ -97,8 +98,10 @@ func sessionOf(t *testing.T, e *apiEnv) (string, string) {
 // TestUploadRefusedBeforeBody: a forged upload, from another site or
 // without the session's token first, is refused having read next to
 // nothing of a 64 MiB body.
-func TestUploadRefusedBeforeBody(t *testing.T) {
-	e := newAPIEnv(t, false)
+func TestUploadRefusedBeforeBody(t *testing.T) { storetest.Each(t, testUploadRefusedBeforeBody) }
+
+func testUploadRefusedBeforeBody(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, false)
 	session, token := sessionOf(t, e)
 	const big = 64 << 20
 	sameSite := map[string]string{"Sec-Fetch-Site": "same-origin"}
@@ -149,8 +152,10 @@ func TestUploadRefusedBeforeBody(t *testing.T) {
 
 // TestUploadLimitMessage: an upload over the limit is refused naming the
 // limit the server was given, not the larger one its read allows.
-func TestUploadLimitMessage(t *testing.T) {
-	e := newAPIEnv(t, false)
+func TestUploadLimitMessage(t *testing.T) { storetest.Each(t, testUploadLimitMessage) }
+
+func testUploadLimitMessage(t *testing.T, db *sqldb.DB) {
+	e := newAPIEnvOn(t, db, false)
 	e.srv.SetAPILimits(web.APILimits{MaxUpload: 3 << 20})
 	session, token := sessionOf(t, e)
 	for _, size := range []int64{3<<20 + 512<<10, 5 << 20} {
