@@ -6,6 +6,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
@@ -19,8 +20,9 @@ import (
 // adminPages are every admin-only page, as GET paths and POST actions.
 var adminGets = []string{"/admin/users", "/admin/statuses", "/admin/fields", "/admin/tokens", "/admin/settings", "/admin/audit", "/admin/dnc"}
 
-func TestAgentAccess(t *testing.T) {
-	ts, db := mustServer(t)
+func TestAgentAccess(t *testing.T) { eachServer(t, testAgentAccess) }
+
+func testAgentAccess(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := storetest.NewFixture(t, db, "acme")
 	mine := f.Campaign(t, "Mine")
 	theirs := f.Campaign(t, "Theirs")
@@ -96,8 +98,9 @@ func TestAgentAccess(t *testing.T) {
 	})
 }
 
-func TestAdminPages(t *testing.T) {
-	ts, db := mustServer(t)
+func TestAdminPages(t *testing.T) { eachServer(t, testAdminPages) }
+
+func testAdminPages(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := storetest.NewFixture(t, db, "acme")
 	camp := f.Campaign(t, "Spring")
 	c := newClient(t, ts.URL)
@@ -190,8 +193,9 @@ func ptr[T any](v T) *T { return &v }
 
 // TestCustomerCard: an admin corrects a customer's details, with the phone
 // read as imports read it; an agent's form cannot change them.
-func TestCustomerCard(t *testing.T) {
-	ts, db := mustServer(t)
+func TestCustomerCard(t *testing.T) { eachServer(t, testCustomerCard) }
+
+func testCustomerCard(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := storetest.NewFixture(t, db, "acme")
 	camp := f.Campaign(t, "Spring")
 	agent := f.Agent(t, "Worker", false, camp.ID)

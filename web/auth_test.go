@@ -21,8 +21,9 @@ import (
 	"github.com/callsheet/callsheet/web"
 )
 
-func TestLogin(t *testing.T) {
-	ts, db := mustServer(t)
+func TestLogin(t *testing.T) { eachServer(t, testLogin) }
+
+func testLogin(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := storetest.NewFixture(t, db, "acme")
 
 	t.Run("pages need a login", func(t *testing.T) {
@@ -113,8 +114,9 @@ func TestLogin(t *testing.T) {
 	})
 }
 
-func TestChangePassword(t *testing.T) {
-	ts, db := mustServer(t)
+func TestChangePassword(t *testing.T) { eachServer(t, testChangePassword) }
+
+func testChangePassword(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := storetest.NewFixture(t, db, "acme")
 	other := newClient(t, ts.URL)
 	other.login(f.Admin.Login, storetest.Password)

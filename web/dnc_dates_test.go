@@ -224,8 +224,9 @@ func TestDoNotCallTakenBack(t *testing.T) {
 // TestDateFields: every date field shows and takes DD-MM-YYYY HH:MM in the
 // account's zone, and says what it wants when given something else, such
 // as a month-first date.
-func TestDateFields(t *testing.T) {
-	ts, db := mustServer(t)
+func TestDateFields(t *testing.T) { eachServer(t, testDateFields) }
+
+func testDateFields(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := storetest.NewFixture(t, db, "acme") // Asia/Jerusalem
 	camp := f.Campaign(t, "Spring")
 	date := &callsheet.CustomField{Label: "Birthday", Type: callsheet.FieldDate}

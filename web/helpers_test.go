@@ -18,15 +18,24 @@ import (
 	"github.com/callsheet/callsheet/web"
 )
 
-// mustServer starts a server on a fresh SQLite database.
-func mustServer(t *testing.T) (*httptest.Server, *sqldb.DB) {
+// eachServer runs fn once per engine, as storetest.Each does, each time on
+// a server over a fresh database of the engine: SQLite always, PostgreSQL
+// when CALLSHEET_TEST_POSTGRES is set.
+func eachServer(t *testing.T, fn func(t *testing.T, ts *httptest.Server, db *sqldb.DB)) {
 	t.Helper()
-	db := storetest.MustOpenDB(t, "sqlite")
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		fn(t, mustServerOn(t, db), db)
+	})
+}
+
+// mustServerOn starts a server on the database.
+func mustServerOn(t *testing.T, db *sqldb.DB) *httptest.Server {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := web.NewServer(app.Services(db, logger), logger)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return ts, db
+	return ts
 }
 
 // client is a browser-like client: it keeps cookies and does not follow

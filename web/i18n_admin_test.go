@@ -3,11 +3,13 @@ package web_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/callsheet/callsheet/i18n"
+	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 )
 
@@ -39,8 +41,9 @@ const (
 	englishPage = `<html lang="en" dir="ltr">`
 )
 
-func TestLanguageChoices(t *testing.T) {
-	ts, db := mustServer(t)
+func TestLanguageChoices(t *testing.T) { eachServer(t, testLanguageChoices) }
+
+func testLanguageChoices(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := storetest.NewFixture(t, db, "acme")
 	admin := newClient(t, ts.URL)
 	admin.login(f.Admin.Login, storetest.Password)
@@ -162,8 +165,9 @@ func TestLanguageChoices(t *testing.T) {
 
 // TestAdminPagesInHebrew: the admin pages show no English of their own
 // to a Hebrew reader, and their flashes speak Hebrew.
-func TestAdminPagesInHebrew(t *testing.T) {
-	ts, db := mustServer(t)
+func TestAdminPagesInHebrew(t *testing.T) { eachServer(t, testAdminPagesInHebrew) }
+
+func testAdminPagesInHebrew(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := storetest.NewFixture(t, db, "acme")
 	f.Campaign(t, "Spring")
 	c := newClient(t, ts.URL)

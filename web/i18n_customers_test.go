@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -36,8 +37,9 @@ func hebrewAccount(t *testing.T, db *sqldb.DB, name string) *storetest.Fixture {
 	return f
 }
 
-func TestCustomerPagesInHebrew(t *testing.T) {
-	ts, db := mustServer(t)
+func TestCustomerPagesInHebrew(t *testing.T) { eachServer(t, testCustomerPagesInHebrew) }
+
+func testCustomerPagesInHebrew(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := hebrewAccount(t, db, "acme")
 	camp := f.Campaign(t, "אביב")
 	agent := f.Agent(t, "דנה", true, camp.ID)
@@ -142,8 +144,9 @@ func TestCustomerPagesInHebrew(t *testing.T) {
 // TestCampaignExportLanguages: the interface's CSV export is for people:
 // headers in the reader's language, phones and dates as the pages show
 // them, and cells a spreadsheet would run still neutralised.
-func TestCampaignExportLanguages(t *testing.T) {
-	ts, db := mustServer(t)
+func TestCampaignExportLanguages(t *testing.T) { eachServer(t, testCampaignExportLanguages) }
+
+func testCampaignExportLanguages(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	export := func(t *testing.T, f *storetest.Fixture, campaignID int64) [][]string {
 		t.Helper()
 		admin := newClient(t, ts.URL)

@@ -29,8 +29,10 @@ func stripIsolates(s string) string {
 // in Hebrew (an invalid phone, a duplicate, a blocked customer), the
 // problem download with a Hebrew header and reasons, the undo; no English
 // word of the pages is left.
-func TestImportPagesInHebrew(t *testing.T) {
-	ts, db, svc := wizardServer(t)
+func TestImportPagesInHebrew(t *testing.T) { storetest.Each(t, testImportPagesInHebrew) }
+
+func testImportPagesInHebrew(t *testing.T, db *sqldb.DB) {
+	ts, _, svc := wizardServerOn(t, db)
 	f := hebrewAccount(t, db, "acme")
 	camp := f.Campaign(t, "אביב")
 	f.Customer(t, camp.ID, "כבר כאן", "+972526234567")

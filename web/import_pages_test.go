@@ -22,8 +22,9 @@ import (
 )
 
 // TestImportPagesAccess: import pages are for admins of the account only.
-func TestImportPagesAccess(t *testing.T) {
-	ts, db := mustServer(t)
+func TestImportPagesAccess(t *testing.T) { eachServer(t, testImportPagesAccess) }
+
+func testImportPagesAccess(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	a := storetest.NewFixture(t, db, "alpha")
 	b := storetest.NewFixture(t, db, "beta")
 	aCamp, bCamp := a.Campaign(t, "A"), b.Campaign(t, "B")
@@ -69,8 +70,9 @@ func TestImportPagesAccess(t *testing.T) {
 
 // TestExportNeutralisesFormulas: a cell a spreadsheet would run comes out
 // inert in the campaign's CSV export, and Hebrew survives.
-func TestExportNeutralisesFormulas(t *testing.T) {
-	ts, db := mustServer(t)
+func TestExportNeutralisesFormulas(t *testing.T) { eachServer(t, testExportNeutralisesFormulas) }
+
+func testExportNeutralisesFormulas(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := storetest.NewFixture(t, db, "acme")
 	camp := f.Campaign(t, "Spring")
 	c := &callsheet.Customer{CampaignID: camp.ID, Name: "=HYPERLINK(\"http://evil\",\"x\")", LastName: "כהן", Phone: "+972526234567", Note: "@SUM(1+1)"}
@@ -95,15 +97,8 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 	}
 }
 
-// wizardServer is a server on SQLite whose import workers run, so that the
-// wizard's previews and imports finish.
-func wizardServer(t *testing.T) (*httptest.Server, *sqldb.DB, web.Services) {
-	t.Helper()
-	return wizardServerOn(t, storetest.MustOpenDB(t, "sqlite"))
-}
-
-// wizardServerOn is wizardServer on a database of the caller's choosing,
-// for the tests that run on both engines.
+// wizardServerOn is a server on the database whose import workers run, so
+// that the wizard's previews and imports finish.
 func wizardServerOn(t *testing.T, db *sqldb.DB) (*httptest.Server, *sqldb.DB, web.Services) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -193,8 +188,10 @@ func visibleText(body string) string {
 // TestImportUnmatchedColumns: the mapping step lists the columns no field
 // takes; one is made a new custom field there, one is left out, and the
 // preview and report repeat the column left out.
-func TestImportUnmatchedColumns(t *testing.T) {
-	ts, db, svc := wizardServer(t)
+func TestImportUnmatchedColumns(t *testing.T) { storetest.Each(t, testImportUnmatchedColumns) }
+
+func testImportUnmatchedColumns(t *testing.T, db *sqldb.DB) {
+	ts, _, svc := wizardServerOn(t, db)
 	f := storetest.NewFixture(t, db, "acme")
 	camp := f.Campaign(t, "Spring")
 	f.Agent(t, "דנה לוי", false, camp.ID)
@@ -282,8 +279,10 @@ func TestImportUnmatchedColumns(t *testing.T) {
 // for a file with the same columns, in another campaign, in another order
 // and spelling, saying where it came from; also when the first import was
 // only previewed.
-func TestImportRemembersMapping(t *testing.T) {
-	ts, db, svc := wizardServer(t)
+func TestImportRemembersMapping(t *testing.T) { storetest.Each(t, testImportRemembersMapping) }
+
+func testImportRemembersMapping(t *testing.T, db *sqldb.DB) {
+	ts, _, svc := wizardServerOn(t, db)
 	f := storetest.NewFixture(t, db, "acme")
 	spring, summer := f.Campaign(t, "Spring"), f.Campaign(t, "Summer")
 	admin := newClient(t, ts.URL)
@@ -325,8 +324,10 @@ func TestImportRemembersMapping(t *testing.T) {
 // what would have happened, offers to load the other rows from the stored
 // file, and shows in the campaign's list as refused; outcomes are in
 // words, not codes.
-func TestImportRefusedPage(t *testing.T) {
-	ts, db, svc := wizardServer(t)
+func TestImportRefusedPage(t *testing.T) { storetest.Each(t, testImportRefusedPage) }
+
+func testImportRefusedPage(t *testing.T, db *sqldb.DB) {
+	ts, _, svc := wizardServerOn(t, db)
 	f := storetest.NewFixture(t, db, "acme")
 	camp := f.Campaign(t, "Spring")
 	f.Customer(t, camp.ID, "Here already", "+972526234567")

@@ -3,10 +3,12 @@ package web_test
 import (
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"testing"
 
+	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 )
 
@@ -18,8 +20,9 @@ var nextRE = regexp.MustCompile(`name="next" value="([^"]*)"`)
 // site may get through, both in the form's hidden field and in the
 // Location of the answer. Each value is the form value as the server
 // reads it, after the one decoding of the query or form.
-func TestLoginRedirect(t *testing.T) {
-	ts, db := mustServer(t)
+func TestLoginRedirect(t *testing.T) { eachServer(t, testLoginRedirect) }
+
+func testLoginRedirect(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	f := storetest.NewFixture(t, db, "acme")
 	refused := []struct{ name, next string }{
 		{"tab after the slash", "/\t/evil.example"},
