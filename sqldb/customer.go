@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/callsheet/callsheet"
+	"github.com/nyaruka/phonenumbers"
 )
 
 // CustomerService implements callsheet.CustomerService.
@@ -137,9 +138,16 @@ func (s *CustomerService) FindCustomers(ctx context.Context, f callsheet.Custome
 	}
 	if f.Text != nil && strings.TrimSpace(*f.Text) != "" {
 		t := strings.ToLower(strings.TrimSpace(*f.Text))
-		if digits := phoneDigits(t); digits != "" {
-			// A number searches phones only, which an index covers.
-			w.add(`c.phone LIKE ?`, "%"+digits+"%")
+		if all := numberDigits(t); len(all) >= 3 {
+			// A number searches phones only. Written whole, from its
+			// start (+972 52..., or 052... as the account's country
+			// writes it), it is a range of the phone index; any other
+			// run of digits (the last four, say) is found inside phones.
+			if lo, hi, ok := s.phoneRange(ctx, a, t, all); ok {
+				w.add(`c.phone >= ? AND c.phone < ?`, lo, hi)
+			} else {
+				w.add(`c.phone LIKE ?`, "%"+all+"%")
+			}
 		} else {
 			like := "%" + escapeLike(t) + "%"
 			w.add(`(lower(c.name) LIKE ? ESCAPE '\' OR lower(c.last_name) LIKE ? ESCAPE '\' OR lower(c.email) LIKE ? ESCAPE '\')`, like, like, like)
@@ -222,16 +230,53 @@ func (s *CustomerService) FindCustomers(ctx context.Context, f callsheet.Custome
 	return out, total, nil
 }
 
+// phoneRange is the range of stored (E.164) phones that begin as the
+// search t does, when t starts as a whole number: with + or 00 and the
+// country code, or with the national trunk 0 of the account's country.
+// digits are t's digits. A short run of digits that starts with 00 (the
+// last four, say) is no international number.
+func (s *CustomerService) phoneRange(ctx context.Context, a *callsheet.Actor, t, digits string) (lo, hi string, ok bool) {
+	switch {
+	case strings.HasPrefix(t, "+"):
+		lo = "+" + digits
+	case strings.HasPrefix(t, "00") && len(digits) >= 9:
+		lo = "+" + digits[2:]
+	case strings.HasPrefix(t, "00"):
+		return "", "", false
+	case strings.HasPrefix(t, "0"):
+		digits = digits[1:]
+		var country string
+		if err := s.db.queryRow(ctx, `SELECT country FROM accounts WHERE id = ?`, a.AccountID).Scan(&country); err != nil {
+			return "", "", false
+		}
+		cc := phonenumbers.GetCountryCodeForRegion(country)
+		if cc == 0 || phonenumbers.GetNddPrefixForRegion(country, true) != "0" {
+			return "", "", false
+		}
+		lo = "+" + strconv.Itoa(cc) + digits
+	default:
+		return "", "", false
+	}
+	// The upper end: the prefix with its last digit one up, carried.
+	b := []byte(lo)
+	for i := len(b) - 1; i > 0; i-- {
+		if b[i] < '9' {
+			b[i]++
+			return lo, string(b[:i+1]), true
+		}
+	}
+	return "", "", false
+}
+
 // escapeLike escapes the LIKE wildcards of s with a backslash.
 func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
 }
 
-// phoneDigits returns the digits of a search text that looks like a phone
-// number (digits and separators only), without a national leading zero, so
-// that "052-123" finds +97252123....
-func phoneDigits(t string) string {
+// numberDigits returns the digits of a search text that looks like a
+// phone number (digits and separators only), or "".
+func numberDigits(t string) string {
 	var b strings.Builder
 	for _, r := range t {
 		switch {
@@ -242,11 +287,7 @@ func phoneDigits(t string) string {
 			return ""
 		}
 	}
-	d := strings.TrimLeft(b.String(), "0")
-	if len(d) < 3 {
-		return ""
-	}
-	return d
+	return b.String()
 }
 
 // customerRefs checks that the campaign, status and agent of a customer

@@ -1,6 +1,7 @@
 package storetest_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/callsheet/callsheet"
@@ -114,6 +115,45 @@ func TestCustomerCountUpTo(t *testing.T) {
 		must(t, err)
 		if total != 5 {
 			t.Errorf("a campaign alone is counted exactly: %d, want 5", total)
+		}
+	})
+}
+
+// A phone search finds a number written whole from its start, nationally
+// or with +, by the phone index, and any run of its digits inside it. On
+// both engines.
+func TestCustomerPhoneSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		f := storetest.NewFixture(t, db, "phones") // an IL account
+		camp := f.Campaign(t, "Leads")
+		f.Customer(t, camp.ID, "A", "+972521000011")
+		f.Customer(t, camp.ID, "B", "+972521009911")
+		f.Customer(t, camp.ID, "C", "+972531000011")
+		f.Customer(t, camp.ID, "D", "+12125550100")
+		f.Customer(t, camp.ID, "E", "+972529999999")
+		cs := sqldb.NewCustomerService(db)
+		for q, want := range map[string]string{
+			"052-100":          "A,B",
+			"0521000011":       "A",
+			"+972 52-100":      "A,B",
+			"+1 212":           "D",
+			"0011":             "A,C",
+			"00972531000011":   "C",
+			"052-999-9999":     "E",
+			"05299":            "E",
+			"053":              "C",
+			"(212) 555":        "D",
+			"+972 52-999-9999": "E",
+		} {
+			list, total, err := cs.FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID, Text: &q, Sort: callsheet.SortName, CountUpTo: 100})
+			must(t, err)
+			var names []string
+			for _, c := range list {
+				names = append(names, c.Name)
+			}
+			if got := strings.Join(names, ","); got != want || total != len(names) {
+				t.Errorf("search %q: %s (total %d), want %s", q, got, total, want)
+			}
 		}
 	})
 }
