@@ -121,8 +121,10 @@ func (s *Server) campaignOfPath(r *http.Request) (*callsheet.Campaign, error) {
 func nameTitle(name string) string { return "\u2068" + name + "\u2069" }
 
 // countUpTo is how far a campaign's page counts the matches of a search:
-// past it, the page says "more than 10,000 customers".
-const countUpTo = 10000
+// past it, the page says "more than 1,000 customers", which a search
+// should narrow anyway. Counting on costs a scan of the campaign: at a
+// million customers, 10,000 matches took a quarter of a second.
+const countUpTo = 1000
 
 func (s *Server) handleCampaign(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()

@@ -138,7 +138,7 @@ func seed(ctx context.Context, dsn string, rows int) (campaignID, customerID, st
 		q = `INSERT INTO customers (account_id, campaign_id, name, last_name, phone, email, status_id, created_at, updated_at)
 			SELECT $1, $2, (ARRAY['Dana','Moshe','Rachel','Yossi','Noa','Avi'])[1 + i % 6] || ' ' || (i % 997),
 				(ARRAY['Cohen','Levi','Mizrahi','Peretz','Biton'])[1 + i % 5], '+9725' || lpad((20000000 + i)::text, 8, '0'),
-				'c' || i || '@example.com', CASE i % 3 WHEN 0 THEN $3::bigint WHEN 1 THEN $4::bigint ELSE $5::bigint END, $6 - i, $6
+				'c' || i || '@example.com', CASE i % 3 WHEN 0 THEN $3::bigint WHEN 1 THEN $4::bigint ELSE $5::bigint END, $6::bigint - i, $6::bigint
 			FROM generate_series(1, $7) AS i`
 	} else {
 		q = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?7)
