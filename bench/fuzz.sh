@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs each fuzz target of the importer in turn, for DURATION each, then
-# checks a sample of what the fuzzer found into importer/testdata/fuzz, so
-# that `go test ./importer` replays it as regression cases.
+# Runs each fuzz target of the readers (package sheet) in turn, for
+# DURATION each, then checks a sample of what the fuzzer found into
+# sheet/testdata/fuzz, so that `go test ./sheet` replays it as regression
+# cases.
 #
 #   bash bench/fuzz.sh [DURATION] [TARGET...]     (default 10m, all targets)
 #
@@ -13,7 +14,7 @@
 # smallest entries are kept (small inputs are quick to replay and easy to
 # read) until the target holds FUZZ_KEEP; a failing input is always left
 # where Go wrote it, to be fixed before it is committed. Replay one with
-#   go test ./importer -run 'FuzzReadXLSX/<file name>'
+#   go test ./sheet -run 'FuzzReadXLSX/<file name>'
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,7 @@ parallel=()
 if [ -n "${FUZZ_PARALLEL:-}" ]; then
 	parallel=(-test.parallel "$FUZZ_PARALLEL")
 fi
-pkg=github.com/callsheet/callsheet/importer
+pkg=github.com/callsheet/callsheet/sheet
 cache="$(go env GOCACHE)/fuzz/$pkg"
 logs=$PWD/bench/out/fuzz
 mkdir -p "$logs"
@@ -36,15 +37,15 @@ mkdir -p "$logs"
 # One instrumented test binary serves every target: what
 # `go test -fuzz` would build each time, built once. It runs in the
 # package's directory, as go test runs it, with the cache go test uses.
-bin="$logs/importer.test"
-go test -c -fuzz . -o "$bin" ./importer || exit 1
+bin="$logs/sheet.test"
+go test -c -fuzz . -o "$bin" ./sheet || exit 1
 
 summary=()
 failed=0
 for t in "${targets[@]}"; do
 	log="$logs/$t.log"
 	echo "== $t for $duration (log: $log)"
-	(cd importer && "$bin" -test.run '^$' -test.fuzz "^$t\$" -test.fuzztime "$duration" \
+	(cd sheet && "$bin" -test.run '^$' -test.fuzz "^$t\$" -test.fuzztime "$duration" \
 		-test.fuzzcachedir "$cache" "${parallel[@]}") >"$log" 2>&1
 	rc=$?
 	status=ok
@@ -59,7 +60,7 @@ for t in "${targets[@]}"; do
 	execs=$(sed -nE 's/.*execs: ([0-9]+).*/\1/p' <<<"$progress")
 	corpus=$(sed -nE 's/.*new interesting: [0-9]+ \(total: ([0-9]+)\).*/\1/p' <<<"$progress")
 
-	dir="importer/testdata/fuzz/$t"
+	dir="sheet/testdata/fuzz/$t"
 	mkdir -p "$dir"
 	have=$(find "$dir" -type f | wc -l)
 	added=0

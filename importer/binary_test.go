@@ -2,7 +2,6 @@ package importer_test
 
 import (
 	"bytes"
-	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/sheet/sheettest"
 	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 )
@@ -55,20 +55,20 @@ func TestCreateImportRefusesBinaryFiles(t *testing.T) {
 		want       string
 	}
 	var files []upload
-	for _, f := range notCustomerFiles(t) {
-		files = append(files, upload{f.name, f.file, f.data, f.file + " looks like " + f.want})
+	for _, f := range sheettest.NotCustomerFiles(t) {
+		files = append(files, upload{f.Name, f.File, f.Data, f.File + " looks like " + f.Want})
 	}
-	zipped := zipParts(t, map[string]string{"customers.csv": "Name,Phone\nDana,052-623-4567\n"})
+	zipped := sheettest.Zip(t, map[string]string{"customers.csv": "Name,Phone\nDana,052-623-4567\n"})
 	files = append(files,
 		upload{"zip of a csv", "customers.zip", zipped,
 			"customers.zip looks like a ZIP archive, not an Excel workbook. Upload a CSV, TSV or XLSX file. If the file is inside the archive, unzip it first."},
 		upload{"zip named xlsx", "customers.xlsx", zipped, "customers.xlsx looks like a ZIP archive, not an Excel workbook."},
-		upload{"docx", "letter.docx", zipParts(t, map[string]string{"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}),
+		upload{"docx", "letter.docx", sheettest.Zip(t, map[string]string{"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}),
 			"letter.docx looks like a Word document (.docx), not a customer file."},
-		upload{"ods", "leads.ods", zipParts(t, map[string]string{"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<office:document-content/>"}),
+		upload{"ods", "leads.ods", sheettest.Zip(t, map[string]string{"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<office:document-content/>"}),
 			"leads.ods looks like an OpenDocument spreadsheet (.ods), which cannot be read. Save it as .xlsx or CSV"},
 	)
-	pngData := encodeImage(t, func(b *bytes.Buffer) error { return png.Encode(b, picture()) })
+	pngData := sheettest.PNG(t)
 
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		e := newEngine(t, db, "binary")
@@ -98,8 +98,8 @@ func TestCreateImportRefusesBinaryFiles(t *testing.T) {
 		}
 
 		// What is a customer file goes in, byte for byte, and reads.
-		good := map[string][]byte{"workbook without an extension": buildXLSX(t, `<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c></row>`, "")}
-		paths, _ := filepath.Glob(filepath.Join("testdata", "files", "*"))
+		good := map[string][]byte{"workbook without an extension": sheettest.XLSX(t, `<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c></row>`, "")}
+		paths, _ := filepath.Glob(filepath.Join("..", "sheet", "testdata", "files", "*"))
 		for _, p := range paths {
 			data, err := os.ReadFile(p)
 			if err != nil {
@@ -147,7 +147,7 @@ func TestCreateImportSeesTheFileFromWhereItIs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		e := newEngine(t, db, "offset")
 		path := filepath.Join(t.TempDir(), "mixed.bin")
-		pngData := encodeImage(t, func(b *bytes.Buffer) error { return png.Encode(b, picture()) })
+		pngData := sheettest.PNG(t)
 		text := "Name,Phone\nDana,052-623-4567\n"
 		if err := os.WriteFile(path, append(append([]byte(nil), pngData...), text...), 0o644); err != nil {
 			t.Fatal(err)

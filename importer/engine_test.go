@@ -3,6 +3,7 @@ package importer_test
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/importer"
+	"github.com/callsheet/callsheet/sheet"
 	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 )
@@ -46,26 +48,30 @@ func (e *engine) suggest(t *testing.T, path string) map[string]string {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	table, err := importer.Open(fh, path, importer.ReadOptions{})
+	table, err := sheet.Open(fh, path, sheet.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer table.Close()
 	m := map[string]string{}
-	for field, col := range importer.SuggestMapping(table.Header(), nil) {
+	for field, col := range sheet.SuggestMapping(table.Header(), nil) {
 		m[field] = table.Header()[col]
 	}
 	return m
 }
 
-// TestGoldenReports imports each real-looking file of testdata/files with
-// the suggested mapping, loading the valid rows, and compares the counts,
-// the mapping and the problem report with testdata/reports.
+// update rewrites the golden reports.
+var update = flag.Bool("update", false, "rewrite testdata/reports")
+
+// TestGoldenReports imports each real-looking file of the readers'
+// testdata/files with the suggested mapping, loading the valid rows, and
+// compares the counts, the mapping and the problem report with
+// testdata/reports.
 func TestGoldenReports(t *testing.T) {
 	db := storetest.MustOpenDB(t, "sqlite")
 	// Rows without a creation date are created now: fix now.
 	db.Now = func() time.Time { return time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC) }
-	files, err := filepath.Glob("testdata/files/*")
+	files, err := filepath.Glob("../sheet/testdata/files/*")
 	if err != nil || len(files) < 6 {
 		t.Fatalf("files: %v %v", files, err)
 	}

@@ -30,7 +30,7 @@ import (
 // that are quoted Go strings (strconv.Quote): their pattern is a quoted
 // string, so that a label before them is told from them.
 var reasonKeys = map[string][]int{
-	// A cell's problem (mapper.go, phone.go, date.go, text.go).
+	// A cell's problem (sheet's mapper.go, phone.go and date.go; text.go).
 	"%s contains a control character (%s) at character %d. Remove it and try again.":                                   nil,
 	"%s is not valid UTF-8 text (a stray byte 0x%02X at character %d). Save the file as UTF-8 or choose its encoding.": nil,
 	"Phone is empty.": nil,
@@ -56,7 +56,7 @@ var reasonKeys = map[string][]int{
 	"line feed":       nil,
 	"carriage return": nil,
 	"Custom field %s": nil,
-	// A row the reader could not split (csv.go, xlsx.go).
+	// A row the reader could not split (sheet's csv.go and xlsx.go).
 	"Row has %d fields but the header has %d.": nil,
 	"The text is not valid UTF-8. Choose the file's encoding (for example windows-1255 for a Hebrew Excel file) and upload it again.":                                     nil,
 	"Line %d runs on for more than %d MiB without a line end, so the rest of the file cannot be read. Check that it is a CSV or TSV file and that its encoding is right.": nil,
@@ -81,7 +81,7 @@ var reasonKeys = map[string][]int{
 	"%s looks like %s, not a customer file. Upload a CSV, TSV or XLSX file.":                                                      nil,
 	"%s looks like %s, which cannot be read. %s":                                                                                  nil,
 	"%s looks like %s, not an Excel workbook. Upload a CSV, TSV or XLSX file. If the file is inside the archive, unzip it first.": nil,
-	// A file that cannot be read (read.go, csv.go, encoding.go, xlsx*.go).
+	// A file that cannot be read (sheet's read.go, csv.go, encoding.go, xlsx*.go).
 	"Unknown file format %s: choose csv, tsv or xlsx.":                                                                                                                 {1},
 	"The file is named %s but is not an Excel workbook. Save it again as .xlsx or as CSV.":                                                                             nil,
 	"The file is not an Excel workbook (.xlsx). Choose another format or save the file again as .xlsx.":                                                                nil,
@@ -130,7 +130,7 @@ var reasonKeys = map[string][]int{
 }
 
 // fileKinds are the kinds of files that are not customer files, and how
-// to turn a spreadsheet that cannot be read into one that can (sniff.go):
+// to turn a spreadsheet that cannot be read into one that can (sheet's sniff.go):
 // arguments of the messages above.
 var fileKinds = []string{
 	"a PNG image", "a JPEG image", "a GIF image", "a TIFF image", "a Photoshop image", "an icon image", "a PDF document",
@@ -399,6 +399,16 @@ func Translate(lang string, ms []callsheet.Message) string {
 	parts := make([]string, 0, len(ms))
 	for _, m := range ms {
 		parts = append(parts, i18n.T(lang, m.Key, m.Args...))
+	}
+	return strings.Join(parts, " ")
+}
+
+// joinMsgs is messages in English, joined by spaces as a stored problem's
+// Message joins them (as sheet's RowMapper writes it).
+func joinMsgs(ms []callsheet.Message) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = m.String()
 	}
 	return strings.Join(parts, " ")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/i18n"
+	"github.com/callsheet/callsheet/sheet"
 )
 
 // SafeCell neutralises a cell that a spreadsheet would run as a formula
@@ -88,14 +89,14 @@ func (s *Service) WriteProblemReport(ctx context.Context, id int64, reader calls
 	}
 	out := newSafeWriter(w)
 	probs := &problemCursor{ctx: ctx, applier: s.Applier, job: id}
-	var table Table
+	var table sheet.Table
 	if job.FileSize > 0 {
 		rc, err := s.Jobs.OpenImportFile(ctx, id)
 		if err != nil {
 			return err
 		}
 		defer rc.Close()
-		if table, err = Open(rc, job.FileName, ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet}); err != nil {
+		if table, err = sheet.Open(rc, job.FileName, sheet.ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet}); err != nil {
 			table = nil // an unreadable file: report the problems alone
 		} else {
 			defer table.Close()
@@ -149,7 +150,7 @@ func (s *Service) WriteProblemReport(ctx context.Context, id int64, reader calls
 				break
 			}
 			rec, err := table.Next()
-			var re *RowError
+			var re *sheet.RowError
 			switch {
 			case err == io.EOF:
 				// Problems past the end of the file: report them bare.
@@ -164,7 +165,7 @@ func (s *Service) WriteProblemReport(ctx context.Context, id int64, reader calls
 				}
 				return out.flush()
 			case errors.As(err, &re):
-				rec = Record{Line: re.Line}
+				rec = sheet.Record{Line: re.Line}
 			case err != nil:
 				return err
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/i18n"
 	"github.com/callsheet/callsheet/importer"
+	"github.com/callsheet/callsheet/sheet"
 	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 )
@@ -121,9 +122,9 @@ func TestProblemReportLanguages(t *testing.T) {
 // another language: the cells' problems, several in one row, and a
 // failed import's error.
 func TestParseMessages(t *testing.T) {
-	mapper, err := importer.NewRowMapper([]string{"Name", "Phone", "Email", "Due", "Agent", "Note"},
+	mapper, err := sheet.NewRowMapper([]string{"Name", "Phone", "Email", "Due", "Agent", "Note"},
 		map[string]string{"name": "Name", "phone": "Phone", "email": "Email", "follow_up_at": "Due", "agent": "Agent", "note": "Note"},
-		importer.Target{Region: "IL", Location: time.UTC, Agents: map[string]int64{"Dana Levi": 1}}, false)
+		sheet.Target{Region: "IL", Location: time.UTC, Agents: map[string]int64{"Dana Levi": 1}}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func TestParseMessages(t *testing.T) {
 		{"A", "+99 1. 2", "", "01-13-2026", "", "tab\tand line\nfeed"},
 		{"A", "052-623-4567", "", "1-1-26", "", ""},
 	} {
-		row := mapper.Map(importer.Record{Line: 2, Fields: rec})
+		row := mapper.Map(sheet.Record{Line: 2, Fields: rec})
 		if row.Problem == nil {
 			t.Fatalf("%q: no problem", rec)
 		}
@@ -160,19 +161,23 @@ func TestParseMessages(t *testing.T) {
 	}
 }
 
-// importerKeyCalls are the importer's functions whose first string
-// argument is a message's catalogue key.
+// importerKeyCalls are the functions of the importer and its readers
+// whose first string argument is a message's catalogue key.
 var importerKeyCalls = map[string]bool{"fileErrorf": true, "rowErrorf": true, "phoneError": true, "mappingError": true,
 	"callsheet.Msg": true, "other": true, "unreadable": true}
 
-// TestImporterKeysReadBack: every message the importer makes is in both
-// catalogues, and, once written in English with sample arguments, reads
-// back as its own key, so that no stored problem or error is left in
-// English for a Hebrew reader.
+// TestImporterKeysReadBack: every message the importer and its readers
+// (package sheet) make is in both catalogues, and, once written in
+// English with sample arguments, reads back as its own key, so that no
+// stored problem or error is left in English for a Hebrew reader.
 func TestImporterKeysReadBack(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, dir := range []string{".", filepath.Join("..", "sheet")} {
+		m, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
 	}
 	fset := token.NewFileSet()
 	keys := map[string]string{}

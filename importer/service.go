@@ -1,3 +1,12 @@
+// Package importer is the import engine: every way customers come in (a
+// file, the API, a form) goes through its Service, with the same options
+// and checks. It keeps jobs in a job store (callsheet.ImportJobStore) and
+// has an applier (callsheet.ImportApplier) write their rows. Queued file
+// imports run on background workers in any server process, each job held
+// under a lease that its worker renews, hands over when its server stops,
+// and that another server takes over when it runs out; jobs are cancelled
+// and undone through it, old files purged, and problem reports and
+// exports written. Reading the files themselves is package sheet's.
 package importer
 
 import (
@@ -14,6 +23,7 @@ import (
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/sheet"
 )
 
 // Service is the import engine. It reads files and requests into
@@ -352,18 +362,18 @@ func (s *Service) run(ctx context.Context, job *callsheet.ImportJob, rj *running
 	}
 	defer rc.Close()
 	counter := &countingReader{r: rc, n: &rj.bytes}
-	table, err := Open(counter, job.FileName, ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet})
+	table, err := sheet.Open(counter, job.FileName, sheet.ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet})
 	if err != nil {
 		return nil, fileProblem(err)
 	}
 	defer table.Close()
-	mapper, err := NewRowMapper(table.Header(), job.Mapping, target, job.Options.International)
+	mapper, err := sheet.NewRowMapper(table.Header(), job.Mapping, target, job.Options.International)
 	if err != nil {
 		return nil, err
 	}
 	// The run records the columns it leaves out, for the report, the API
 	// and the command line (see callsheet.ImportJob.UnmatchedColumns).
-	job.UnmatchedColumns = UnmatchedColumns(table.Header(), job.Mapping)
+	job.UnmatchedColumns = sheet.UnmatchedColumns(table.Header(), job.Mapping)
 	src := &tableSource{table: table, mapper: mapper, rows: &rj.rows}
 	defer src.close()
 	return s.Applier.RunImport(ctx, job, src, false)
@@ -371,28 +381,28 @@ func (s *Service) run(ctx context.Context, job *callsheet.ImportJob, rj *running
 
 // fileProblem turns a file that cannot be read into an invalid-input error.
 func fileProblem(err error) error {
-	var fe *FileError
+	var fe *sheet.FileError
 	if errors.As(err, &fe) {
-		return fe.domainError()
+		return fe.DomainError()
 	}
 	return err
 }
 
 // target loads what rows are read against, for the account of ctx.
-func (s *Service) target(ctx context.Context, accountID int64) (Target, error) {
+func (s *Service) target(ctx context.Context, accountID int64) (sheet.Target, error) {
 	acc, err := s.Accounts.FindAccountByID(ctx, accountID)
 	if err != nil {
-		return Target{}, err
+		return sheet.Target{}, err
 	}
 	users, _, err := s.Users.FindUsers(ctx, callsheet.UserFilter{})
 	if err != nil {
-		return Target{}, err
+		return sheet.Target{}, err
 	}
 	fields, err := s.CustomFields.FindCustomFields(ctx)
 	if err != nil {
-		return Target{}, err
+		return sheet.Target{}, err
 	}
-	t := Target{Region: acc.Country, Location: acc.Location(), Agents: map[string]int64{}, CustomFields: fields}
+	t := sheet.Target{Region: acc.Country, Location: acc.Location(), Agents: map[string]int64{}, CustomFields: fields}
 	for _, u := range users {
 		t.Agents[u.Name] = u.ID
 	}
@@ -403,8 +413,8 @@ func (s *Service) target(ctx context.Context, accountID int64) (Target, error) {
 // run on a goroutine of their own, a batch ahead, so they overlap with the
 // database's work.
 type tableSource struct {
-	table  Table
-	mapper *RowMapper
+	table  sheet.Table
+	mapper *sheet.RowMapper
 	rows   *atomic.Int64
 
 	batches chan rowBatch
@@ -437,14 +447,14 @@ func (t *tableSource) start() {
 			size := 0
 			for len(b.rows) < sourceBatch && size < sourceBatchBytes {
 				rec, err := t.table.Next()
-				var re *RowError
+				var re *sheet.RowError
 				if err == nil {
 					for _, f := range rec.Fields {
 						size += len(f)
 					}
 					b.rows = append(b.rows, t.mapper.Map(rec))
 				} else if errors.As(err, &re) {
-					b.rows = append(b.rows, RowErrorRow(re))
+					b.rows = append(b.rows, sheet.RowErrorRow(re))
 				} else {
 					b.err = err
 					break
@@ -511,7 +521,7 @@ func (s *Service) CreateImport(ctx context.Context, job *callsheet.ImportJob, fi
 		job.Source = "file"
 	}
 	if file != nil {
-		checked, release, err := screenUpload(job.FileName, file)
+		checked, release, err := sheet.Screen(job.FileName, file)
 		if err != nil {
 			return fileProblem(err)
 		}
@@ -616,12 +626,12 @@ func (s *Service) checkMapping(ctx context.Context, job *callsheet.ImportJob, ma
 		return err
 	}
 	defer rc.Close()
-	table, err := Open(rc, job.FileName, ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet})
+	table, err := sheet.Open(rc, job.FileName, sheet.ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet})
 	if err != nil {
 		return fileProblem(err)
 	}
 	defer table.Close()
-	_, err = NewRowMapper(table.Header(), mapping, target, false)
+	_, err = sheet.NewRowMapper(table.Header(), mapping, target, false)
 	return err
 }
 
@@ -639,7 +649,7 @@ func (s *Service) PreviewFile(ctx context.Context, jobID int64) (*callsheet.File
 		return nil, err
 	}
 	defer rc.Close()
-	table, err := Open(rc, job.FileName, ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet})
+	table, err := sheet.Open(rc, job.FileName, sheet.ReadOptions{Encoding: job.Encoding, Sheet: job.Sheet})
 	if err != nil {
 		return nil, fileProblem(err)
 	}
@@ -652,7 +662,7 @@ func (s *Service) PreviewFile(ctx context.Context, jobID int64) (*callsheet.File
 		if err == io.EOF {
 			break
 		}
-		var re *RowError
+		var re *sheet.RowError
 		if errors.As(err, &re) {
 			continue
 		} else if err != nil {
@@ -668,11 +678,11 @@ func (s *Service) PreviewFile(ctx context.Context, jobID int64) (*callsheet.File
 	for i, f := range fields {
 		labels[i] = f.Label
 	}
-	for field, col := range SuggestMapping(p.Header, labels) {
+	for field, col := range sheet.SuggestMapping(p.Header, labels) {
 		key := field
 		for _, f := range fields {
 			if field == "custom:"+f.Label {
-				key = CustomFieldKey(f.ID)
+				key = sheet.CustomFieldKey(f.ID)
 			}
 		}
 		p.Suggested[key] = p.Header[col]
@@ -774,8 +784,8 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 		}
 	}
 	sort.Slice(header, func(i, j int) bool {
-		if fieldOrder(header[i]) != fieldOrder(header[j]) {
-			return fieldOrder(header[i]) < fieldOrder(header[j])
+		if sheet.FieldOrder(header[i]) != sheet.FieldOrder(header[j]) {
+			return sheet.FieldOrder(header[i]) < sheet.FieldOrder(header[j])
 		}
 		return header[i] < header[j]
 	})
@@ -795,7 +805,7 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 	if err != nil {
 		return nil, nil, err
 	}
-	mapper, err := NewRowMapper(header, mapping, target, opts.International)
+	mapper, err := sheet.NewRowMapper(header, mapping, target, opts.International)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -837,7 +847,7 @@ func isCustomKey(k string) bool {
 type itemSource struct {
 	items  []callsheet.CustomerInput
 	header []string
-	mapper *RowMapper
+	mapper *sheet.RowMapper
 	i      int
 	fields []string
 }
@@ -853,7 +863,7 @@ func (s *itemSource) Next() (*callsheet.ImportRow, error) {
 	for j, h := range s.header {
 		s.fields[j] = it[h]
 	}
-	row := s.mapper.Map(Record{Line: s.i, Fields: s.fields})
+	row := s.mapper.Map(sheet.Record{Line: s.i, Fields: s.fields})
 	s.i++
 	return row, nil
 }
@@ -868,9 +878,13 @@ func (s *Service) NormalizePhone(ctx context.Context, phone string, internationa
 	if err != nil {
 		return "", err
 	}
-	e164, err := NewPhoneNormalizer(acc.Country, international).Normalize(phone)
+	e164, err := sheet.NewPhoneNormalizer(acc.Country, international).Normalize(phone)
 	if err != nil {
-		m := errorMsg(err)
+		m := callsheet.Msg(err.Error())
+		var pe *sheet.PhoneError
+		if errors.As(err, &pe) && pe.Msg.Key != "" {
+			m = pe.Msg
+		}
 		return "", &callsheet.Error{Code: callsheet.EINVALID, Message: err.Error(), Fields: map[string]string{callsheet.FieldPhone: err.Error()},
 			Msg: m, FieldMsgs: map[string]callsheet.Message{callsheet.FieldPhone: m}}
 	}

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/callsheet/callsheet/sheet"
 )
 
 // wideTable is a table of rows of a megabyte each.
@@ -15,23 +17,23 @@ type wideTable struct {
 	fields  []string
 }
 
-func (t *wideTable) Header() []string { return []string{"Name", "Phone", "Notes"} }
-func (t *wideTable) Info() FileInfo   { return FileInfo{Format: "csv"} }
-func (t *wideTable) Close() error     { return nil }
-func (t *wideTable) Next() (Record, error) {
+func (t *wideTable) Header() []string     { return []string{"Name", "Phone", "Notes"} }
+func (t *wideTable) Info() sheet.FileInfo { return sheet.FileInfo{Format: "csv"} }
+func (t *wideTable) Close() error         { return nil }
+func (t *wideTable) Next() (sheet.Record, error) {
 	if t.n == t.rows {
-		return Record{}, io.EOF
+		return sheet.Record{}, io.EOF
 	}
 	t.n++
 	t.fields = append(t.fields[:0], "Noa", "052-2000000", t.cell)
-	return Record{Line: t.n + 1, Fields: t.fields}, nil
+	return sheet.Record{Line: t.n + 1, Fields: t.fields}, nil
 }
 
 // The rows read ahead of the database are bounded in bytes, not only in
 // number: with rows of a megabyte, a batch holds a few of them, not 1,024.
 func TestSourceBatchesBoundedInBytes(t *testing.T) {
 	table := &wideTable{rows: 100, cell: strings.Repeat("x", 1<<20)}
-	m, err := NewRowMapper(table.Header(), map[string]string{"name": "Name", "phone": "Phone", "note": "Notes"}, Target{Region: "IL", Location: time.UTC}, false)
+	m, err := sheet.NewRowMapper(table.Header(), map[string]string{"name": "Name", "phone": "Phone", "note": "Notes"}, sheet.Target{Region: "IL", Location: time.UTC}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

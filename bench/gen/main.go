@@ -13,7 +13,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/callsheet/callsheet/importer"
+	"github.com/callsheet/callsheet/sheet"
 )
 
 var (
@@ -23,7 +23,7 @@ var (
 	agents  = []string{"Dana Levi", "Yoav Katz", "רונית כהן"}
 	// Mobile prefixes; numbers the numbering plan does not allow are drawn again.
 	prefixes = []string{"50", "52", "53", "54", "58"}
-	valid    = importer.NewPhoneNormalizer("IL", false)
+	valid    = sheet.NewPhoneNormalizer("IL", false)
 )
 
 func main() {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/i18n"
-	"github.com/callsheet/callsheet/importer"
+	"github.com/callsheet/callsheet/sheet"
 )
 
 // demoPassword is the password of every demo user; the demo is for looking
@@ -223,7 +223,7 @@ func createDemo(ctx context.Context, svc servicesT, stdout io.Writer, lang, base
 		}
 	}
 
-	phones := importer.NewPhoneNormalizer(d.country, false)
+	phones := sheet.NewPhoneNormalizer(d.country, false)
 	rng := rand.New(rand.NewPCG(42+seed, 2026))
 	now := time.Now()
 	created := 0

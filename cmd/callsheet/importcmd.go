@@ -18,6 +18,7 @@ import (
 	"github.com/callsheet/callsheet"
 	"github.com/callsheet/callsheet/importer"
 	"github.com/callsheet/callsheet/internal/app"
+	"github.com/callsheet/callsheet/sheet"
 )
 
 // importService is the import engine of the services.
@@ -39,7 +40,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	agents := fs.String("agents", "grant", say(lang, "agents the rows name who do not work the campaign: grant (give them the campaign), unassign or refuse"))
 	mapFlag := fs.String("map", "", say(lang, "field=Column pairs, comma-separated (default: suggested from the header)"))
 	encoding := fs.String("encoding", "auto", say(lang, "file encoding: auto, utf-8, utf-16le, utf-16be, windows-1255, windows-1252, iso-8859-8"))
-	sheet := fs.String("sheet", "", say(lang, "XLSX sheet (default: the first)"))
+	sheetName := fs.String("sheet", "", say(lang, "XLSX sheet (default: the first)"))
 	fs.BoolVar(&opts.LoadValid, "load-valid", false, say(lang, "write the valid rows even if some are invalid"))
 	fs.BoolVar(&opts.DryRun, "dry-run", false, say(lang, "report what would happen, write nothing"))
 	report := fs.String("report", "", say(lang, "write the rows not added or updated to this CSV file"))
@@ -92,7 +93,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	mapping, err := cliMapping(actx, svc, *mapFlag, f, *file, *encoding, *sheet)
+	mapping, err := cliMapping(actx, svc, *mapFlag, f, *file, *encoding, *sheetName)
 	if err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stderr, "  %-24s %8.3f s\n", phase, d.Seconds())
 		}
 	}
-	job := &callsheet.ImportJob{CampaignID: camp.ID, Source: "cli", FileName: filepath.Base(*file), Encoding: *encoding, Sheet: *sheet,
+	job := &callsheet.ImportJob{CampaignID: camp.ID, Source: "cli", FileName: filepath.Base(*file), Encoding: *encoding, Sheet: *sheetName,
 		Mapping: mapping, Options: opts}
 	var progress func(rows, bytes int64)
 	if isTerminal(stderr) && !*asJSON {
@@ -261,7 +262,7 @@ func findStatus(ctx context.Context, s callsheet.StatusService, name string) (*c
 
 // cliMapping reads --map, naming custom fields by label, or suggests a
 // mapping from the file's header.
-func cliMapping(ctx context.Context, svc servicesT, flagValue string, f io.Reader, name, encoding, sheet string) (map[string]string, error) {
+func cliMapping(ctx context.Context, svc servicesT, flagValue string, f io.Reader, name, encoding, sheetName string) (map[string]string, error) {
 	fields, err := svc.CustomFields.FindCustomFields(ctx)
 	if err != nil {
 		return nil, err
@@ -284,14 +285,14 @@ func cliMapping(ctx context.Context, svc servicesT, flagValue string, f io.Reade
 			case callsheet.IsSystemField(k):
 				mapping[k] = v
 			case byLabel[k] != 0:
-				mapping[importer.CustomFieldKey(byLabel[k])] = v
+				mapping[sheet.CustomFieldKey(byLabel[k])] = v
 			default:
 				return nil, callsheet.Errorf(callsheet.EINVALID, "--map: %q is not a field; fields are %s, and custom fields by label.", k, strings.Join(callsheet.SystemFields, ", "))
 			}
 		}
 		return mapping, nil
 	}
-	t, err := importer.Open(f, name, importer.ReadOptions{Encoding: encoding, Sheet: sheet})
+	t, err := sheet.Open(f, name, sheet.ReadOptions{Encoding: encoding, Sheet: sheetName})
 	if err != nil {
 		var e *callsheet.Error
 		if errors.As(err, &e) {
@@ -301,9 +302,9 @@ func cliMapping(ctx context.Context, svc servicesT, flagValue string, f io.Reade
 	}
 	defer t.Close()
 	header := t.Header()
-	for field, col := range importer.SuggestMapping(header, labels) {
+	for field, col := range sheet.SuggestMapping(header, labels) {
 		if l, ok := strings.CutPrefix(field, "custom:"); ok {
-			field = importer.CustomFieldKey(byLabel[l])
+			field = sheet.CustomFieldKey(byLabel[l])
 		}
 		mapping[field] = header[col]
 	}
