@@ -825,13 +825,31 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 	res, err := s.Applier.RunImport(rctx, job, src, true)
 	stopLease()
 	s.untrack(job.ID)
-	if err != nil {
+	switch {
+	case err == nil:
+	case rj.lost.Load() || errors.Is(err, callsheet.ErrImportTakenOver):
+		// This server was too slow to keep its lease, and another took
+		// the job over and failed it: nothing was written, and the same
+		// request sent again will be run again (a server error, which an
+		// idempotency key does not keep).
+		s.Logger.Warn("customers not added: the lease of their job was lost", "job", job.ID)
+		return nil, nil, ErrAddInterrupted
+	case rj.cancelled.Load():
+		err = callsheet.Errorf(callsheet.ECONFLICT, "Cancelled; nothing was written.")
+		fallthrough
+	default:
 		s.finish(callsheet.NewOperatorContext(context.WithoutCancel(ctx)), job, callsheet.ImportFailed, callsheet.ErrorMessage(err))
 		return nil, nil, err
 	}
 	s.finished(callsheet.ImportDone, res.Counts)
 	return job, res, nil
 }
+
+// ErrAddInterrupted is the answer to customers sent to a server that lost
+// hold of their job before it finished: nothing was written, and they may
+// be sent again.
+var ErrAddInterrupted = &callsheet.Error{Code: callsheet.EINTERNAL,
+	Message: "This server stopped adding these customers before it finished, and wrote nothing. Send them again."}
 
 func isCustomKey(k string) bool {
 	const p = "custom_field_"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"io"
 	"mime/multipart"
@@ -86,14 +87,17 @@ func (s *Server) runIdempotent(w http.ResponseWriter, r *http.Request, key, sum 
 			s.api.idem.AbandonRequest(keep, key)
 		}
 	}()
-	if err := h(rec, r.WithContext(keep)); err != nil {
+	err = h(rec, r.WithContext(keep))
+	if err != nil {
 		s.apiFail(rec, r, err)
 	}
 	finished = true
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	if rec.status >= 500 {
+	// A run stopped from inside (its job taken over, say) says nothing
+	// about the request either: the request was read whole before it ran.
+	if rec.status >= 500 || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		// A server error says nothing about the request; a retry may work.
 		if err := s.api.idem.AbandonRequest(keep, key); err != nil {
 			s.Logger.Error("abandon idempotency key", "err", err)
