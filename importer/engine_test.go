@@ -66,9 +66,10 @@ var update = flag.Bool("update", false, "rewrite testdata/reports")
 // TestGoldenReports imports each real-looking file of the readers'
 // testdata/files with the suggested mapping, loading the valid rows, and
 // compares the counts, the mapping and the problem report with
-// testdata/reports.
-func TestGoldenReports(t *testing.T) {
-	db := storetest.MustOpenDB(t, "sqlite")
+// testdata/reports, on each engine: both must give the same report.
+func TestGoldenReports(t *testing.T) { storetest.Each(t, testGoldenReports) }
+
+func testGoldenReports(t *testing.T, db *sqldb.DB) {
 	// Rows without a creation date are created now: fix now.
 	db.Now = func() time.Time { return time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC) }
 	files, err := filepath.Glob("../sheet/testdata/files/*")

@@ -26,8 +26,9 @@ import (
 // reader's report has its header and its reasons in Hebrew (an invalid
 // phone, a duplicate, a bad date, a blocked customer), the English one is
 // as it was, and the report for programs keeps English and codes.
-func TestProblemReportLanguages(t *testing.T) {
-	db := storetest.MustOpenDB(t, "sqlite")
+func TestProblemReportLanguages(t *testing.T) { storetest.Each(t, testProblemReportLanguages) }
+
+func testProblemReportLanguages(t *testing.T, db *sqldb.DB) {
 	e := newEngine(t, db, "report-he")
 	if _, err := sqldb.NewDoNotCallService(db).AddDoNotCall(e.f.AdminCtx, "+972526234599", "asked"); err != nil {
 		t.Fatal(err)
