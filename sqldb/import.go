@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/callsheet/callsheet"
@@ -353,7 +354,12 @@ func (s *ImportStore) FindImportJobs(ctx context.Context, f callsheet.ImportJobF
 }
 
 // OpenImportFile implements callsheet.ImportJobStore. Chunks are read one at a
-// time, so memory holds one chunk whatever the file's size.
+// time, so memory holds one chunk whatever the file's size. The reader
+// keeps a connection of its own until it is closed: an import reads its
+// file while its transaction holds SQLite's writer, and the requests that
+// wait for the writer (saves of customers) may hold every other
+// connection of the pool; a reader that had to wait for one of them would
+// wait for the import, which waits for the reader.
 func (s *ImportStore) OpenImportFile(ctx context.Context, jobID int64) (io.ReadCloser, error) {
 	a := callsheet.ActorFromContext(ctx)
 	if !callsheet.IsOperator(ctx) {
@@ -368,16 +374,22 @@ func (s *ImportStore) OpenImportFile(ctx context.Context, jobID int64) (io.ReadC
 			return nil, notFound("Import")
 		}
 	}
-	return &chunkReader{ctx: ctx, db: s.db, jobID: jobID}, nil
+	conn, err := s.db.db.Conn(ctx)
+	if err != nil {
+		return nil, s.db.translate(err)
+	}
+	return &chunkReader{ctx: ctx, db: s.db, conn: conn, jobID: jobID}, nil
 }
 
 type chunkReader struct {
 	ctx   context.Context
 	db    *DB
+	conn  *sql.Conn // the reader's own, until Close
 	jobID int64
 	seq   int
 	buf   *bytes.Reader
 	done  bool
+	mu    sync.Mutex
 }
 
 func (r *chunkReader) Read(p []byte) (int, error) {
@@ -389,7 +401,13 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		var data []byte
-		err := r.db.queryRow(r.ctx, `SELECT data FROM import_files WHERE job_id = ? AND seq = ?`, r.jobID, r.seq).Scan(&data)
+		r.mu.Lock()
+		if r.conn == nil {
+			r.mu.Unlock()
+			return 0, io.EOF
+		}
+		err := r.conn.QueryRowContext(r.ctx, r.db.rebind(`SELECT data FROM import_files WHERE job_id = ? AND seq = ?`), r.jobID, r.seq).Scan(&data)
+		r.mu.Unlock()
 		if err == sql.ErrNoRows {
 			r.done = true
 			continue
@@ -401,7 +419,18 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 	}
 }
 
-func (r *chunkReader) Close() error { r.done = true; return nil }
+// Close gives the reader's connection back to the pool.
+func (r *chunkReader) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done = true
+	if r.conn == nil {
+		return nil
+	}
+	err := r.conn.Close()
+	r.conn = nil
+	return err
+}
 
 // ClaimImportJob implements callsheet.ImportJobStore.
 func (s *ImportStore) ClaimImportJob(ctx context.Context, worker string, lease time.Duration) (*callsheet.ImportJob, error) {
