@@ -396,17 +396,11 @@ func (s *Server) singleAdd(r *http.Request, j *callsheet.ImportJob) singleAdd {
 	}
 	a.Outcome = storedText(r, countsOutcome(j.Counts).LabelFor(j.Applied))
 	if !j.Applied && j.Refused != "" {
-		a.Message = storedText(r, j.Refused)
-		o := j.Options
-		o.Validate()
-		if j.Refused == callsheet.RefusalReason(o, j.Counts, j.AgentsOutside) {
-			lang := langOf(r)
-			parts := []string{}
-			for _, m := range callsheet.RefusalMsgs(o, j.Counts, j.AgentsOutside) {
-				parts = append(parts, i18n.Text(lang, m.Key, m.Args...))
-			}
-			a.Message = strings.Join(parts, " ")
+		var parts []string
+		for _, m := range refusalMsgs(j) {
+			parts = append(parts, trMsg(r, m))
 		}
+		a.Message = strings.Join(parts, " ")
 	}
 	rows, _, err := s.Imports.FindImportRows(r.Context(), j.ID, 0, 1)
 	if err != nil || len(rows) == 0 {

@@ -118,31 +118,11 @@ func optionWords(o callsheet.ImportOptions, forms [5]callsheet.Message) []callsh
 	return out
 }
 
-// uniqueWord names a unique mode: its code, in the reader's language.
-func uniqueWord(m callsheet.UniqueMode) callsheet.Message {
-	switch m {
-	case callsheet.UniqueAny:
-		return callsheet.Msg("any")
-	case callsheet.UniqueMove:
-		return callsheet.Msg("move")
-	case callsheet.UniqueOnlyNew:
-		return callsheet.Msg("only-new")
-	}
-	return callsheet.Message{Key: string(m)}
-}
-
-// agentsWord names an agents mode: its code, in the reader's language.
-func agentsWord(m callsheet.AgentsMode) callsheet.Message {
-	switch m {
-	case callsheet.AgentsGrant:
-		return callsheet.Msg("grant")
-	case callsheet.AgentsUnassign:
-		return callsheet.Msg("unassign")
-	case callsheet.AgentsRefuse:
-		return callsheet.Msg("refuse")
-	}
-	return callsheet.Message{Key: string(m)}
-}
+// uniqueWord and agentsWord name a mode by its code, which is its
+// catalogue key ("any", "move", "only-new"; "grant", "unassign",
+// "refuse"), in the reader's language.
+func uniqueWord(m callsheet.UniqueMode) callsheet.Message { return callsheet.Msg(string(m)) }
+func agentsWord(m callsheet.AgentsMode) callsheet.Message { return callsheet.Msg(string(m)) }
 
 // boldName is a name in bold, isolated, for a sentence of a page.
 func boldName(name string) template.HTML {
@@ -618,16 +598,19 @@ func (p *importPage) Refused() bool {
 }
 
 // RefusedHTML is why the import writes nothing (Job.Refused), in the
-// reader's language; the job's own words where they are not the rules'.
-func (p *importPage) RefusedHTML() template.HTML {
-	j := p.Job
+// reader's language.
+func (p *importPage) RefusedHTML() template.HTML { return msgsHTML(p.lang, refusalMsgs(p.Job)) }
+
+// refusalMsgs is why an import wrote nothing (Job.Refused) as catalogue
+// messages: the rules' words, or the job's own where they are not the
+// rules'.
+func refusalMsgs(j *callsheet.ImportJob) []callsheet.Message {
 	o := j.Options
 	o.Validate()
-	ms := callsheet.RefusalMsgs(o, j.Counts, j.AgentsOutside)
 	if j.Refused != callsheet.RefusalReason(o, j.Counts, j.AgentsOutside) {
-		ms = []callsheet.Message{{Key: j.Refused}}
+		return []callsheet.Message{{Key: j.Refused}}
 	}
-	return msgsHTML(p.lang, ms)
+	return callsheet.RefusalMsgs(o, j.Counts, j.AgentsOutside)
 }
 
 // NothingHTML is "nothing will be written", in bold.
