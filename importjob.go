@@ -474,6 +474,13 @@ type ImportApplier interface {
 	// writes nothing and gets ErrImportTakenOver.
 	RunImport(ctx context.Context, job *ImportJob, src ImportSource, collect bool) (*ImportResult, error)
 
+	// AddCustomer is RunImport for one row, with the same rules, outcome,
+	// report, audit and undo, but without staging: it creates the job
+	// (filling job in as CreateImportJob does), applies the row and
+	// finishes the job in one short transaction, so there is no running
+	// job to lease, cancel or recover. It returns the row's result.
+	AddCustomer(ctx context.Context, job *ImportJob, row *ImportRow) (*ImportResult, error)
+
 	// UndoImportJob undoes a finished, applied import, and takes back the
 	// campaign from the agents it gave it to (see UndoResult). Returns
 	// ENOTFOUND, ECONFLICT (not undoable).

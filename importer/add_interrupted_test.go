@@ -28,7 +28,8 @@ func (a *stalledApplier) RunImport(ctx context.Context, job *callsheet.ImportJob
 // another server took over, get a server error that says nothing was
 // written and to send them again (which an idempotency key does not
 // keep), not the bare cancellation of the run. PostgreSQL, where leases
-// are renewed while an add runs.
+// are renewed while a batch runs. (A single add has no lease: its job is
+// created and finished in one transaction.)
 func TestAddInterruptedByTakeover(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		if db.Engine() != "postgres" {
@@ -45,7 +46,7 @@ func TestAddInterruptedByTakeover(t *testing.T) {
 		done := make(chan answer, 1)
 		go func() {
 			job, _, err := e.svc.AddCustomers(e.f.AdminCtx, e.camp.ID, callsheet.ImportOptions{},
-				[]callsheet.CustomerInput{{"name": "Dana", "phone": "052-623-4567"}}, "api")
+				[]callsheet.CustomerInput{{"name": "Dana", "phone": "052-623-4567"}, {"name": "Noa", "phone": "052-623-4568"}}, "api")
 			done <- answer{job, err}
 		}()
 		var id int64

@@ -809,15 +809,26 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 	if err != nil {
 		return nil, nil, err
 	}
-	// One customer is a single add, whichever endpoint sent it: the
-	// campaign's history sums those by day instead of listing each.
+	src := &itemSource{items: items, header: header, mapper: mapper}
+	if len(items) == 1 {
+		// One customer is a single add, whichever endpoint sent it: the
+		// campaign's history sums those by day instead of listing each.
+		// It needs no staging, and its job is over when it is written.
+		row, _ := src.Next()
+		job := &callsheet.ImportJob{CampaignID: campaignID, Source: source, Options: opts, Mapping: mapping}
+		res, err := s.Applier.AddCustomer(ctx, job, row)
+		if err != nil {
+			return nil, nil, err
+		}
+		s.finished(callsheet.ImportDone, res.Counts)
+		return job, res, nil
+	}
 	job := &callsheet.ImportJob{CampaignID: campaignID, Source: source, Options: opts, Mapping: mapping, State: callsheet.ImportRunning,
-		Single: len(items) == 1, Worker: s.worker, Lease: s.leaseFor()}
+		Worker: s.worker, Lease: s.leaseFor()}
 	since := time.Now()
 	if err := s.Jobs.CreateImportJob(ctx, job, nil); err != nil {
 		return nil, nil, err
 	}
-	src := &itemSource{items: items, header: header, mapper: mapper}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	rj := s.track(job.ID, cancel)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/url"
 	"strings"
 
@@ -35,6 +36,10 @@ type dialect interface {
 	// the transaction ends: two imports of one campaign would otherwise
 	// both find a phone new and both add it.
 	lockImports(ctx context.Context, tx *Tx, accountID int64) error
+	// lockPhone makes a single add wait for the account's running import,
+	// and for another single add of the same phone, until the transaction
+	// ends; single adds of other phones go on side by side.
+	lockPhone(ctx context.Context, tx *Tx, accountID int64, phone string) error
 	// newStager returns what writes an import's rows to the table that
 	// classifyRows reads (import_stage.go).
 	newStager(tx *Tx) rowStager
@@ -210,5 +215,19 @@ const importLockSpace = 0x696d70
 
 func (postgresDialect) lockImports(ctx context.Context, tx *Tx, accountID int64) error {
 	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?, ?)`, importLockSpace, int32(accountID))
+	return err
+}
+
+// SQLite's writer is one at a time: a transaction holds it from BEGIN.
+func (sqliteDialect) lockPhone(context.Context, *Tx, int64, string) error { return nil }
+
+// A single add shares the account's import lock, so that any number run
+// together but none while an import holds it, and takes the phone's lock,
+// a 64-bit key (the one-key form, which never meets the two-key locks of
+// the imports).
+func (postgresDialect) lockPhone(ctx context.Context, tx *Tx, accountID int64, phone string) error {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%s", accountID, phone)
+	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock_shared(?, ?), pg_advisory_xact_lock(?)`, importLockSpace, int32(accountID), int64(h.Sum64()))
 	return err
 }

@@ -97,32 +97,10 @@ func nullJSON(list []string) any {
 
 // CreateImportJob implements callsheet.ImportJobStore.
 func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.ImportJob, file io.Reader) error {
-	a, err := importerOf(ctx, job)
+	a, err := prepareJob(ctx, job, file != nil)
 	if err != nil {
 		return err
 	}
-	if !a.IsAdmin() {
-		if file != nil {
-			return callsheet.Errorf(callsheet.EFORBIDDEN, "Only an admin may import files.")
-		}
-		// An agent's form adds one customer, plainly: no options that
-		// change other customers, and never access to a campaign.
-		job.Options = callsheet.ImportOptions{International: job.Options.International, Agents: callsheet.AgentsRefuse}
-	}
-	if err := job.Options.Validate(); err != nil {
-		return err
-	}
-	job.AccountID, job.UserID, job.TokenID = a.AccountID, a.UserID, a.TokenID
-	// A file's name comes from the client: it is kept only as a label.
-	job.FileName = callsheet.CleanLabel(job.FileName, 255)
-	job.Sheet = callsheet.CleanLabel(job.Sheet, 255)
-	if job.CreatedBy == "" {
-		job.CreatedBy = a.Name
-	}
-	if job.Mapping == nil {
-		job.Mapping = map[string]string{}
-	}
-	job.AgentsOutside, job.AgentsGranted, job.RemovedFrom = []callsheet.ImportAgent{}, []callsheet.ImportAgent{}, []callsheet.CampaignCount{}
 	switch job.State {
 	case "":
 		job.State = callsheet.ImportQueued
@@ -148,6 +126,38 @@ func (s *ImportStore) CreateImportJob(ctx context.Context, job *callsheet.Import
 		}
 		return tx.audit(ctx, a, "import.create", "import", id, map[string]any{"campaign_id": job.CampaignID, "file": job.FileName, "source": job.Source, "options": job.Options})
 	})
+}
+
+// prepareJob checks a new job of the caller's and fills in what comes
+// from them, and returns them.
+func prepareJob(ctx context.Context, job *callsheet.ImportJob, file bool) (*callsheet.Actor, error) {
+	a, err := importerOf(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() {
+		if file {
+			return nil, callsheet.Errorf(callsheet.EFORBIDDEN, "Only an admin may import files.")
+		}
+		// An agent's form adds one customer, plainly: no options that
+		// change other customers, and never access to a campaign.
+		job.Options = callsheet.ImportOptions{International: job.Options.International, Agents: callsheet.AgentsRefuse}
+	}
+	if err := job.Options.Validate(); err != nil {
+		return nil, err
+	}
+	job.AccountID, job.UserID, job.TokenID = a.AccountID, a.UserID, a.TokenID
+	// A file's name comes from the client: it is kept only as a label.
+	job.FileName = callsheet.CleanLabel(job.FileName, 255)
+	job.Sheet = callsheet.CleanLabel(job.Sheet, 255)
+	if job.CreatedBy == "" {
+		job.CreatedBy = a.Name
+	}
+	if job.Mapping == nil {
+		job.Mapping = map[string]string{}
+	}
+	job.AgentsOutside, job.AgentsGranted, job.RemovedFrom = []callsheet.ImportAgent{}, []callsheet.ImportAgent{}, []callsheet.CampaignCount{}
+	return a, nil
 }
 
 // UpdateImportJob implements callsheet.ImportJobStore.
@@ -675,15 +685,8 @@ func insertImportJob(ctx context.Context, tx *Tx, a *callsheet.Actor, job *calls
 	if err := checkImporter(ctx, tx, a, job.CampaignID); err != nil {
 		return 0, err
 	}
-	var n int
-	if job.Options.StatusID == 0 {
-		if err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, a.AccountID).Scan(&job.Options.StatusID); err != nil {
-			return 0, err
-		}
-	} else if err := tx.queryRow(ctx, `SELECT count(*) FROM statuses WHERE id = ? AND account_id = ?`, job.Options.StatusID, a.AccountID).Scan(&n); err != nil {
+	if _, err := jobStatus(ctx, tx, a, &job.Options); err != nil {
 		return 0, err
-	} else if n == 0 {
-		return 0, &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
 	}
 	var userID, tokenID any
 	if job.UserID != 0 {
@@ -706,6 +709,23 @@ func insertImportJob(ctx context.Context, tx *Tx, a *callsheet.Actor, job *calls
 		job.AccountID, job.CampaignID, job.Source, job.CreatedBy, userID, tokenID, job.FileName, fileSize,
 		job.Encoding, job.Sheet, mustJSON(job.Mapping), mustJSON(job.Options), string(job.State), micros(tx.now), started, job.Attempts,
 		single, job.Worker, leaseUntil)
+}
+
+// jobStatus checks the status the options give the customers, the
+// account's initial one when they give none (it is then set), and returns
+// its kind.
+func jobStatus(ctx context.Context, tx *Tx, a *callsheet.Actor, opts *callsheet.ImportOptions) (callsheet.StatusKind, error) {
+	var kind string
+	var err error
+	if opts.StatusID == 0 {
+		err = tx.queryRow(ctx, `SELECT id, kind FROM statuses WHERE account_id = ? AND kind = 'initial'`, a.AccountID).Scan(&opts.StatusID, &kind)
+	} else {
+		err = tx.queryRow(ctx, `SELECT id, kind FROM statuses WHERE id = ? AND account_id = ?`, opts.StatusID, a.AccountID).Scan(&opts.StatusID, &kind)
+	}
+	if err == sql.ErrNoRows {
+		return "", &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
+	}
+	return callsheet.StatusKind(kind), err
 }
 
 // nullString is s, or NULL for "".

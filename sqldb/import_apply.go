@@ -258,11 +258,19 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 			return nil, err
 		}
 	}
+	if err := r.audit(ctx, applied, refused); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// audit records the run of the job: what it did, or why it was refused.
+func (r *importRun) audit(ctx context.Context, applied bool, refused string) error {
 	action := "import.run"
 	if r.opts.DryRun {
 		action = "import.dry_run"
 	}
-	detail := map[string]any{"campaign_id": job.CampaignID, "applied": applied, "counts": r.counts}
+	detail := map[string]any{"campaign_id": r.job.CampaignID, "applied": applied, "counts": r.counts}
 	if len(r.outside) > 0 {
 		detail["agents_outside"], detail["agents"] = r.outside, r.opts.Agents
 	}
@@ -275,10 +283,7 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 	if refused != "" {
 		detail["refused"] = refused
 	}
-	if err := tx.audit(ctx, r.a, action, "import", job.ID, detail); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return r.tx.audit(ctx, r.a, action, "import", r.job.ID, detail)
 }
 
 // findAgentsOutside lists the agents whom rows give customers although
@@ -326,7 +331,17 @@ func (r *importRun) keepRemoved(ctx context.Context) error {
 		WHERE `+outcomeIn("s.outcome", r.opts, removesOthers)+` ORDER BY c.id`, r.job.ID, r.a.AccountID); err != nil {
 		return err
 	}
-	rows, err := tx.query(ctx, `SELECT ch.campaign_id, COALESCE(cp.name, ''), count(*) FROM import_changes ch
+	if err := r.countRemoved(ctx); err != nil {
+		return err
+	}
+	r.phase("keep moved customers")
+	return nil
+}
+
+// countRemoved counts the customers of other campaigns that the job's
+// rows delete, by campaign, as keepRemoved recorded them.
+func (r *importRun) countRemoved(ctx context.Context) error {
+	rows, err := r.tx.query(ctx, `SELECT ch.campaign_id, COALESCE(cp.name, ''), count(*) FROM import_changes ch
 		LEFT JOIN campaigns cp ON cp.id = ch.campaign_id AND cp.account_id = ?
 		WHERE ch.job_id = ? AND ch.kind = 'removed' GROUP BY ch.campaign_id, cp.name ORDER BY count(*) DESC, ch.campaign_id`, r.a.AccountID, r.job.ID)
 	if err != nil {
@@ -341,7 +356,6 @@ func (r *importRun) keepRemoved(ctx context.Context) error {
 		r.removedFrom = append(r.removedFrom, cc)
 		r.counts.RemovedElsewhere += cc.Customers
 	}
-	r.phase("keep moved customers")
 	return rows.Err()
 }
 
@@ -363,8 +377,14 @@ func (r *importRun) giveAgents(ctx context.Context) error {
 	if !rule.Grants {
 		return nil
 	}
+	return r.grantCampaign(ctx)
+}
+
+// grantCampaign gives the agents outside the campaign, audited, and
+// records the import that did, for undo.
+func (r *importRun) grantCampaign(ctx context.Context) error {
 	for _, ag := range r.outside {
-		res, err := tx.exec(ctx, `INSERT INTO campaign_agents (campaign_id, user_id, import_id) SELECT ?, id, ? FROM users
+		res, err := r.tx.exec(ctx, `INSERT INTO campaign_agents (campaign_id, user_id, import_id) SELECT ?, id, ? FROM users
 			WHERE id = ? AND account_id = ? ON CONFLICT DO NOTHING`, r.job.CampaignID, r.job.ID, ag.ID, r.a.AccountID)
 		if err != nil {
 			return err
@@ -373,7 +393,7 @@ func (r *importRun) giveAgents(ctx context.Context) error {
 			continue // given the campaign otherwise meanwhile
 		}
 		r.granted = append(r.granted, ag)
-		if err := tx.audit(ctx, r.a, "import.grant_campaign", "user", ag.ID, map[string]any{"name": ag.Name, "campaign_id": r.job.CampaignID,
+		if err := r.tx.audit(ctx, r.a, "import.grant_campaign", "user", ag.ID, map[string]any{"name": ag.Name, "campaign_id": r.job.CampaignID,
 			"import_id": r.job.ID, "customers": ag.Customers}); err != nil {
 			return err
 		}
@@ -511,7 +531,7 @@ func (r *importRun) apply(ctx context.Context) error {
 	r.phase("agents")
 	if r.opts.Unique == callsheet.UniqueMove {
 		// keepRemoved recorded them.
-		if _, err := tx.exec(ctx, `DELETE FROM customers WHERE account_id = ? AND id IN (SELECT customer_id FROM import_changes WHERE job_id = ? AND kind = 'removed')`, acc, jobID); err != nil {
+		if _, err := tx.exec(ctx, deleteRemoved, acc, jobID); err != nil {
 			return err
 		}
 		r.phase("delete moved customers")
@@ -523,8 +543,58 @@ func (r *importRun) apply(ctx context.Context) error {
 		FROM import_rows s JOIN customers c ON c.id = s.existing_id WHERE `+updating, jobID); err != nil {
 		return err
 	}
-	// The assignments, in a fixed order and with values as parameters, so
-	// that every import with the same options runs the same statement.
+	if set, setArgs := r.updateSet(now); len(set) > 0 {
+		if _, err := tx.exec(ctx, `UPDATE customers SET `+strings.Join(set, ", ")+`
+			FROM import_rows s WHERE customers.id = s.existing_id AND `+updating, setArgs...); err != nil {
+			return err
+		}
+	}
+	r.phase("update existing")
+
+	var allowed any // NULL
+	if r.opts.UpdateContactAllowed {
+		allowed = now
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO customers (account_id, campaign_id, name, last_name, phone, email, source, note, external_id,
+			status_id, agent_id, follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id, import_line)
+		SELECT ?, ?, s.name, s.last_name, s.phone, s.email, s.source, s.note, s.external_id, ?, s.agent_id, s.follow_up_at, COALESCE(s.created_at, ?), CAST(? AS BIGINT),
+			s.custom, ?, 1, ?, s.line FROM import_rows s
+			WHERE `+outcomeIn("s.outcome", r.opts, inserts)+` ORDER BY s.phone`,
+		acc, camp, r.opts.StatusID, now, allowed, now, jobID); err != nil {
+		return err
+	}
+	r.phase("insert new")
+
+	if r.statusKind == callsheet.StatusDoNotCall {
+		// Keep what the register held, for undo, then record the requests.
+		if _, err := tx.exec(ctx, `INSERT INTO import_dnc_changes (job_id, phone, had_entry, requested_at, reason)
+			SELECT ?, s.phone, d.phone IS NOT NULL, d.requested_at, COALESCE(d.reason, '')
+			FROM import_rows s LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
+			WHERE `+outcomeIn("s.outcome", r.opts, takesStatus), jobID, acc); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, registerImportedDNC, acc, now, jobID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteRemoved deletes the customers of other campaigns that an import
+// recorded as removed (Move them here). Parameters: account, job.
+const deleteRemoved = `DELETE FROM customers WHERE account_id = ? AND id IN (SELECT customer_id FROM import_changes WHERE job_id = ? AND kind = 'removed')`
+
+// registerImportedDNC puts the phones of a job's do-not-call changes on
+// the register. Parameters: account, time, job.
+const registerImportedDNC = `INSERT INTO do_not_call (account_id, phone, requested_at, reason)
+	SELECT ?, phone, ?, 'Imported with a do-not-call status' FROM import_dnc_changes WHERE job_id = ?
+	ON CONFLICT (account_id, phone) DO UPDATE SET requested_at = excluded.requested_at, reason = excluded.reason`
+
+// updateSet is the assignments that update an existing customer (named
+// customers) from its row (named s) under the options, and their
+// parameters. They come in a fixed order with values as parameters, so
+// that every import with the same options runs the same statement.
+func (r *importRun) updateSet(now int64) ([]string, []any) {
 	var set []string
 	var setArgs []any
 	if r.opts.Override {
@@ -556,42 +626,8 @@ func (r *importRun) apply(ctx context.Context) error {
 	}
 	if len(set) > 0 {
 		set, setArgs = append(set, "updated_at = ?", "version = customers.version + 1"), append(setArgs, now)
-		if _, err := tx.exec(ctx, `UPDATE customers SET `+strings.Join(set, ", ")+`
-			FROM import_rows s WHERE customers.id = s.existing_id AND `+updating, setArgs...); err != nil {
-			return err
-		}
 	}
-	r.phase("update existing")
-
-	var allowed any // NULL
-	if r.opts.UpdateContactAllowed {
-		allowed = now
-	}
-	if _, err := tx.exec(ctx, `INSERT INTO customers (account_id, campaign_id, name, last_name, phone, email, source, note, external_id,
-			status_id, agent_id, follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id, import_line)
-		SELECT ?, ?, s.name, s.last_name, s.phone, s.email, s.source, s.note, s.external_id, ?, s.agent_id, s.follow_up_at, COALESCE(s.created_at, ?), CAST(? AS BIGINT),
-			s.custom, ?, 1, ?, s.line FROM import_rows s
-			WHERE `+outcomeIn("s.outcome", r.opts, inserts)+` ORDER BY s.phone`,
-		acc, camp, r.opts.StatusID, now, allowed, now, jobID); err != nil {
-		return err
-	}
-	r.phase("insert new")
-
-	if r.statusKind == callsheet.StatusDoNotCall {
-		// Keep what the register held, for undo, then record the requests.
-		if _, err := tx.exec(ctx, `INSERT INTO import_dnc_changes (job_id, phone, had_entry, requested_at, reason)
-			SELECT ?, s.phone, d.phone IS NOT NULL, d.requested_at, COALESCE(d.reason, '')
-			FROM import_rows s LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
-			WHERE `+outcomeIn("s.outcome", r.opts, takesStatus), jobID, acc); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `INSERT INTO do_not_call (account_id, phone, requested_at, reason)
-			SELECT ?, phone, ?, 'Imported with a do-not-call status' FROM import_dnc_changes WHERE job_id = ?
-			ON CONFLICT (account_id, phone) DO UPDATE SET requested_at = excluded.requested_at, reason = excluded.reason`, acc, now, jobID); err != nil {
-			return err
-		}
-	}
-	return nil
+	return set, setArgs
 }
 
 // replaceSet replaces the assignment to col in set, or appends it.

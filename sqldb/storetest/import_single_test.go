@@ -1,0 +1,232 @@
+package storetest_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/sqldb"
+	"github.com/callsheet/callsheet/sqldb/storetest"
+)
+
+// TestSingleAddMatchesImport checks the single add (AddCustomer, which
+// decides in Go and writes one row) against the import of one row
+// (RunImport, set-based SQL), under every combination of the options and
+// more: two databases of the engine go through the same steps, one by
+// each path, and must end every step alike, to the last column of every
+// table an import touches, ids included; then undoing each add, newest
+// first, must also leave them alike.
+func TestSingleAddMatchesImport(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			byImport, direct := storetest.MustOpenDB(t, engine), storetest.MustOpenDB(t, engine)
+			for i, opts := range singleAddOptions() {
+				// The last pass adds as an agent, through the form, with
+				// options an agent's add does not take.
+				byAgent := i == len(singleAddOptions())-1
+				for _, db := range []*sqldb.DB{byImport, direct} {
+					db.Now = func() time.Time { return time.Date(2025, 12, 31, 9, 0, 0, 0, time.UTC) }
+				}
+				a, b := newSingleWorld(t, byImport, fmt.Sprint("w", i)), newSingleWorld(t, direct, fmt.Sprint("w", i))
+				if byAgent {
+					a.asAgent(t)
+					b.asAgent(t)
+				}
+				written := 0
+				for _, row := range a.rows() {
+					jobA, resA, errA := a.importOne(opts, row)
+					jobB, resB, errB := b.addOne(opts, b.rows()[row.Line-2])
+					what := fmt.Sprintf("%+v, line %d", opts, row.Line)
+					if callsheet.ErrorCode(errA) != callsheet.ErrorCode(errB) || callsheet.ErrorMessage(errA) != callsheet.ErrorMessage(errB) {
+						t.Fatalf("%s: import answered %v, single add %v", what, errA, errB)
+					}
+					if errA != nil {
+						continue
+					}
+					if !reflect.DeepEqual(resA, resB) {
+						t.Errorf("%s: results differ\nimport %+v\nsingle %+v", what, resA, resB)
+					}
+					jobA.Lease, jobA.Worker = 0, ""
+					if !reflect.DeepEqual(jobA, jobB) {
+						t.Errorf("%s: jobs differ\nimport %+v\nsingle %+v", what, jobA, jobB)
+					}
+					sameState(t, what, a, b)
+					a.jobs, b.jobs = append(a.jobs, jobA.ID), append(b.jobs, jobB.ID)
+					if resB.Applied && resB.Rows[0].Outcome.Written() {
+						written++
+					}
+				}
+				if written == 0 && !opts.DryRun {
+					t.Fatalf("%+v: no add wrote a customer", opts)
+				}
+				for j := len(a.jobs) - 1; j >= 0; j-- {
+					resA, errA := a.store.UndoImportJob(a.f.AdminCtx, a.jobs[j])
+					resB, errB := b.store.UndoImportJob(b.f.AdminCtx, b.jobs[j])
+					what := fmt.Sprintf("%+v, undo of job %d", opts, a.jobs[j])
+					if callsheet.ErrorCode(errA) != callsheet.ErrorCode(errB) || !reflect.DeepEqual(resA, resB) {
+						t.Fatalf("%s: import's undo answered %+v %v, single add's %+v %v", what, resA, errA, resB, errB)
+					}
+					sameState(t, what, a, b)
+				}
+				if t.Failed() {
+					return
+				}
+			}
+			storetest.CheckCampaignCounts(t, direct)
+		})
+	}
+}
+
+// singleAddOptions is every combination of the options that decide
+// outcomes, and those that decide what else an add does: a do-not-call
+// status, each agents option, a dry run, loading the valid rows.
+func singleAddOptions() []callsheet.ImportOptions {
+	out := allImportOptions()
+	for _, u := range []callsheet.UniqueMode{callsheet.UniqueAny, callsheet.UniqueMove} {
+		out = append(out,
+			callsheet.ImportOptions{Unique: u, Override: true, Agents: callsheet.AgentsGrant},
+			callsheet.ImportOptions{Unique: u, Override: true, Reset: true, Agents: callsheet.AgentsUnassign},
+			callsheet.ImportOptions{Unique: u, DryRun: true},
+			callsheet.ImportOptions{Unique: u, LoadValid: true, Override: true},
+			callsheet.ImportOptions{Unique: u, StatusID: -1},                                             // the do-not-call status
+			callsheet.ImportOptions{Unique: u, StatusID: -1, Reset: true, Override: true},                // and reset
+			callsheet.ImportOptions{Unique: u, StatusID: -1, UpdateContactAllowed: true},                 // and unblocking
+			callsheet.ImportOptions{Unique: u, StatusID: -1, Reset: true, Agents: callsheet.AgentsGrant}) // and agents
+	}
+	return append(out, callsheet.ImportOptions{Unique: callsheet.UniqueMove, Override: true, Reset: true, Agents: callsheet.AgentsGrant})
+}
+
+// singleWorld is importWorld with an agent outside the target campaign
+// and a custom field, adding one row at a time.
+type singleWorld struct {
+	*importWorld
+	out     *callsheet.User
+	field   *callsheet.CustomField
+	mapping map[string]string
+	jobs    []int64
+	ctx     context.Context // who adds
+	source  string
+}
+
+// asAgent makes the world's adds an agent's, through the form.
+func (w *singleWorld) asAgent(t *testing.T) {
+	w.ctx, w.source = w.f.As(w.f.Agent(t, "Adding Agent", true, w.target.ID)), "form"
+}
+
+func newSingleWorld(t *testing.T, db *sqldb.DB, name string) *singleWorld {
+	w := &singleWorld{importWorld: newImportWorld(t, db, name), source: "api"}
+	w.ctx = w.f.AdminCtx
+	w.out = w.f.Agent(t, "Outside Agent", false, w.other.ID)
+	w.field = &callsheet.CustomField{Label: "Tier", Type: callsheet.FieldText}
+	must(t, sqldb.NewCustomFieldService(db).CreateCustomField(w.f.AdminCtx, w.field))
+	w.mapping = map[string]string{"name": "Name", "phone": "Phone", "note": "Notes", "email": "Email", "agent": "Agent",
+		"follow_up_at": "Follow up", w.field.Key(): "Tier"}
+	return w
+}
+
+// rows is importWorld's rows, each with more fields, and rows that give
+// the agent outside the campaign.
+func (w *singleWorld) rows() []*callsheet.ImportRow {
+	rows := w.importWorld.rows()
+	follow := time.Date(2026, 3, 1, 8, 30, 0, 0, time.UTC)
+	rows[0].Custom, rows[0].FollowUpAt, rows[0].AgentID = map[int64]string{w.field.ID: "gold"}, &follow, w.out.ID
+	rows[1].Email, rows[1].Custom = "two@example.com", map[int64]string{w.field.ID: ""}
+	rows[4].AgentID = w.out.ID
+	return append(rows,
+		&callsheet.ImportRow{Line: 10, Phone: "+972522000010", Name: "Ten", AgentID: w.out.ID, FollowUpAt: &follow},
+		&callsheet.ImportRow{Line: 11, Phone: p2, Name: "Two again", LastName: "Last", AgentID: w.out.ID})
+}
+
+// options gives the options their status: StatusID -1 is the account's
+// do-not-call status.
+func (w *singleWorld) options(opts callsheet.ImportOptions) callsheet.ImportOptions {
+	if opts.StatusID == -1 {
+		opts.StatusID = w.f.Statuses[callsheet.StatusDoNotCall].ID
+	}
+	return opts
+}
+
+func (w *singleWorld) importOne(opts callsheet.ImportOptions, row *callsheet.ImportRow) (*callsheet.ImportJob, *callsheet.ImportResult, error) {
+	job := &callsheet.ImportJob{CampaignID: w.target.ID, Source: w.source, Options: w.options(opts), Mapping: w.mapping,
+		State: callsheet.ImportRunning, Single: true}
+	if err := w.store.CreateImportJob(w.ctx, job, nil); err != nil {
+		return nil, nil, err
+	}
+	res, err := w.store.RunImport(w.ctx, job, &storetest.RowsSource{Rows: []*callsheet.ImportRow{row}}, true)
+	return job, res, err
+}
+
+func (w *singleWorld) addOne(opts callsheet.ImportOptions, row *callsheet.ImportRow) (*callsheet.ImportJob, *callsheet.ImportResult, error) {
+	job := &callsheet.ImportJob{CampaignID: w.target.ID, Source: w.source, Options: w.options(opts), Mapping: w.mapping}
+	res, err := w.store.AddCustomer(w.ctx, job, row)
+	return job, res, err
+}
+
+// sameState fails the test unless the two worlds' tables read alike.
+func sameState(t *testing.T, what string, a, b *singleWorld) {
+	t.Helper()
+	da, db := dumpAccount(t, a.db, a.f.Account.ID), dumpAccount(t, b.db, b.f.Account.ID)
+	for table, rowsA := range da {
+		if rowsB := db[table]; !reflect.DeepEqual(rowsA, rowsB) {
+			t.Errorf("%s: %s differ\nonly by import %q\nonly by single add %q", what, table, missing(rowsA, rowsB), missing(rowsB, rowsA))
+		}
+	}
+}
+
+// missing lists the lines of a not in b.
+func missing(a, b []string) []string {
+	in := map[string]bool{}
+	for _, l := range b {
+		in[l] = true
+	}
+	var out []string
+	for _, l := range a {
+		if !in[l] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// dumpAccount reads every row an import may write in the account, each
+// as text, sorted.
+func dumpAccount(t *testing.T, db *sqldb.DB, accountID int64) map[string][]string {
+	t.Helper()
+	jobs := `job_id IN (SELECT id FROM import_jobs WHERE account_id = ?)`
+	camps := `campaign_id IN (SELECT id FROM campaigns WHERE account_id = ?)`
+	out := map[string][]string{}
+	for table, where := range map[string]string{
+		"customers": `account_id = ?`, "import_jobs": `account_id = ?`, "do_not_call": `account_id = ?`, "audit_events": `account_id = ?`,
+		"import_problems": jobs, "import_changes": jobs, "import_dnc_changes": jobs, "campaign_agents": camps, "campaign_counts": camps,
+	} {
+		rows, err := db.SQL().Query(rebind(db, `SELECT * FROM `+table+` WHERE `+where), accountID)
+		must(t, err)
+		cols, err := rows.Columns()
+		must(t, err)
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			must(t, rows.Scan(ptrs...))
+			var line []string
+			for i, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				line = append(line, fmt.Sprintf("%s=%v", cols[i], v))
+			}
+			out[table] = append(out[table], strings.Join(line, " "))
+		}
+		must(t, rows.Err())
+		rows.Close()
+		sort.Strings(out[table])
+	}
+	return out
+}
