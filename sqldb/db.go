@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -35,6 +36,11 @@ type DB struct {
 
 	reboundMu sync.Mutex
 	rebound   map[string]string // query text -> query rewritten for the engine, at most maxRebound
+
+	// writer, on SQLite, is held by the process's one open transaction:
+	// SQLite has one writer, and transactions queue here, in the order
+	// they came, rather than poll the file's lock with growing sleeps.
+	writer chan struct{}
 }
 
 // NewDB returns a DB for dsn: a postgres:// or postgresql:// URL, or else
@@ -45,6 +51,7 @@ func NewDB(dsn string) *DB {
 		db.dialect = postgresDialect{}
 	} else {
 		db.dialect = sqliteDialect{}
+		db.writer = make(chan struct{}, 1)
 	}
 	return db
 }
@@ -199,17 +206,68 @@ func (db *DB) rebind(q string) string {
 // change in one transaction carries the same time.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
+	db      *DB
+	now     time.Time
+	writing bool // holds db.writer
 }
+
+// writerWait bounds the wait for SQLite's writer, as its busy timeout
+// bounds a wait for the file's lock.
+const writerWait = 30 * time.Second
+
+// errWriterBusy is the answer when the writer stays taken too long, as
+// SQLite's own "database is locked" would be.
+var errWriterBusy = errors.New("sqldb: the database's writer was busy for 30 s")
 
 // BeginTx starts a transaction.
 func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
+	if db.writer != nil {
+		t := time.NewTimer(writerWait)
+		select {
+		case db.writer <- struct{}{}:
+			t.Stop()
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+			return nil, errWriterBusy
+		}
+	}
 	tx, err := db.db.BeginTx(ctx, opts)
 	if err != nil {
+		db.release()
 		return nil, err
 	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond), writing: db.writer != nil}, nil
+}
+
+// release lets the next transaction have SQLite's writer.
+func (db *DB) release() {
+	if db.writer != nil {
+		<-db.writer
+	}
+}
+
+// Commit commits the transaction and lets the next one write.
+func (tx *Tx) Commit() error {
+	err := tx.Tx.Commit()
+	tx.done()
+	return err
+}
+
+// Rollback rolls the transaction back, if it is still open, and lets the
+// next one write.
+func (tx *Tx) Rollback() error {
+	err := tx.Tx.Rollback()
+	tx.done()
+	return err
+}
+
+func (tx *Tx) done() {
+	if tx.writing {
+		tx.writing = false
+		tx.db.release()
+	}
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
