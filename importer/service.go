@@ -390,21 +390,31 @@ func fileProblem(err error) error {
 
 // target loads what rows are read against, for the account of ctx.
 func (s *Service) target(ctx context.Context, accountID int64) (sheet.Target, error) {
+	return s.targetOf(ctx, accountID, true, true)
+}
+
+// targetOf is target with only the parts the rows need: the agents to
+// find by name, the custom fields. A single add that gives neither reads
+// the account alone.
+func (s *Service) targetOf(ctx context.Context, accountID int64, agents, fields bool) (sheet.Target, error) {
 	acc, err := s.Accounts.FindAccountByID(ctx, accountID)
 	if err != nil {
 		return sheet.Target{}, err
 	}
-	users, _, err := s.Users.FindUsers(ctx, callsheet.UserFilter{})
-	if err != nil {
-		return sheet.Target{}, err
+	t := sheet.Target{Region: acc.Country, Location: acc.Location(), Agents: map[string]int64{}}
+	if agents {
+		users, _, err := s.Users.FindUsers(ctx, callsheet.UserFilter{})
+		if err != nil {
+			return sheet.Target{}, err
+		}
+		for _, u := range users {
+			t.Agents[u.Name] = u.ID
+		}
 	}
-	fields, err := s.CustomFields.FindCustomFields(ctx)
-	if err != nil {
-		return sheet.Target{}, err
-	}
-	t := sheet.Target{Region: acc.Country, Location: acc.Location(), Agents: map[string]int64{}, CustomFields: fields}
-	for _, u := range users {
-		t.Agents[u.Name] = u.ID
+	if fields {
+		if t.CustomFields, err = s.CustomFields.FindCustomFields(ctx); err != nil {
+			return sheet.Target{}, err
+		}
 	}
 	return t, nil
 }
@@ -790,7 +800,9 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 		return header[i] < header[j]
 	})
 	mapping := map[string]string{}
+	custom := false
 	for _, h := range header {
+		custom = custom || isCustomKey(h)
 		if !callsheet.IsSystemField(h) && !isCustomKey(h) {
 			e := callsheet.Errorf(callsheet.EINVALID, "Unknown field %s.", strconv.Quote(h))
 			e.Fields = map[string]string{h: "Unknown field."}
@@ -801,7 +813,7 @@ func (s *Service) AddCustomers(ctx context.Context, campaignID int64, opts calls
 	if !seen[callsheet.FieldPhone] {
 		return nil, nil, &callsheet.Error{Code: callsheet.EINVALID, Message: "Phone is required.", Fields: map[string]string{callsheet.FieldPhone: "Phone is required."}}
 	}
-	target, err := s.target(ctx, a.AccountID)
+	target, err := s.targetOf(ctx, a.AccountID, seen[callsheet.FieldAgent], custom)
 	if err != nil {
 		return nil, nil, err
 	}
