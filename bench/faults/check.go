@@ -123,7 +123,7 @@ func check(ctx context.Context, cl *cluster, l *load, vs *violations) error {
 	// The counts by campaign and status that the pages read, which the
 	// database keeps as customers change, equal the customers counted.
 	if err := eachRow(ctx, db, `SELECT COALESCE(k.campaign_id, c.campaign_id), COALESCE(k.status_id, c.status_id), COALESCE(k.customers, 0), COALESCE(c.n, 0)
-		FROM campaign_counts k
+		FROM (SELECT campaign_id, status_id, sum(customers) AS customers FROM campaign_counts GROUP BY campaign_id, status_id) k
 		FULL OUTER JOIN (SELECT campaign_id, status_id, count(*) AS n FROM customers GROUP BY campaign_id, status_id) c
 			ON c.campaign_id = k.campaign_id AND c.status_id = k.status_id
 		WHERE COALESCE(k.customers, 0) <> COALESCE(c.n, 0) OR k.customers < 0`,
