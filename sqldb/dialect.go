@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -132,8 +133,12 @@ func (postgresDialect) open(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// As many kept idle as may be open: with fewer, a burst above the
+	// idle count closed connections as requests finished and opened new
+	// ones (a new backend process each) for the next.
 	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	return db, nil
 }
 
