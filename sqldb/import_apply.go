@@ -266,6 +266,11 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 
 // audit records the run of the job: what it did, or why it was refused.
 func (r *importRun) audit(ctx context.Context, applied bool, refused string) error {
+	return r.tx.audits(ctx, r.a, r.runEvent(applied, refused))
+}
+
+// runEvent is the audit event of the job's run.
+func (r *importRun) runEvent(applied bool, refused string) auditEvent {
 	action := "import.run"
 	if r.opts.DryRun {
 		action = "import.dry_run"
@@ -283,7 +288,7 @@ func (r *importRun) audit(ctx context.Context, applied bool, refused string) err
 	if refused != "" {
 		detail["refused"] = refused
 	}
-	return r.tx.audit(ctx, r.a, action, "import", r.job.ID, detail)
+	return auditEvent{action, "import", r.job.ID, detail}
 }
 
 // findAgentsOutside lists the agents whom rows give customers although

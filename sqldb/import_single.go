@@ -92,6 +92,35 @@ func (r *importRun) lookUp(ctx context.Context, phone string) (phoneFacts, error
 	return f, rows.Err()
 }
 
+// checkAdd checks the campaign and the status, as checkImporter and
+// jobStatus do, in one statement for an admin (the common case); when it
+// finds nothing, they say what is wrong.
+func (r *importRun) checkAdd(ctx context.Context) (callsheet.StatusKind, error) {
+	if r.a.IsAdmin() {
+		var w where
+		campaignScope(&w, r.a, "c")
+		w.add("c.id = ?", r.job.CampaignID)
+		q := `SELECT s.id, s.kind FROM statuses s WHERE EXISTS (SELECT 1 FROM campaigns c WHERE ` + w.String() + `) AND s.account_id = ? AND `
+		args := append(append([]any{}, w.args...), r.a.AccountID)
+		if r.opts.StatusID == 0 {
+			q += `s.kind = 'initial'`
+		} else {
+			q, args = q+`s.id = ?`, append(args, r.opts.StatusID)
+		}
+		var kind string
+		err := r.tx.queryRow(ctx, q, args...).Scan(&r.opts.StatusID, &kind)
+		if err == nil {
+			return callsheet.StatusKind(kind), nil
+		} else if err != sql.ErrNoRows {
+			return "", err
+		}
+	}
+	if err := checkImporter(ctx, r.tx, r.a, r.job.CampaignID); err != nil {
+		return "", err
+	}
+	return jobStatus(ctx, r.tx, r.a, &r.opts)
+}
+
 // addOne is RunImport's run for one row.
 func (r *importRun) addOne(ctx context.Context, row *callsheet.ImportRow) (*callsheet.ImportResult, error) {
 	tx, job, acc := r.tx, r.job, r.a.AccountID
@@ -100,14 +129,11 @@ func (r *importRun) addOne(ctx context.Context, row *callsheet.ImportRow) (*call
 			return nil, err
 		}
 	}
-	if err := checkImporter(ctx, tx, r.a, job.CampaignID); err != nil {
-		return nil, err
-	}
 	if !r.a.IsAdmin() {
 		// An agent adds a customer of their own, as RunImport says.
 		r.opts = callsheet.ImportOptions{International: r.opts.International, Unique: callsheet.UniqueAny, Agents: callsheet.AgentsRefuse}
 	}
-	kind, err := jobStatus(ctx, tx, r.a, &r.opts)
+	kind, err := r.checkAdd(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -179,8 +205,15 @@ func (r *importRun) addOne(ctx context.Context, row *callsheet.ImportRow) (*call
 		return nil, err
 	}
 	job.ID = id
-	if err := tx.audit(ctx, r.a, "import.create", "import", id, map[string]any{"campaign_id": job.CampaignID, "file": job.FileName, "source": job.Source, "options": job.Options}); err != nil {
-		return nil, err
+	created := auditEvent{"import.create", "import", id, map[string]any{"campaign_id": job.CampaignID, "file": job.FileName, "source": job.Source, "options": job.Options}}
+	// The audit tells the job's creation, the agents it gave the campaign,
+	// then its run, as RunImport's does; without agents given, the two
+	// events go in one statement at the end.
+	grants := applied && len(r.outside) > 0 && r.opts.Agents.Rule().Grants
+	if grants {
+		if err := tx.audits(ctx, r.a, created); err != nil {
+			return nil, err
+		}
 	}
 
 	if effects.RemovesOtherCopies && f.others > 0 {
@@ -229,7 +262,11 @@ func (r *importRun) addOne(ctx context.Context, row *callsheet.ImportRow) (*call
 			return nil, err
 		}
 	}
-	if err := r.audit(ctx, applied, refused); err != nil {
+	events := []auditEvent{r.runEvent(applied, refused)}
+	if !grants {
+		events = append([]auditEvent{created}, events...)
+	}
+	if err := tx.audits(ctx, r.a, events...); err != nil {
 		return nil, err
 	}
 	return &callsheet.ImportResult{Counts: r.counts, Applied: applied, Refused: refused, UnmatchedColumns: job.UnmatchedColumns,

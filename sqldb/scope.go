@@ -51,14 +51,18 @@ func onField(e *callsheet.Error, field string) *callsheet.Error {
 // audit records an event in the transaction, so it commits or rolls back
 // with the change it describes.
 func (tx *Tx) audit(ctx context.Context, a *callsheet.Actor, action, objectType string, objectID int64, detail any) error {
-	d := ""
-	if detail != nil {
-		b, err := json.Marshal(detail)
-		if err != nil {
-			return err
-		}
-		d = string(b)
-	}
+	return tx.audits(ctx, a, auditEvent{action, objectType, objectID, detail})
+}
+
+// auditEvent is an event for audits.
+type auditEvent struct {
+	action, objectType string
+	objectID           int64
+	detail             any
+}
+
+// audits records events in the transaction, in order, in one statement.
+func (tx *Tx) audits(ctx context.Context, a *callsheet.Actor, events ...auditEvent) error {
 	var userID, tokenID any
 	if a.UserID != 0 {
 		userID = a.UserID
@@ -66,8 +70,23 @@ func (tx *Tx) audit(ctx context.Context, a *callsheet.Actor, action, objectType 
 	if a.TokenID != 0 {
 		tokenID = a.TokenID
 	}
-	_, err := tx.exec(ctx, `INSERT INTO audit_events (account_id, user_id, token_id, actor_name, action, object_type, object_id, detail, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.AccountID, userID, tokenID, a.Name, action, objectType, objectID, d, micros(tx.now))
+	q := `INSERT INTO audit_events (account_id, user_id, token_id, actor_name, action, object_type, object_id, detail, created_at) VALUES `
+	var args []any
+	for i, e := range events {
+		d := ""
+		if e.detail != nil {
+			b, err := json.Marshal(e.detail)
+			if err != nil {
+				return err
+			}
+			d = string(b)
+		}
+		if i > 0 {
+			q += ", "
+		}
+		q += `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		args = append(args, a.AccountID, userID, tokenID, a.Name, e.action, e.objectType, e.objectID, d, micros(tx.now))
+	}
+	_, err := tx.exec(ctx, q, args...)
 	return err
 }

@@ -235,3 +235,36 @@ func dumpAccount(t *testing.T, db *sqldb.DB, accountID int64) map[string][]strin
 	}
 	return out
 }
+
+// TestSingleAddRefusesAsImport checks that a single add names what is
+// wrong with its campaign or status as an import does.
+func TestSingleAddRefusesAsImport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		w := newSingleWorld(t, db, "refused")
+		other := storetest.NewFixture(t, db, "elsewhere")
+		foreign := other.Campaign(t, "Not theirs")
+		row := func() *callsheet.ImportRow { return &callsheet.ImportRow{Line: 2, Phone: p5, Name: "Five"} }
+		for _, c := range []struct {
+			name     string
+			campaign int64
+			status   int64
+			field    string
+		}{
+			{"no such campaign", 1 << 40, 0, "campaign"},
+			{"another account's campaign", foreign.ID, 0, "campaign"},
+			{"no such status", w.target.ID, 1 << 40, "status"},
+			{"another account's status", w.target.ID, other.Initial.ID, "status"},
+			{"neither", foreign.ID, other.Initial.ID, "campaign"},
+		} {
+			opts := callsheet.ImportOptions{StatusID: c.status}
+			job := &callsheet.ImportJob{CampaignID: c.campaign, Source: "api", Options: opts, Mapping: w.mapping}
+			_, err := w.store.AddCustomer(w.ctx, job, row())
+			batch := &callsheet.ImportJob{CampaignID: c.campaign, Source: "api", Options: opts, Mapping: w.mapping, State: callsheet.ImportRunning}
+			errBatch := w.store.CreateImportJob(w.ctx, batch, nil)
+			if callsheet.ErrorCode(err) != callsheet.ENOTFOUND || callsheet.ErrorFields(err)[c.field] == "" ||
+				callsheet.ErrorMessage(err) != callsheet.ErrorMessage(errBatch) {
+				t.Errorf("%s: single add answered %v, import %v; want not found, on %s", c.name, err, errBatch, c.field)
+			}
+		}
+	})
+}
