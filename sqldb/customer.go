@@ -290,32 +290,50 @@ func numberDigits(t string) string {
 	return b.String()
 }
 
+// checkCampaign checks that the campaign is the account's, and the
+// agent's own when an agent acts.
+func checkCampaign(ctx context.Context, tx *Tx, a *callsheet.Actor, campaignID int64) error {
+	var w where
+	campaignScope(&w, a, "c")
+	w.add("c.id = ?", campaignID)
+	var n int
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM campaigns c WHERE `+w.String(), w.args...).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Campaign not found.", Fields: map[string]string{"campaign": "Campaign not found."}}
+	}
+	return nil
+}
+
+// resolveStatus checks that the status is the account's, the account's
+// initial one when *id is zero (it is then set), and returns its kind.
+func resolveStatus(ctx context.Context, tx *Tx, accountID int64, id *int64) (callsheet.StatusKind, error) {
+	var kind string
+	var err error
+	if *id == 0 {
+		err = tx.queryRow(ctx, `SELECT id, kind FROM statuses WHERE account_id = ? AND kind = 'initial'`, accountID).Scan(id, &kind)
+	} else {
+		err = tx.queryRow(ctx, `SELECT id, kind FROM statuses WHERE account_id = ? AND id = ?`, accountID, *id).Scan(id, &kind)
+	}
+	if err == sql.ErrNoRows {
+		return "", &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
+	}
+	return callsheet.StatusKind(kind), err
+}
+
 // customerRefs checks that the campaign, status and agent of a customer
 // belong to the account (and the campaign to the agent acting), returning
 // the status's kind. A zero status means the account's initial status.
 func customerRefs(ctx context.Context, tx *Tx, a *callsheet.Actor, c *callsheet.Customer) (callsheet.StatusKind, error) {
-	var w where
-	campaignScope(&w, a, "c")
-	w.add("c.id = ?", c.CampaignID)
+	if err := checkCampaign(ctx, tx, a, c.CampaignID); err != nil {
+		return "", err
+	}
+	kind, err := resolveStatus(ctx, tx, a.AccountID, &c.StatusID)
+	if err != nil {
+		return "", err
+	}
 	var n int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM campaigns c WHERE `+w.String(), w.args...).Scan(&n); err != nil {
-		return "", err
-	}
-	if n == 0 {
-		return "", &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Campaign not found.", Fields: map[string]string{"campaign": "Campaign not found."}}
-	}
-	var kind string
-	var err error
-	if c.StatusID == 0 {
-		err = tx.queryRow(ctx, `SELECT id, kind FROM statuses WHERE account_id = ? AND kind = 'initial'`, a.AccountID).Scan(&c.StatusID, &kind)
-	} else {
-		err = tx.queryRow(ctx, `SELECT id, kind FROM statuses WHERE account_id = ? AND id = ?`, a.AccountID, c.StatusID).Scan(&c.StatusID, &kind)
-	}
-	if err == sql.ErrNoRows {
-		return "", &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
-	} else if err != nil {
-		return "", err
-	}
 	if c.AgentID != 0 {
 		if err := tx.queryRow(ctx, `SELECT count(*) FROM users WHERE account_id = ? AND id = ?`, a.AccountID, c.AgentID).Scan(&n); err != nil {
 			return "", err

@@ -250,17 +250,7 @@ func checkImporter(ctx context.Context, tx *Tx, a *callsheet.Actor, campaignID i
 			return err
 		}
 	}
-	var w where
-	campaignScope(&w, a, "c")
-	w.add("c.id = ?", campaignID)
-	var n int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM campaigns c WHERE `+w.String(), w.args...).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		return &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Campaign not found.", Fields: map[string]string{"campaign": "Campaign not found."}}
-	}
-	return nil
+	return checkCampaign(ctx, tx, a, campaignID)
 }
 
 // storeFile copies a file into chunks.
@@ -685,7 +675,7 @@ func insertImportJob(ctx context.Context, tx *Tx, a *callsheet.Actor, job *calls
 	if err := checkImporter(ctx, tx, a, job.CampaignID); err != nil {
 		return 0, err
 	}
-	if _, err := jobStatus(ctx, tx, a, &job.Options); err != nil {
+	if _, err := resolveStatus(ctx, tx, a.AccountID, &job.Options.StatusID); err != nil {
 		return 0, err
 	}
 	var userID, tokenID any
@@ -709,23 +699,6 @@ func insertImportJob(ctx context.Context, tx *Tx, a *callsheet.Actor, job *calls
 		job.AccountID, job.CampaignID, job.Source, job.CreatedBy, userID, tokenID, job.FileName, fileSize,
 		job.Encoding, job.Sheet, mustJSON(job.Mapping), mustJSON(job.Options), string(job.State), micros(tx.now), started, job.Attempts,
 		single, job.Worker, leaseUntil)
-}
-
-// jobStatus checks the status the options give the customers, the
-// account's initial one when they give none (it is then set), and returns
-// its kind.
-func jobStatus(ctx context.Context, tx *Tx, a *callsheet.Actor, opts *callsheet.ImportOptions) (callsheet.StatusKind, error) {
-	var kind string
-	var err error
-	if opts.StatusID == 0 {
-		err = tx.queryRow(ctx, `SELECT id, kind FROM statuses WHERE account_id = ? AND kind = 'initial'`, a.AccountID).Scan(&opts.StatusID, &kind)
-	} else {
-		err = tx.queryRow(ctx, `SELECT id, kind FROM statuses WHERE id = ? AND account_id = ?`, opts.StatusID, a.AccountID).Scan(&opts.StatusID, &kind)
-	}
-	if err == sql.ErrNoRows {
-		return "", &callsheet.Error{Code: callsheet.ENOTFOUND, Message: "Status not found.", Fields: map[string]string{"status": "Status not found."}}
-	}
-	return callsheet.StatusKind(kind), err
 }
 
 // nullString is s, or NULL for "".

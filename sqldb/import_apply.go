@@ -114,12 +114,8 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 	res, err := run.run(ctx, src)
 	if errors.Is(err, callsheet.ErrImportTakenOver) {
 		return nil, err
-	} else if callsheet.ErrorCode(err) == callsheet.ECONFLICT && callsheet.ErrorFields(err) == nil {
-		// Only a customer added to the campaign by someone else while the
-		// import ran can collide with it.
-		return nil, callsheet.Errorf(callsheet.ECONFLICT, "A customer with one of the file's phones was added to the campaign while the import ran. Run the import again.")
 	} else if err != nil {
-		return nil, err
+		return nil, importConflict(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, s.db.translate(err)
@@ -132,6 +128,16 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 	}
 	job.FinishedAt = &tx.now
 	return res, nil
+}
+
+// importConflict explains a uniqueness conflict of an import's writes:
+// only a customer added to the campaign by someone else while the import
+// ran can collide with it. Other errors pass as they are.
+func importConflict(err error) error {
+	if callsheet.ErrorCode(err) == callsheet.ECONFLICT && callsheet.ErrorFields(err) == nil {
+		return callsheet.Errorf(callsheet.ECONFLICT, "A customer with one of the file's phones was added to the campaign while the import ran. Run the import again.")
+	}
+	return err
 }
 
 type importRun struct {
@@ -176,19 +182,11 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 		// customers, and never access to a campaign.
 		r.opts = callsheet.ImportOptions{International: r.opts.International, Unique: callsheet.UniqueAny, Agents: callsheet.AgentsRefuse}
 	}
-	if r.opts.StatusID == 0 {
-		err := tx.queryRow(ctx, `SELECT id FROM statuses WHERE account_id = ? AND kind = 'initial'`, r.a.AccountID).Scan(&r.opts.StatusID)
-		if err != nil {
-			return nil, err
-		}
-	}
-	var kind string
-	if err := tx.queryRow(ctx, `SELECT kind FROM statuses WHERE id = ? AND account_id = ?`, r.opts.StatusID, r.a.AccountID).Scan(&kind); err == sql.ErrNoRows {
-		return nil, notFound("Status")
-	} else if err != nil {
+	kind, err := resolveStatus(ctx, tx, r.a.AccountID, &r.opts.StatusID)
+	if err != nil {
 		return nil, err
 	}
-	r.statusKind = callsheet.StatusKind(kind)
+	r.statusKind = kind
 	// A run that was previewed, or cut off and run again, starts afresh.
 	// (Only a job that wrote nothing runs again, so import_changes holds
 	// at most a preview's removals.)

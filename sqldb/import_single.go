@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/callsheet/callsheet"
 )
@@ -23,45 +24,42 @@ func (s *ImportStore) AddCustomer(ctx context.Context, job *callsheet.ImportJob,
 	if err != nil {
 		return nil, err
 	}
-	job.Single, job.State, job.Worker = true, callsheet.ImportRunning, ""
+	job.Single, job.Worker = true, ""
 	var res *callsheet.ImportResult
-	var now sql.NullTime
+	var now time.Time
 	err = s.db.withTx(ctx, func(tx *Tx) error {
 		run := &importRun{s: s, tx: tx, a: a, job: job, opts: job.Options, collect: true}
 		var err error
 		res, err = run.addOne(ctx, row)
-		now = sql.NullTime{Time: tx.now, Valid: true}
+		now = tx.now
 		return err
 	})
-	if callsheet.ErrorCode(err) == callsheet.ECONFLICT && callsheet.ErrorFields(err) == nil {
-		// Only a customer added to the campaign by other means at the
-		// same moment can collide with it.
-		return nil, callsheet.Errorf(callsheet.ECONFLICT, "A customer with one of the file's phones was added to the campaign while the import ran. Run the import again.")
-	} else if err != nil {
-		return nil, err
+	if err != nil {
+		return nil, importConflict(err)
 	}
 	job.State, job.Counts, job.Applied, job.Attempts = callsheet.ImportDone, res.Counts, res.Applied, 1
 	job.Refused, job.AgentsOutside, job.AgentsGranted, job.RemovedFrom = "", res.AgentsOutside, res.AgentsGranted, res.RemovedFrom
 	if !res.Applied {
 		job.Refused = res.Refused
 	}
-	job.CreatedAt, job.StartedAt, job.FinishedAt = now.Time, &now.Time, &now.Time
+	job.CreatedAt, job.StartedAt, job.FinishedAt = now, &now, &now
 	return res, nil
 }
 
-// facts is what a single add finds of its phone.
+// phoneFacts is what a single add finds of its phone.
 type phoneFacts struct {
 	existingID      int64         // the campaign's customer with the phone
 	existingAllowed sql.NullInt64 // its contact-allowed date
 	others          int           // customers of other campaigns with it (looked up unless Unique is any)
 	dncAt           sql.NullInt64 // the register's request
+	dncReason       string        // and its reason
 }
 
 // lookUp finds the phone's customers and register entry, in one statement.
 func (r *importRun) lookUp(ctx context.Context, phone string) (phoneFacts, error) {
 	var f phoneFacts
-	q := `SELECT 'd', 0, 0, requested_at FROM do_not_call WHERE account_id = ? AND phone = ?
-		UNION ALL SELECT 'c', id, campaign_id, contact_allowed_at FROM customers WHERE `
+	q := `SELECT 'd', 0, 0, requested_at, reason FROM do_not_call WHERE account_id = ? AND phone = ?
+		UNION ALL SELECT 'c', id, campaign_id, contact_allowed_at, '' FROM customers WHERE `
 	args := []any{r.a.AccountID, phone}
 	if r.opts.Unique == callsheet.UniqueAny {
 		q, args = q+`campaign_id = ? AND phone = ?`, append(args, r.job.CampaignID, phone)
@@ -74,15 +72,15 @@ func (r *importRun) lookUp(ctx context.Context, phone string) (phoneFacts, error
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var kind string
+		var kind, reason string
 		var id, campaign int64
 		var at sql.NullInt64
-		if err := rows.Scan(&kind, &id, &campaign, &at); err != nil {
+		if err := rows.Scan(&kind, &id, &campaign, &at, &reason); err != nil {
 			return f, err
 		}
 		switch {
 		case kind == "d":
-			f.dncAt = at
+			f.dncAt, f.dncReason = at, reason
 		case campaign == r.job.CampaignID:
 			f.existingID, f.existingAllowed = id, at
 		default:
@@ -118,7 +116,7 @@ func (r *importRun) checkAdd(ctx context.Context) (callsheet.StatusKind, error) 
 	if err := checkImporter(ctx, r.tx, r.a, r.job.CampaignID); err != nil {
 		return "", err
 	}
-	return jobStatus(ctx, r.tx, r.a, &r.opts)
+	return resolveStatus(ctx, r.tx, r.a.AccountID, &r.opts.StatusID)
 }
 
 // addOne is RunImport's run for one row.
@@ -334,14 +332,8 @@ func (r *importRun) applyOne(ctx context.Context, row *callsheet.ImportRow, res 
 	}
 	if effects.TakesStatus && r.statusKind == callsheet.StatusDoNotCall {
 		// Keep what the register held, for undo, then record the request.
-		var reason string
-		if f.dncAt.Valid {
-			if err := tx.queryRow(ctx, `SELECT reason FROM do_not_call WHERE account_id = ? AND phone = ?`, acc, row.Phone).Scan(&reason); err != nil {
-				return err
-			}
-		}
 		if _, err := tx.exec(ctx, `INSERT INTO import_dnc_changes (job_id, phone, had_entry, requested_at, reason) VALUES (?, ?, ?, ?, ?)`,
-			job.ID, row.Phone, f.dncAt.Valid, f.dncAt, reason); err != nil {
+			job.ID, row.Phone, f.dncAt.Valid, f.dncAt, f.dncReason); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, registerImportedDNC, acc, now, job.ID); err != nil {
