@@ -14,26 +14,21 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/bench/internal/benchdb"
 	"github.com/callsheet/callsheet/internal/app"
-	"github.com/callsheet/callsheet/sqldb"
-	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
 func main() {
@@ -45,11 +40,11 @@ func main() {
 	ctx := context.Background()
 
 	campaignID, customerID, statusID := seed(ctx, *dsn, *rows)
-	base, stop := serve(*bin, *dsn)
+	base, stop := benchdb.Serve(*bin, *dsn, io.Discard)
 	defer stop()
 	c := login(base)
 
-	fmt.Printf("%s, %d customers in one campaign, %d requests a page\n", engineOf(*dsn), *rows, *runs)
+	fmt.Printf("%s, %d customers in one campaign, %d requests a page\n", benchdb.Engine(*dsn), *rows, *runs)
 	fmt.Printf("%-44s %10s %10s\n", "page", "median ms", "max ms")
 	for _, p := range []struct{ name, path string }{
 		{"campaigns list", "/campaigns"},
@@ -80,45 +75,13 @@ func main() {
 	}
 }
 
-func engineOf(dsn string) string {
-	if strings.HasPrefix(dsn, "postgres") {
-		return "PostgreSQL"
-	}
-	return "SQLite"
-}
-
 const login_, password = "bench-admin", "bench password 1"
 
 // seed creates the database afresh: an account, its admin, a campaign and
 // rows customers in three statuses, written by one INSERT ... SELECT (the
 // counts are kept by the database as for any other write).
 func seed(ctx context.Context, dsn string, rows int) (campaignID, customerID, statusID int64) {
-	if strings.HasPrefix(dsn, "postgres") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			log.Fatal(err)
-		}
-		name := strings.TrimPrefix(u.Path, "/")
-		admin := *u
-		admin.Path = "/postgres"
-		adb, err := sql.Open("pgx", admin.String())
-		if err != nil {
-			log.Fatal(err)
-		}
-		adb.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
-		if _, err := adb.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-			log.Fatal(err)
-		}
-		adb.Close()
-	} else {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(dsn + suffix)
-		}
-	}
-	db := sqldb.NewDB(dsn)
-	if err := db.Open(ctx); err != nil {
-		log.Fatal(err)
-	}
+	db := benchdb.Fresh(ctx, dsn)
 	defer db.Close()
 	svc := app.Services(db, nil)
 	op := callsheet.NewOperatorContext(ctx)
@@ -156,34 +119,6 @@ func seed(ctx context.Context, dsn string, rows int) (campaignID, customerID, st
 	log.Printf("seeded %d customers in %.1f s", rows, time.Since(t0).Seconds())
 	must(db.SQL().QueryRowContext(ctx, `SELECT max(id) FROM customers`).Scan(&customerID))
 	return camp.ID, customerID, s1
-}
-
-// serve starts the binary on a free port and waits until it answers.
-func serve(bin, dsn string) (string, func()) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "serve", "--db", dsn, "--addr", addr)
-	cmd.Stderr = io.Discard
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		log.Fatal(err)
-	}
-	base := "http://" + addr
-	for i := 0; ; i++ {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i > 300 {
-			log.Fatal("the server did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return base, func() { cmd.Process.Kill(); cmd.Wait() }
 }
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)

@@ -14,18 +14,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"mime/multipart"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -33,9 +29,9 @@ import (
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/bench/internal/benchdb"
 	"github.com/callsheet/callsheet/internal/app"
 	"github.com/callsheet/callsheet/sqldb"
-	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
 func main() {
@@ -49,7 +45,10 @@ func main() {
 	token, campaign, ids := seed(ctx, *dsn, *rows)
 	file := writeFile(*rows)
 	defer os.Remove(file)
-	base, stop := serve(*bin, *dsn)
+	logf, err := os.Create(filepath.Join(filepath.Dir(*bin), "saves-server.log"))
+	must(err)
+	defer logf.Close()
+	base, stop := benchdb.Serve(*bin, *dsn, logf, "--api-rate", "100000")
 	defer stop()
 
 	t0 := time.Now()
@@ -94,10 +93,7 @@ func main() {
 		}
 		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
 	}
-	engine := "SQLite"
-	if sqldb.IsPostgresDSN(*dsn) {
-		engine = "PostgreSQL"
-	}
+	engine := benchdb.Engine(*dsn)
 	fmt.Printf("%s: import of %d rows into an account of %d customers: %s in %.1f s\n", engine, *rows, *rows, state, importTime.Seconds())
 	fmt.Printf("saves during it (%d a second, open loop): %d, %d failed; latency ms p50 %.1f, p90 %.1f, p99 %.1f, max %.1f\n",
 		*rate, len(lat), bad, pct(0.50), pct(0.90), pct(0.99), pct(1))
@@ -106,30 +102,7 @@ func main() {
 // seed creates the database afresh: an account with an API token and a
 // campaign of rows customers, written by one INSERT ... SELECT.
 func seed(ctx context.Context, dsn string, rows int) (token string, campaign int64, ids []int64) {
-	if sqldb.IsPostgresDSN(dsn) {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			log.Fatal(err)
-		}
-		name := strings.TrimPrefix(u.Path, "/")
-		admin := *u
-		admin.Path = "/postgres"
-		adb, err := sql.Open("pgx", admin.String())
-		if err != nil {
-			log.Fatal(err)
-		}
-		adb.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
-		if _, err := adb.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-			log.Fatal(err)
-		}
-		adb.Close()
-	} else {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(dsn + suffix)
-		}
-	}
-	db := sqldb.NewDB(dsn)
-	must(db.Open(ctx))
+	db := benchdb.Fresh(ctx, dsn)
 	defer db.Close()
 	svc := app.Services(db, nil)
 	acc := &callsheet.Account{Name: "Bench", Country: "IL", TimeZone: "Asia/Jerusalem", Language: "en"}
@@ -182,30 +155,6 @@ func writeFile(rows int) string {
 	f.Write(b.Bytes())
 	must(f.Close())
 	return f.Name()
-}
-
-func serve(bin, dsn string) (string, func()) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(err)
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "serve", "--db", dsn, "--addr", addr, "--api-rate", "100000")
-	logf, err := os.Create(filepath.Join(filepath.Dir(bin), "saves-server.log"))
-	must(err)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	must(cmd.Start())
-	base := "http://" + addr
-	for i := 0; ; i++ {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i > 300 {
-			log.Fatal("the server did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return base, func() { cmd.Process.Kill(); cmd.Wait() }
 }
 
 func call(method, u, token, contentType string, body io.Reader) (int, []byte) {
