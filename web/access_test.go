@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -230,6 +231,13 @@ func testCustomerCard(t *testing.T, ts *httptest.Server, db *sqldb.DB) {
 	got, _ = sqldb.NewCustomerService(db).FindCustomerByID(f.AdminCtx, c.ID)
 	if got.Name != "Fixed" || !strings.Contains(got.Note, "Worker: called") {
 		t.Fatalf("after the agent's save: %+v", got)
+	}
+	// The card shows the note's stamp and text each isolated, in the
+	// page's direction, not the whole line in the direction of its first
+	// letter.
+	_, card := ag.get(path)
+	if !regexp.MustCompile(`<p class="notes" id="notes"><bdi>\d\d-\d\d-\d{4} \d\d:\d\d</bdi> <bdi>Worker</bdi>: <bdi>called</bdi>`).MatchString(card) {
+		t.Errorf("the card's notes are not split into stamp and text:\n%s", card)
 	}
 }
 

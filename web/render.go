@@ -70,6 +70,7 @@ var funcs = template.FuncMap{
 	"titleText":   titleText,
 	"isolateJSON": isolateJSON,
 	"add":         func(a, b int) int { return a + b },
+	"noteLines":   noteLines,
 	"sub":         func(a, b int) int { return a - b },
 	"contains": func(list []int64, v int64) bool {
 		for _, x := range list {

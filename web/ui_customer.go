@@ -233,7 +233,7 @@ func (s *Server) handleCustomerSave(w http.ResponseWriter, r *http.Request) erro
 	}
 	// A note is added on top of the earlier ones, with when and by whom.
 	if add := strings.TrimSpace(r.PostFormValue("add_note")); add != "" {
-		note := time.Now().In(sess.Account.Location()).Format(DateTimeLayout) + " " + sess.User.Name + ": " + add
+		note := stampNote(time.Now().In(sess.Account.Location()), sess.User.Name, add)
 		if c.Note != "" {
 			note += "\n" + c.Note
 		}
@@ -324,4 +324,34 @@ func (s *Server) handleAllowContact(w http.ResponseWriter, r *http.Request) erro
 	}
 	redirect(w, r, "/customers/"+itoa(id), msg)
 	return nil
+}
+
+// stampNote is a note added on the card: when and by whom, then the text.
+func stampNote(at time.Time, who, text string) string {
+	return at.Format(DateTimeLayout) + " " + who + ": " + text
+}
+
+// noteLine is a line of a customer's notes, as the card shows it: a line
+// stampNote wrote has When and Who; any other line has Text only.
+type noteLine struct{ When, Who, Text string }
+
+// noteLines splits notes into lines and their stamps, so that the card
+// can isolate each part: in a line such as "02-12-2026 10:30 רונית: Call
+// back", the agent's name would otherwise turn the whole line right to
+// left, and its date and time with it.
+func noteLines(notes string) []noteLine {
+	var out []noteLine
+	for _, line := range strings.Split(notes, "\n") {
+		n := len(DateTimeLayout)
+		if len(line) > n+1 && line[n] == ' ' {
+			if _, err := time.Parse(DateTimeLayout, line[:n]); err == nil {
+				if who, text, ok := strings.Cut(line[n+1:], ": "); ok && who != "" {
+					out = append(out, noteLine{When: line[:n], Who: who, Text: text})
+					continue
+				}
+			}
+		}
+		out = append(out, noteLine{Text: line})
+	}
+	return out
 }
