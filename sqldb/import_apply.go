@@ -105,12 +105,21 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	// Until the run's fence is written, cancelling ctx stops the run and
+	// rolls it back. Once it is written the job is this run's to finish: a
+	// takeover waits for the job's row and then finds it done, and a
+	// cancel is too late. So the statements after it and the commit no
+	// longer heed ctx: a lease watchdog that gave up while the fence held
+	// the job's row (its renewals wait for that row) must not make a
+	// committed import answer "context canceled".
+	fence := newFence(ctx)
+	defer fence.stop()
+	tx, err := s.db.BeginTx(fence.txCtx, nil)
 	if err != nil {
 		return nil, s.db.translate(err)
 	}
 	defer tx.Rollback()
-	run := &importRun{s: s, tx: tx, a: a, job: job, opts: opts, collect: collect}
+	run := &importRun{s: s, tx: tx, a: a, job: job, opts: opts, collect: collect, fence: fence}
 	res, err := run.run(ctx, src)
 	if errors.Is(err, callsheet.ErrImportTakenOver) {
 		return nil, err
@@ -118,7 +127,11 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 		return nil, importConflict(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, s.db.translate(err)
+		// A commit whose answer was lost (a connection that broke as
+		// it ended) may have happened: the job's row says.
+		if !s.committed(job, tx.now) {
+			return nil, s.db.translate(err)
+		}
 	}
 	run.phase("commit")
 	job.State, job.Counts, job.Applied = callsheet.ImportDone, res.Counts, res.Applied
@@ -147,6 +160,7 @@ type importRun struct {
 	job     *callsheet.ImportJob
 	opts    callsheet.ImportOptions
 	collect bool
+	fence   *fence
 
 	statusKind callsheet.StatusKind
 	stageTable string // where the rows were staged
@@ -250,6 +264,9 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 		return nil, err
 	} else if n == 0 {
 		return nil, callsheet.ErrImportTakenOver
+	}
+	if ctx, err = r.fence.written(); err != nil {
+		return nil, err
 	}
 	if applied && job.Source == "file" && len(job.Mapping) > 0 {
 		if _, err := tx.exec(ctx, `UPDATE campaigns SET last_mapping = ? WHERE id = ? AND account_id = ?`, mustJSON(job.Mapping), job.CampaignID, r.a.AccountID); err != nil {

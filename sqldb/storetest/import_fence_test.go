@@ -1,6 +1,7 @@
 package storetest_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -66,4 +67,80 @@ func TestImportFence(t *testing.T) {
 			t.Fatalf("after B the job is %v (%v)", got.State, err)
 		}
 	})
+}
+
+// Once a run's fence is written the job is done by this run, whatever
+// happens to its context: a lease watchdog that gives up then (its
+// renewals wait for the job's row, which the fence holds until the
+// commit) must not turn a committed import into an error. PostgreSQL only:
+// SQLite has no watchdog, and nothing else writes while an import does.
+func TestImportCancelledAfterFenceCommits(t *testing.T) {
+	db := storetest.MustOpenDB(t, "postgres")
+	f := storetest.NewFixture(t, db, "fenced")
+	camp := f.Campaign(t, "Leads")
+	s := sqldb.NewImportStore(db)
+	job := &callsheet.ImportJob{CampaignID: camp.ID, Source: "file", State: callsheet.ImportRunning, Worker: "w-1", Lease: time.Minute,
+		Mapping: map[string]string{"name": "Name", "phone": "Phone"}}
+	must(t, s.CreateImportJob(f.AdminCtx, job, strings.NewReader("file")))
+
+	// The run's audit, written after the fence, waits for this lock.
+	bg := context.Background()
+	blocker, err := db.SQL().BeginTx(bg, nil)
+	must(t, err)
+	defer blocker.Rollback()
+	if _, err := blocker.ExecContext(bg, `LOCK TABLE audit_events IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(f.AdminCtx)
+	defer cancel()
+	type result struct {
+		res *callsheet.ImportResult
+		err error
+	}
+	ended := make(chan result, 1)
+	go func() {
+		res, err := s.RunImport(ctx, job, &storetest.RowsSource{Rows: []*callsheet.ImportRow{{Line: 2, Phone: p5, Name: "Five"}, {Line: 3, Phone: p6, Name: "Six"}}}, false)
+		ended <- result{res, err}
+	}()
+	waiting := func() bool {
+		var n int
+		must(t, db.SQL().QueryRowContext(bg, `SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'audit_events'::regclass`).Scan(&n))
+		return n > 0
+	}
+	for deadline := time.Now().Add(20 * time.Second); !waiting(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the run never reached its audit")
+		}
+	}
+	var state string
+	must(t, db.SQL().QueryRowContext(bg, `SELECT state FROM import_jobs WHERE id = $1`, job.ID).Scan(&state))
+	if state != string(callsheet.ImportRunning) {
+		t.Fatalf("others see the job %s before the run commits", state)
+	}
+
+	cancel() // the watchdog gives up here
+	var r result
+	select {
+	case r = <-ended: // a run that heeds the cancel ends at once
+	case <-time.After(500 * time.Millisecond):
+	}
+	must(t, blocker.Rollback())
+	if r.res == nil && r.err == nil {
+		r = <-ended
+	}
+	if r.err != nil {
+		t.Fatalf("run cancelled after its fence: %v", r.err)
+	}
+	if r.res.Counts.Added != 2 {
+		t.Fatalf("counts %+v", r.res.Counts)
+	}
+	got, err := s.FindImportJobByID(f.AdminCtx, job.ID)
+	must(t, err)
+	_, n, err := sqldb.NewCustomerService(db).FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID, Limit: 1})
+	must(t, err)
+	if got.State != callsheet.ImportDone || n != 2 {
+		t.Fatalf("job %s with %d customers, want done with 2", got.State, n)
+	}
+	storetest.CheckCampaignCounts(t, db)
 }
