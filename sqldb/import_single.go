@@ -35,7 +35,13 @@ func (s *ImportStore) AddCustomer(ctx context.Context, job *callsheet.ImportJob,
 		return err
 	})
 	if err != nil {
-		return nil, importConflict(err)
+		// Only a customer with the phone added to the campaign at the
+		// same moment, by a path that does not wait for the phone (a
+		// form), collides with the add.
+		if callsheet.ErrorCode(err) == callsheet.ECONFLICT && callsheet.ErrorFields(err) == nil {
+			return nil, phoneConflict(err, row.Phone)
+		}
+		return nil, err
 	}
 	job.State, job.Counts, job.Applied, job.Attempts = callsheet.ImportDone, res.Counts, res.Applied, 1
 	job.Refused, job.AgentsOutside, job.AgentsGranted, job.RemovedFrom = "", res.AgentsOutside, res.AgentsGranted, res.RemovedFrom

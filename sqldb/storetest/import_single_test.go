@@ -268,3 +268,53 @@ func TestSingleAddRefusesAsImport(t *testing.T) {
 		}
 	})
 }
+
+// A single add that collides with a customer of the same phone added to
+// the campaign at that moment (by a path that does not wait for the
+// phone, such as the customer form) is answered as the form would be: the
+// phone is already in the campaign. PostgreSQL only, where the two can
+// overlap.
+func TestSingleAddCollision(t *testing.T) {
+	db := storetest.MustOpenDB(t, "postgres")
+	f := storetest.NewFixture(t, db, "collide")
+	camp := f.Campaign(t, "Leads")
+	s := sqldb.NewImportStore(db)
+
+	// Another transaction has inserted the phone and not committed yet.
+	bg := context.Background()
+	other, err := db.SQL().BeginTx(bg, nil)
+	must(t, err)
+	defer other.Rollback()
+	if _, err := other.ExecContext(bg, `INSERT INTO customers (account_id, campaign_id, status_id, phone, name, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, 'Other', 0, 0)`, f.Account.ID, camp.ID, f.Initial.ID, p5); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		job := &callsheet.ImportJob{CampaignID: camp.ID, Source: "api"}
+		_, err := s.AddCustomer(f.AdminCtx, job, &callsheet.ImportRow{Line: 1, Phone: p5, Name: "Five"})
+		ended <- err
+	}()
+	// The add's insert waits for the other transaction; then it commits.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var n int
+		must(t, db.SQL().QueryRowContext(bg, `SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'`).Scan(&n))
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the add never waited for the other insert")
+		}
+	}
+	must(t, other.Commit())
+	err = <-ended
+	if callsheet.ErrorCode(err) != callsheet.ECONFLICT || callsheet.ErrorFields(err)[callsheet.FieldPhone] == "" ||
+		!strings.Contains(callsheet.ErrorMessage(err), p5) {
+		t.Fatalf("add answered %v (fields %v), want the phone named as already in the campaign", err, callsheet.ErrorFields(err))
+	}
+	_, n, err := sqldb.NewCustomerService(db).FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID, Limit: 1})
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("%d customers, want the other's one", n)
+	}
+}
