@@ -188,3 +188,56 @@ func TestCustomerReferencesPostgres(t *testing.T) {
 	}
 	storetest.CheckCampaignCounts(t, db)
 }
+
+// An import's records (problem rows, changes) belong to a job that exists,
+// and go with it: deleting its campaign deletes the job and its records.
+func TestImportRecordReferences(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		bg := context.Background()
+		f := storetest.NewFixture(t, db, "records")
+		camp, other := f.Campaign(t, "Leads"), f.Campaign(t, "Other")
+		f.Customer(t, other.ID, "Elsewhere", p5)
+		s := sqldb.NewImportStore(db)
+		job := &callsheet.ImportJob{CampaignID: camp.ID, Source: "file", State: callsheet.ImportRunning,
+			Options: callsheet.ImportOptions{Unique: callsheet.UniqueMove},
+			Mapping: map[string]string{"name": "Name", "phone": "Phone"}}
+		must(t, s.CreateImportJob(f.AdminCtx, job, strings.NewReader("file")))
+		res, err := s.RunImport(f.AdminCtx, job, &storetest.RowsSource{Rows: []*callsheet.ImportRow{
+			{Line: 2, Phone: p5, Name: "Five"}, {Line: 3, Phone: p5, Name: "Five again"}, {Line: 4, Phone: p6, Name: "Six"}}}, false)
+		must(t, err)
+		if res.Counts.Moved != 1 || res.Counts.DuplicateInFile != 1 {
+			t.Fatalf("counts %+v", res.Counts)
+		}
+		raw := db.SQL()
+		count := func(table string) int {
+			var n int
+			must(t, raw.QueryRowContext(bg, `SELECT count(*) FROM `+table+` WHERE job_id = $1`, job.ID).Scan(&n))
+			return n
+		}
+		if count("import_problems") == 0 || count("import_changes") == 0 {
+			t.Fatalf("the import recorded %d problems and %d changes", count("import_problems"), count("import_changes"))
+		}
+		for _, q := range []string{
+			`INSERT INTO import_problems (job_id, line, outcome) VALUES (999999, 1, 'invalid')`,
+			`INSERT INTO import_dnc_changes (job_id, phone, had_entry, reason) VALUES (999999, '+972520000001', FALSE, '')`,
+		} {
+			if _, err := raw.ExecContext(bg, q); !isForeignKeyError(err) {
+				t.Errorf("%s: %v, want a foreign key error", q, err)
+			}
+		}
+		if _, err := raw.ExecContext(bg, `DELETE FROM campaigns WHERE id = $1`, camp.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range []string{"import_jobs", "import_problems", "import_changes"} {
+			col := "job_id"
+			if table == "import_jobs" {
+				col = "id"
+			}
+			var n int
+			must(t, raw.QueryRowContext(bg, `SELECT count(*) FROM `+table+` WHERE `+col+` = $1`, job.ID).Scan(&n))
+			if n != 0 {
+				t.Errorf("%d rows of %s left after the campaign was deleted", n, table)
+			}
+		}
+	})
+}
