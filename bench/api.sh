@@ -6,9 +6,11 @@
 # due 500 times a second, and batches of 1,000 with 4 clients.
 #
 #   bash bench/api.sh [SECONDS]      (default 20 per scenario)
+#   ENGINES=postgres bash bench/api.sh ...   (default "sqlite postgres")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
+engines=${ENGINES:-sqlite postgres}
 out=bench/out/api
 mkdir -p "$out"
 go build -o "$out/callsheet" ./cmd/callsheet
@@ -40,9 +42,13 @@ run_engine() {
 	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 }
 
-rm -f "$out/load.db" "$out/load.db"-*
-run_engine sqlite "$out/load.db"
-if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+if [[ " $engines " == *" sqlite "* ]]; then
+	rm -f "$out/load.db" "$out/load.db"-*
+	run_engine sqlite "$out/load.db"
+fi
+if [[ " $engines " != *" postgres "* ]]; then
+	:
+elif pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
 	psql "$pg/postgres" -qc 'DROP DATABASE IF EXISTS callsheet_load' -qc 'CREATE DATABASE callsheet_load' >/dev/null
 	run_engine postgres "$pg/callsheet_load?sslmode=disable"
 	psql "$pg/postgres" -qc 'DROP DATABASE IF EXISTS callsheet_load' >/dev/null

@@ -18,21 +18,19 @@ ALTER TABLE customers DROP CONSTRAINT customers_campaign_id_fkey;
 ALTER TABLE customers DROP CONSTRAINT customers_status_id_fkey;
 ALTER TABLE customers DROP CONSTRAINT customers_agent_id_fkey;
 
--- check_customer_refs checks the references of the given customers,
--- given as their distinct (account, campaign, status, agent).
-CREATE FUNCTION check_customer_refs(refs jsonb) RETURNS void LANGUAGE plpgsql AS $$
+-- check_customer_refs checks the references of customers, given as the
+-- distinct (account, campaign, status, agent) they hold, one array each.
+CREATE FUNCTION check_customer_refs(ref_accounts bigint[], ref_campaigns bigint[], ref_statuses bigint[], ref_agents bigint[])
+RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
 	bad record;
 BEGIN
 	-- Lock first: a row being deleted by another transaction is waited
 	-- for, and the check below, on a snapshot taken after, sees it gone.
-	PERFORM 1 FROM campaigns WHERE id IN (SELECT (r->>'campaign_id')::bigint FROM jsonb_array_elements(refs) r)
-		ORDER BY id FOR KEY SHARE;
-	PERFORM 1 FROM statuses WHERE id IN (SELECT (r->>'status_id')::bigint FROM jsonb_array_elements(refs) r)
-		ORDER BY id FOR KEY SHARE;
-	PERFORM 1 FROM users WHERE id IN (SELECT (r->>'agent_id')::bigint FROM jsonb_array_elements(refs) r WHERE r->>'agent_id' IS NOT NULL)
-		ORDER BY id FOR KEY SHARE;
-	SELECT * INTO bad FROM jsonb_to_recordset(refs) AS r (account_id bigint, campaign_id bigint, status_id bigint, agent_id bigint)
+	PERFORM 1 FROM campaigns WHERE id = ANY (ref_campaigns) ORDER BY id FOR KEY SHARE;
+	PERFORM 1 FROM statuses WHERE id = ANY (ref_statuses) ORDER BY id FOR KEY SHARE;
+	PERFORM 1 FROM users WHERE id = ANY (ref_agents) ORDER BY id FOR KEY SHARE;
+	SELECT * INTO bad FROM unnest(ref_accounts, ref_campaigns, ref_statuses, ref_agents) AS r (account_id, campaign_id, status_id, agent_id)
 	WHERE NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = r.campaign_id AND c.account_id = r.account_id)
 		OR NOT EXISTS (SELECT 1 FROM statuses s WHERE s.id = r.status_id AND s.account_id = r.account_id)
 		OR (r.agent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = r.agent_id AND u.account_id = r.account_id))
@@ -45,19 +43,29 @@ BEGIN
 END $$;
 
 CREATE FUNCTION customers_refs_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	a bigint[]; c bigint[]; s bigint[]; g bigint[];
 BEGIN
-	PERFORM check_customer_refs(COALESCE((SELECT jsonb_agg(r) FROM (
-		SELECT DISTINCT account_id, campaign_id, status_id, agent_id FROM new_rows) r), '[]'));
+	SELECT array_agg(account_id), array_agg(campaign_id), array_agg(status_id), array_agg(agent_id) INTO a, c, s, g
+		FROM (SELECT DISTINCT account_id, campaign_id, status_id, agent_id FROM new_rows) r;
+	IF a IS NOT NULL THEN
+		PERFORM check_customer_refs(a, c, s, g);
+	END IF;
 	RETURN NULL;
 END $$;
 
 -- Only rows whose references changed are checked, as a key would.
 CREATE FUNCTION customers_refs_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	a bigint[]; c bigint[]; s bigint[]; g bigint[];
 BEGIN
-	PERFORM check_customer_refs(COALESCE((SELECT jsonb_agg(r) FROM (
-		SELECT DISTINCT n.account_id, n.campaign_id, n.status_id, n.agent_id FROM new_rows n JOIN old_rows o ON o.id = n.id
-		WHERE n.account_id <> o.account_id OR n.campaign_id <> o.campaign_id OR n.status_id <> o.status_id
-			OR n.agent_id IS DISTINCT FROM o.agent_id) r), '[]'));
+	SELECT array_agg(account_id), array_agg(campaign_id), array_agg(status_id), array_agg(agent_id) INTO a, c, s, g
+		FROM (SELECT DISTINCT n.account_id, n.campaign_id, n.status_id, n.agent_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+			WHERE n.account_id <> o.account_id OR n.campaign_id <> o.campaign_id OR n.status_id <> o.status_id
+				OR n.agent_id IS DISTINCT FROM o.agent_id) r;
+	IF a IS NOT NULL THEN
+		PERFORM check_customer_refs(a, c, s, g);
+	END IF;
 	RETURN NULL;
 END $$;
 

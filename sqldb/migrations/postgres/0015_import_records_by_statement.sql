@@ -15,6 +15,9 @@ CREATE FUNCTION import_records_check_job() RETURNS trigger LANGUAGE plpgsql AS $
 DECLARE
 	missing bigint;
 BEGIN
+	IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+		RETURN NULL;
+	END IF;
 	PERFORM 1 FROM import_jobs WHERE id IN (SELECT DISTINCT job_id FROM new_rows) ORDER BY id FOR KEY SHARE;
 	SELECT n.job_id INTO missing FROM (SELECT DISTINCT job_id FROM new_rows) n
 		WHERE NOT EXISTS (SELECT 1 FROM import_jobs j WHERE j.id = n.job_id) LIMIT 1;
