@@ -2,7 +2,6 @@ package sqldb
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/callsheet/callsheet"
@@ -15,22 +14,13 @@ import (
 type fence struct {
 	txCtx   context.Context // the transaction's: cancelled with the run's until the fence
 	cancel  context.CancelFunc
-	unwatch func() bool
-
-	mu   sync.Mutex
-	done bool
+	unwatch func() bool // stops the run's cancel from reaching txCtx, if it has not yet
 }
 
 func newFence(ctx context.Context) *fence {
 	f := &fence{}
 	f.txCtx, f.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	f.unwatch = context.AfterFunc(ctx, func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if !f.done {
-			f.cancel()
-		}
-	})
+	f.unwatch = context.AfterFunc(ctx, f.cancel)
 	return f
 }
 
@@ -38,12 +28,9 @@ func newFence(ctx context.Context) *fence {
 // run uses; it fails if the run was cancelled before, when the transaction
 // is being rolled back.
 func (f *fence) written() (context.Context, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.txCtx.Err(); err != nil {
-		return nil, context.Cause(f.txCtx)
+	if !f.unwatch() {
+		return nil, context.Canceled
 	}
-	f.done = true
 	return f.txCtx, nil
 }
 
@@ -59,6 +46,6 @@ func (s *ImportStore) committed(job *callsheet.ImportJob, now time.Time) bool {
 	defer cancel()
 	var state string
 	var finished int64
-	err := s.db.queryRow(ctx, `SELECT state, finished_at FROM import_jobs WHERE id = ?`, job.ID).Scan(&state, &finished)
+	err := s.db.queryRow(ctx, `SELECT state, finished_at FROM import_jobs WHERE id = ? AND account_id = ?`, job.ID, job.AccountID).Scan(&state, &finished)
 	return err == nil && state == string(callsheet.ImportDone) && finished == micros(now)
 }
