@@ -16,7 +16,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"runtime"
 	"sort"
 	"strconv"
 	"sync"
@@ -420,72 +419,41 @@ func (s *Service) targetOf(ctx context.Context, accountID int64, agents, fields 
 	return t, nil
 }
 
-// tableSource feeds a file's rows to the store. One goroutine reads the
-// file a batch at a time; mappers, one a core, normalise the batches'
-// phones, dates and names side by side (the reading and the normalising
-// had kept one core busy while the database waited for them); the store
-// takes the batches in the file's order. A few batches are in flight at
-// most, so memory stays flat whatever the file's size.
+// tableSource feeds a file's rows to the store. Reading and normalising
+// run on a goroutine of their own, a batch ahead, so they overlap with the
+// database's work.
 type tableSource struct {
 	table  sheet.Table
 	mapper *sheet.RowMapper
 	rows   *atomic.Int64
 
-	batches chan *rowBatch // in the file's order, each done once mapped
+	batches chan rowBatch
 	cur     []*callsheet.ImportRow
 	err     error
 	stop    chan struct{}
 	once    sync.Once
 }
 
-// rowBatch is a batch of records read, and then the rows they map to.
 type rowBatch struct {
-	recs []sheet.Record // to map; a row error's slot is left empty
 	rows []*callsheet.ImportRow
-	err  error         // what stopped reading after these rows
-	done chan struct{} // closed once rows are all set
+	err  error
 }
 
 // A batch ends at sourceBatch rows or sourceBatchBytes of cell text,
-// whichever comes first: rows may be up to a megabyte each, and a few
+// whichever comes first: rows may be up to a megabyte each, and five
 // batches are in flight, so a count alone would not bound the memory.
 const (
 	sourceBatch      = 1024
 	sourceBatchBytes = 4 << 20
-	sourceAhead      = 4 // batches read ahead of the store
 )
 
 func (t *tableSource) start() {
-	t.batches = make(chan *rowBatch, sourceAhead)
+	t.batches = make(chan rowBatch, 4)
 	t.stop = make(chan struct{})
-	work := make(chan *rowBatch)
-	workers := min(runtime.GOMAXPROCS(0), 4)
-	for i := 0; i < workers; i++ {
-		m := t.mapper
-		if i > 0 {
-			m = m.Clone()
-		}
-		go func() {
-			for b := range work {
-				for j, rec := range b.recs {
-					if b.rows[j] == nil {
-						b.rows[j] = m.Map(rec)
-					}
-				}
-				b.recs = nil
-				close(b.done)
-			}
-		}()
-	}
-	width := len(t.table.Header())
 	go func() {
 		defer close(t.batches)
-		defer close(work)
 		for {
-			b := &rowBatch{recs: make([]sheet.Record, 0, sourceBatch), rows: make([]*callsheet.ImportRow, 0, sourceBatch), done: make(chan struct{})}
-			// The records' fields are copied (the table reuses its slice)
-			// into one array for the batch.
-			fields := make([]string, 0, sourceBatch*width)
+			b := rowBatch{rows: make([]*callsheet.ImportRow, 0, sourceBatch)}
 			size := 0
 			for len(b.rows) < sourceBatch && size < sourceBatchBytes {
 				rec, err := t.table.Next()
@@ -494,12 +462,8 @@ func (t *tableSource) start() {
 					for _, f := range rec.Fields {
 						size += len(f)
 					}
-					n := len(fields)
-					fields = append(fields, rec.Fields...)
-					b.recs = append(b.recs, sheet.Record{Line: rec.Line, Fields: fields[n:len(fields):len(fields)]})
-					b.rows = append(b.rows, nil)
+					b.rows = append(b.rows, t.mapper.Map(rec))
 				} else if errors.As(err, &re) {
-					b.recs = append(b.recs, sheet.Record{})
 					b.rows = append(b.rows, sheet.RowErrorRow(re))
 				} else {
 					b.err = err
@@ -508,11 +472,6 @@ func (t *tableSource) start() {
 			}
 			select {
 			case t.batches <- b:
-			case <-t.stop:
-				return
-			}
-			select {
-			case work <- b:
 			case <-t.stop:
 				return
 			}
@@ -534,7 +493,6 @@ func (t *tableSource) Next() (*callsheet.ImportRow, error) {
 		if !ok {
 			return nil, io.EOF
 		}
-		<-b.done
 		t.cur, t.err = b.rows, b.err
 	}
 	row := t.cur[0]
@@ -543,7 +501,7 @@ func (t *tableSource) Next() (*callsheet.ImportRow, error) {
 	return row, nil
 }
 
-// close stops reading, if the import ended early.
+// close stops the reading goroutine, if the import ended early.
 func (t *tableSource) close() {
 	if t.stop != nil {
 		close(t.stop)

@@ -134,14 +134,6 @@ func (m *RowMapper) Mapped() map[string]string {
 	return out
 }
 
-// Clone returns a mapper that reads as m does, for another goroutine to
-// use beside m: the phone normaliser, which caches, is its own.
-func (m *RowMapper) Clone() *RowMapper {
-	c := *m
-	c.phones = NewPhoneNormalizer(m.phones.Region, m.phones.International)
-	return &c
-}
-
 // Map reads one record. The row comes back with Problem set if any of its
 // cells cannot be read; the problem names the first such column, and its
 // message lists every one.
