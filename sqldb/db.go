@@ -41,6 +41,12 @@ type DB struct {
 	// SQLite has one writer, and transactions queue here, in the order
 	// they came, rather than poll the file's lock with growing sleeps.
 	writer chan struct{}
+
+	// ImportStepRows, when above zero, is how many rows an import writes
+	// in a step on SQLite (import_steps.go); otherwise the steps are sized
+	// to take about stepTime each. Tests set it to make small files take
+	// many steps.
+	ImportStepRows int
 }
 
 // NewDB returns a DB for dsn: a postgres:// or postgresql:// URL, or else
@@ -205,10 +211,21 @@ func (db *DB) rebind(q string) string {
 // Tx is a transaction with the clock reading taken when it began: every
 // change in one transaction carries the same time.
 type Tx struct {
-	*sql.Tx
+	sqlTx
 	db      *DB
 	now     time.Time
 	writing bool // holds db.writer
+}
+
+// sqlTx is what a Tx runs on: database/sql's transaction, or one begun by
+// hand on a connection of its own (readTx).
+type sqlTx interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, q string) (*sql.Stmt, error)
+	Commit() error
+	Rollback() error
 }
 
 // writerWait bounds the wait for SQLite's writer, as its busy timeout
@@ -221,6 +238,17 @@ var errWriterBusy = errors.New("sqldb: the database's writer was busy for 30 s")
 
 // BeginTx starts a transaction.
 func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
+	return db.beginTx(ctx, func() (*sql.Tx, error) { return db.db.BeginTx(ctx, opts) })
+}
+
+// beginOn starts a transaction on a connection the caller holds, which
+// keeps its temporary tables from one transaction to the next.
+func (db *DB) beginOn(ctx context.Context, conn *sql.Conn) (*Tx, error) {
+	return db.beginTx(ctx, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) })
+}
+
+// beginTx takes SQLite's writer, in turn, then begins.
+func (db *DB) beginTx(ctx context.Context, begin func() (*sql.Tx, error)) (*Tx, error) {
 	if db.writer != nil {
 		t := time.NewTimer(writerWait)
 		select {
@@ -233,12 +261,12 @@ func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 			return nil, errWriterBusy
 		}
 	}
-	tx, err := db.db.BeginTx(ctx, opts)
+	tx, err := begin()
 	if err != nil {
 		db.release()
 		return nil, err
 	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond), writing: db.writer != nil}, nil
+	return &Tx{sqlTx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond), writing: db.writer != nil}, nil
 }
 
 // release lets the next transaction have SQLite's writer.
@@ -250,7 +278,7 @@ func (db *DB) release() {
 
 // Commit commits the transaction and lets the next one write.
 func (tx *Tx) Commit() error {
-	err := tx.Tx.Commit()
+	err := tx.sqlTx.Commit()
 	tx.done()
 	return err
 }
@@ -258,7 +286,7 @@ func (tx *Tx) Commit() error {
 // Rollback rolls the transaction back, if it is still open, and lets the
 // next one write.
 func (tx *Tx) Rollback() error {
-	err := tx.Tx.Rollback()
+	err := tx.sqlTx.Rollback()
 	tx.done()
 	return err
 }
@@ -271,17 +299,17 @@ func (tx *Tx) done() {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	r, err := tx.Tx.ExecContext(ctx, tx.db.rebind(q), args...)
+	r, err := tx.sqlTx.ExecContext(ctx, tx.db.rebind(q), args...)
 	return r, tx.db.translate(err)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	r, err := tx.Tx.QueryContext(ctx, tx.db.rebind(q), args...)
+	r, err := tx.sqlTx.QueryContext(ctx, tx.db.rebind(q), args...)
 	return r, tx.db.translate(err)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.Tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
+	return tx.sqlTx.QueryRowContext(ctx, tx.db.rebind(q), args...)
 }
 
 // insert runs an INSERT ... RETURNING id and returns the id.
@@ -394,4 +422,38 @@ func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 type querier interface {
 	query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 	queryRow(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// readTx begins a deferred transaction by hand on a connection the caller
+// holds (database/sql's transactions on SQLite begin IMMEDIATE, taking the
+// file's write lock). Its reads see one snapshot, and, on SQLite, writes to
+// the connection's temporary tables take no lock on the database: the
+// import stages and classifies a file this way while others write.
+// It does not take the process's writer either, so it must not write the
+// main database.
+func (db *DB) readTx(ctx context.Context, conn *sql.Conn) (*Tx, error) {
+	if _, err := conn.ExecContext(ctx, `BEGIN DEFERRED`); err != nil {
+		return nil, err
+	}
+	return &Tx{sqlTx: &connTx{Conn: conn}, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+}
+
+// connTx is a transaction begun by hand on a connection. It ends once:
+// a later Rollback (a deferred one) must not end the connection's next
+// transaction.
+type connTx struct {
+	*sql.Conn
+	ended bool
+}
+
+func (c *connTx) Commit() error   { return c.end(`COMMIT`) }
+func (c *connTx) Rollback() error { return c.end(`ROLLBACK`) }
+
+func (c *connTx) end(q string) error {
+	if c.ended {
+		return sql.ErrTxDone
+	}
+	c.ended = true
+	_, err := c.Conn.ExecContext(context.Background(), q)
+	return err
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/mattn/go-sqlite3"
+
+	"github.com/callsheet/callsheet"
 )
 
 // dialect holds everything that differs between SQLite and PostgreSQL.
@@ -51,6 +53,9 @@ type dialect interface {
 	// a statement that does nothing where the engine needs none.
 	analyze(table string) string
 	// beginBulk and endBulk bracket bulk writes in a transaction.
+	// runImport runs an import's rows: in one transaction, or, where
+	// writers wait for each other, in steps (import_steps.go).
+	runImport(ctx context.Context, r *importRun, src callsheet.ImportSource) (*callsheet.ImportResult, error)
 	beginBulk(ctx context.Context, tx *Tx) error
 	endBulk(ctx context.Context, tx *Tx) error
 }
@@ -212,7 +217,9 @@ func (sqliteDialect) analyze(string) string { return `SELECT 1` }
 
 func (postgresDialect) analyze(table string) string { return `ANALYZE ` + table }
 
-// SQLite runs one writing transaction at a time anyway.
+// SQLite runs one writing transaction at a time. Two imports of an account
+// may write their steps in turn: each step classifies its rows as the
+// customers are then, whoever wrote them.
 func (sqliteDialect) lockImports(context.Context, *Tx, int64) error { return nil }
 
 // importLockSpace is the first key of the advisory locks of imports.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -482,7 +483,34 @@ func (s *ImportStore) ClaimImportJob(ctx context.Context, worker string, lease t
 // RequeueOrphanedImports puts back in the queue the jobs left running by a
 // process that is gone. On SQLite only one process runs imports, so at its
 // start every running job is orphaned: its transaction never committed.
+// What a run cut off between its steps had written is taken back first,
+// so that the data is as before the import (import_steps.go).
 func (s *ImportStore) RequeueOrphanedImports(ctx context.Context) (int, error) {
+	var cut []callsheet.Actor
+	var ids []int64
+	rows, err := s.db.query(ctx, `SELECT id, account_id, COALESCE(user_id, 0), COALESCE(token_id, 0), created_by FROM import_jobs
+		WHERE state = 'running' AND applying_at IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var id int64
+		a := callsheet.Actor{Role: callsheet.RoleAdmin}
+		if err := rows.Scan(&id, &a.AccountID, &a.UserID, &a.TokenID, &a.Name); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids, cut = append(ids, id), append(cut, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		if err := s.takeBack(ctx, &cut[i], id); err != nil {
+			return 0, fmt.Errorf("take back what import %d wrote before it was cut off: %w", id, err)
+		}
+	}
 	r, err := s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE import_jobs SET state = 'queued', worker = '', lease_until = NULL WHERE state = 'running'`))
 	if err != nil {
 		return 0, s.db.translate(err)

@@ -105,33 +105,12 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	// Until the run's fence is written, cancelling ctx stops the run and
-	// rolls it back. Once it is written the job is this run's to finish: a
-	// takeover waits for the job's row and then finds it done, and a
-	// cancel is too late. So the statements after it and the commit no
-	// longer heed ctx: a lease watchdog that gave up while the fence held
-	// the job's row (its renewals wait for that row) must not make a
-	// committed import answer "context canceled".
-	fence := newFence(ctx)
-	defer fence.stop()
-	tx, err := s.db.BeginTx(fence.txCtx, nil)
-	if err != nil {
-		return nil, s.db.translate(err)
-	}
-	defer tx.Rollback()
-	run := &importRun{s: s, tx: tx, a: a, job: job, opts: opts, collect: collect, fence: fence}
-	res, err := run.run(ctx, src)
+	run := &importRun{s: s, a: a, job: job, opts: opts, collect: collect}
+	res, err := s.db.dialect.runImport(ctx, run, src)
 	if errors.Is(err, callsheet.ErrImportTakenOver) {
 		return nil, err
 	} else if err != nil {
 		return nil, importConflict(err)
-	}
-	if err := tx.Commit(); err != nil {
-		// A commit whose answer was lost (a connection that broke as
-		// it ended) may have happened: the job's row says.
-		if !s.committed(job, tx.now) {
-			return nil, s.db.translate(err)
-		}
 	}
 	run.phase("commit")
 	job.State, job.Counts, job.Applied = callsheet.ImportDone, res.Counts, res.Applied
@@ -139,7 +118,55 @@ func (s *ImportStore) RunImport(ctx context.Context, job *callsheet.ImportJob, s
 	if !res.Applied {
 		job.Refused = res.Refused
 	}
-	job.FinishedAt = &tx.now
+	job.FinishedAt = &run.finishedAt
+	return res, nil
+}
+
+// inOne runs the import in one transaction (PostgreSQL, whose writers do
+// not wait for each other): a crash or an error leaves the data as it was.
+func (r *importRun) inOne(ctx context.Context, src callsheet.ImportSource) (*callsheet.ImportResult, error) {
+	// Until the run's fence is written, cancelling ctx stops the run and
+	// rolls it back. Once it is written the job is this run's to finish: a
+	// takeover waits for the job's row and then finds it done, and a
+	// cancel is too late. So the statements after it and the commit no
+	// longer heed ctx: a lease watchdog that gave up while the fence held
+	// the job's row (its renewals wait for that row) must not make a
+	// committed import answer "context canceled".
+	r.fence = newFence(ctx)
+	defer r.fence.stop()
+	tx, err := r.s.db.BeginTx(r.fence.txCtx, nil)
+	if err != nil {
+		return nil, r.s.db.translate(err)
+	}
+	defer tx.Rollback()
+	r.tx, r.now, r.lap = tx, tx.now, time.Now()
+	if err := r.s.db.dialect.lockImports(ctx, tx, r.a.AccountID); err != nil {
+		return nil, err
+	}
+	if err := r.check(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.clear(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.s.db.dialect.createStage(ctx, tx); err != nil {
+		return nil, err
+	}
+	if err := r.stage(ctx, src); err != nil {
+		return nil, err
+	}
+	r.phase("read and stage")
+	res, err := r.tail(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		// A commit whose answer was lost (a connection that broke as
+		// it ended) may have happened: the job's row says.
+		if !r.s.committed(r.job, tx.now) {
+			return nil, r.s.db.translate(err)
+		}
+	}
 	return res, nil
 }
 
@@ -160,7 +187,14 @@ type importRun struct {
 	job     *callsheet.ImportJob
 	opts    callsheet.ImportOptions
 	collect bool
-	fence   *fence
+	fence   *fence // the one transaction's (inOne)
+
+	now        time.Time   // the time the run's writes bear
+	finishedAt time.Time   // when the run ended (its last transaction's time)
+	rng        *phoneRange // the rows of the step being written (inSteps); nil: every row
+	problems   string      // where stage writes invalid rows: import_problems, or a temporary table (inSteps)
+	staged     int         // the valid rows staged
+	totals     []phaseTotal
 
 	statusKind callsheet.StatusKind
 	stageTable string // where the rows were staged
@@ -174,61 +208,89 @@ type importRun struct {
 }
 
 // phase reports the time since the last phase ended.
+// In steps, the time of each phase is summed over the steps and reported
+// once, by flushPhases.
 func (r *importRun) phase(name string) {
-	if r.s.Timings != nil {
-		now := time.Now()
-		r.s.Timings(name, now.Sub(r.lap))
-		r.lap = now
+	if r.s.Timings == nil {
+		return
 	}
+	now := time.Now()
+	d := now.Sub(r.lap)
+	r.lap = now
+	if r.rng == nil && r.totals == nil {
+		r.s.Timings(name, d)
+		return
+	}
+	for i := range r.totals {
+		if r.totals[i].name == name {
+			r.totals[i].d += d
+			return
+		}
+	}
+	r.totals = append(r.totals, phaseTotal{name, d})
 }
 
-func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*callsheet.ImportResult, error) {
-	tx, job := r.tx, r.job
-	r.lap = time.Now()
-	if err := r.s.db.dialect.lockImports(ctx, tx, r.a.AccountID); err != nil {
-		return nil, err
+// phaseTotal is a phase's time summed over the steps.
+type phaseTotal struct {
+	name string
+	d    time.Duration
+}
+
+// flushPhases reports the phases summed over the steps.
+func (r *importRun) flushPhases() {
+	for _, t := range r.totals {
+		r.s.Timings(t.name, t.d)
 	}
-	if err := checkImporter(ctx, tx, r.a, job.CampaignID); err != nil {
-		return nil, err
+	r.totals = nil
+}
+
+// check checks the importer, the campaign and the status, and narrows an
+// agent's options to what an agent may do.
+func (r *importRun) check(ctx context.Context) error {
+	if err := checkImporter(ctx, r.tx, r.a, r.job.CampaignID); err != nil {
+		return err
 	}
 	if !r.a.IsAdmin() {
 		// An agent adds a customer of their own: nothing that changes other
 		// customers, and never access to a campaign.
 		r.opts = callsheet.ImportOptions{International: r.opts.International, Unique: callsheet.UniqueAny, Agents: callsheet.AgentsRefuse}
 	}
-	kind, err := resolveStatus(ctx, tx, r.a.AccountID, &r.opts.StatusID)
+	kind, err := resolveStatus(ctx, r.tx, r.a.AccountID, &r.opts.StatusID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.statusKind = kind
-	// A run that was previewed, or cut off and run again, starts afresh.
-	// (Only a job that wrote nothing runs again, so import_changes holds
-	// at most a preview's removals.)
-	for _, q := range []string{`DELETE FROM import_problems WHERE job_id = ?`, `DELETE FROM import_changes WHERE job_id = ?`} {
-		if _, err := tx.exec(ctx, q, job.ID); err != nil {
-			return nil, err
+	return nil
+}
+
+// clear deletes the records of an earlier run: a run that was previewed,
+// or cut off and run again, starts afresh. (Only a job that wrote nothing,
+// or whose writes were taken back, runs again, so import_changes holds at
+// most a preview's removals.)
+func (r *importRun) clear(ctx context.Context) error {
+	for _, q := range []string{`DELETE FROM import_problems WHERE job_id = ?`, `DELETE FROM import_changes WHERE job_id = ?`, `DELETE FROM import_dnc_changes WHERE job_id = ?`} {
+		if _, err := r.tx.exec(ctx, q, r.job.ID); err != nil {
+			return err
 		}
 	}
+	return nil
+}
 
-	if err := r.s.db.dialect.createStage(ctx, tx); err != nil {
-		return nil, err
-	}
-	if err := r.stage(ctx, src); err != nil {
-		return nil, err
-	}
-	r.phase("read and stage")
-	if err := r.classify(ctx); err != nil {
-		return nil, err
-	}
-	if err := r.findAgentsOutside(ctx); err != nil {
+// tail classifies the staged rows, decides, applies and ends the run, in
+// the transaction of the run's last step.
+func (r *importRun) tail(ctx context.Context) (*callsheet.ImportResult, error) {
+	applied, refused, err := r.decide(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if err := r.keepRemoved(ctx); err != nil {
 		return nil, err
 	}
-	refused := callsheet.RefusalReason(r.opts, r.counts, r.outside)
-	applied := !r.opts.DryRun && refused == ""
 	if applied {
+		if err := r.giveAgents(ctx); err != nil {
+			return nil, err
+		}
+		r.phase("agents")
 		if err := r.apply(ctx); err != nil {
 			return nil, err
 		}
@@ -237,6 +299,29 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 		return nil, err
 	}
 	r.phase("record problems")
+	return r.end(ctx, applied, refused)
+}
+
+// decide classifies the staged rows, finds the agents outside the
+// campaign, and says whether the rows are applied, or why not.
+func (r *importRun) decide(ctx context.Context) (applied bool, refused string, err error) {
+	if err := r.classify(ctx); err != nil {
+		return false, "", err
+	}
+	if err := r.countOutcomes(ctx); err != nil {
+		return false, "", err
+	}
+	if err := r.findAgentsOutside(ctx); err != nil {
+		return false, "", err
+	}
+	refused = callsheet.RefusalReason(r.opts, r.counts, r.outside)
+	return !r.opts.DryRun && refused == "", refused, nil
+}
+
+// end reports the rows (to callers that asked), drops the staging tables,
+// and ends the job: the fence, the campaign's mapping and the audit.
+func (r *importRun) end(ctx context.Context, applied bool, refused string) (*callsheet.ImportResult, error) {
+	tx, job := r.tx, r.job
 	res := &callsheet.ImportResult{Counts: r.counts, Applied: applied, Refused: refused, UnmatchedColumns: job.UnmatchedColumns,
 		AgentsOutside: r.outside, AgentsGranted: r.granted, RemovedFrom: r.removedFrom}
 	if r.collect {
@@ -265,8 +350,11 @@ func (r *importRun) run(ctx context.Context, src callsheet.ImportSource) (*calls
 	} else if n == 0 {
 		return nil, callsheet.ErrImportTakenOver
 	}
-	if ctx, err = r.fence.written(); err != nil {
-		return nil, err
+	r.finishedAt = tx.now
+	if r.fence != nil {
+		if ctx, err = r.fence.written(); err != nil {
+			return nil, err
+		}
 	}
 	if applied && job.Source == "file" && len(job.Mapping) > 0 {
 		if _, err := tx.exec(ctx, `UPDATE campaigns SET last_mapping = ? WHERE id = ? AND account_id = ?`, mustJSON(job.Mapping), job.CampaignID, r.a.AccountID); err != nil {
@@ -345,14 +433,17 @@ func (r *importRun) keepRemoved(ctx context.Context) error {
 		return nil
 	}
 	tx := r.tx
+	in, inArgs := r.inScope("s.phone")
 	if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
 		SELECT ?, 'removed', o.line, c.id, `+prefixed("c.", customerCopy)+`
 		FROM import_others o JOIN customers c ON c.id = o.customer_id AND c.account_id = ? JOIN import_rows s ON s.line = o.line
-		WHERE `+outcomeIn("s.outcome", r.opts, removesOthers)+` ORDER BY c.id`, r.job.ID, r.a.AccountID); err != nil {
+		WHERE `+outcomeIn("s.outcome", r.opts, removesOthers)+` AND `+in+` ORDER BY c.id`, append([]any{r.job.ID, r.a.AccountID}, inArgs...)...); err != nil {
 		return err
 	}
-	if err := r.countRemoved(ctx); err != nil {
-		return err
+	if r.rng == nil {
+		if err := r.countRemoved(ctx); err != nil {
+			return err
+		}
 	}
 	r.phase("keep moved customers")
 	return nil
@@ -387,17 +478,24 @@ func (r *importRun) giveAgents(ctx context.Context) error {
 	if len(r.outside) == 0 {
 		return nil
 	}
-	tx, rule := r.tx, r.opts.Agents.Rule()
-	if !rule.Assigns {
-		if _, err := tx.exec(ctx, `UPDATE import_rows SET agent_id = NULL
-			WHERE agent_id IN (SELECT u.id FROM users u WHERE u.account_id = ? AND `+agentOutside+`)`, r.a.AccountID, r.job.CampaignID); err != nil {
-			return err
-		}
+	if err := r.takeAgentsOff(ctx); err != nil {
+		return err
 	}
-	if !rule.Grants {
+	if !r.opts.Agents.Rule().Grants {
 		return nil
 	}
 	return r.grantCampaign(ctx)
+}
+
+// takeAgentsOff takes the agents outside the campaign off the staged rows,
+// unless the agents option assigns them.
+func (r *importRun) takeAgentsOff(ctx context.Context) error {
+	if len(r.outside) == 0 || r.opts.Agents.Rule().Assigns {
+		return nil
+	}
+	_, err := r.tx.exec(ctx, `UPDATE import_rows SET agent_id = NULL
+		WHERE agent_id IN (SELECT u.id FROM users u WHERE u.account_id = ? AND `+agentOutside+`)`, r.a.AccountID, r.job.CampaignID)
+	return err
 }
 
 // grantCampaign gives the agents outside the campaign, audited, and
@@ -427,7 +525,11 @@ func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error
 	stage := r.s.db.dialect.newStager(r.tx)
 	r.stageTable = stage.table()
 	defer stage.close()
-	probs := newBatchInserter(r.tx, `INSERT INTO import_problems (job_id, line, outcome, field, column_name, message, reason) VALUES `, problemWidth, 200)
+	into := r.problems
+	if into == "" {
+		into = "import_problems"
+	}
+	probs := newBatchInserter(r.tx, `INSERT INTO `+into+` (job_id, line, outcome, field, column_name, message, reason) VALUES `, problemWidth, 200)
 	defer probs.close()
 	for i := 0; ; i++ {
 		if i%4096 == 0 {
@@ -456,6 +558,7 @@ func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error
 		if err := stage.add(ctx, row); err != nil {
 			return r.lineError(err, row.Line)
 		}
+		r.staged++
 	}
 	if err := stage.flush(ctx); err != nil {
 		return err
@@ -509,8 +612,12 @@ func (r *importRun) classify(ctx context.Context) error {
 		return err
 	}
 	r.phase("classify outcomes")
+	return nil
+}
 
-	rows, err := tx.query(ctx, `SELECT outcome, count(*), sum(CASE WHEN blocked THEN 1 ELSE 0 END) FROM import_rows GROUP BY outcome`)
+// countOutcomes counts the classified rows by outcome, and those blocked.
+func (r *importRun) countOutcomes(ctx context.Context) error {
+	rows, err := r.tx.query(ctx, `SELECT outcome, count(*), sum(CASE WHEN blocked THEN 1 ELSE 0 END) FROM import_rows GROUP BY outcome`)
 	if err != nil {
 		return err
 	}
@@ -543,29 +650,32 @@ var overridable = map[string]string{
 // updates existing ones, inserts new ones, and records what undo needs.
 func (r *importRun) apply(ctx context.Context) error {
 	tx, acc, camp, jobID := r.tx, r.a.AccountID, r.job.CampaignID, r.job.ID
-	now := micros(tx.now)
-
-	if err := r.giveAgents(ctx); err != nil {
-		return err
-	}
-	r.phase("agents")
+	now := micros(r.now)
+	in, inArgs := r.inScope("s.phone")
 	if r.opts.Unique == callsheet.UniqueMove {
 		// keepRemoved recorded them.
-		if _, err := tx.exec(ctx, deleteRemoved, acc, jobID); err != nil {
+		q, args := deleteRemoved, []any{acc, jobID}
+		if r.rng != nil {
+			// Those of the step's rows, as keepRemoved found them.
+			q = `DELETE FROM customers WHERE account_id = ? AND id IN (SELECT o.customer_id FROM import_rows s JOIN import_others o ON o.line = s.line
+				WHERE ` + outcomeIn("s.outcome", r.opts, removesOthers) + ` AND ` + in + `)`
+			args = append([]any{acc}, inArgs...)
+		}
+		if _, err := tx.exec(ctx, q, args...); err != nil {
 			return err
 		}
 		r.phase("delete moved customers")
 	}
 
-	updating := outcomeIn("s.outcome", r.opts, updates)
+	updating := outcomeIn("s.outcome", r.opts, updates) + ` AND ` + in
 	if _, err := tx.exec(ctx, `INSERT INTO import_changes (job_id, kind, line, customer_id, `+customerCopy+`)
 		SELECT ?, s.outcome, s.line, c.id, `+prefixed("c.", customerCopy)+`
-		FROM import_rows s JOIN customers c ON c.id = s.existing_id WHERE `+updating, jobID); err != nil {
+		FROM import_rows s JOIN customers c ON c.id = s.existing_id WHERE `+updating, append([]any{jobID}, inArgs...)...); err != nil {
 		return err
 	}
 	if set, setArgs := r.updateSet(now); len(set) > 0 {
 		if _, err := tx.exec(ctx, `UPDATE customers SET `+strings.Join(set, ", ")+`
-			FROM import_rows s WHERE customers.id = s.existing_id AND `+updating, setArgs...); err != nil {
+			FROM import_rows s WHERE customers.id = s.existing_id AND `+updating, append(setArgs, inArgs...)...); err != nil {
 			return err
 		}
 	}
@@ -579,8 +689,8 @@ func (r *importRun) apply(ctx context.Context) error {
 			status_id, agent_id, follow_up_at, created_at, contact_allowed_at, custom, updated_at, version, import_id, import_line)
 		SELECT ?, ?, s.name, s.last_name, s.phone, s.email, s.source, s.note, s.external_id, ?, s.agent_id, s.follow_up_at, COALESCE(s.created_at, ?), CAST(? AS BIGINT),
 			s.custom, ?, 1, ?, s.line FROM import_rows s
-			WHERE `+outcomeIn("s.outcome", r.opts, inserts)+` ORDER BY s.phone`,
-		acc, camp, r.opts.StatusID, now, allowed, now, jobID); err != nil {
+			WHERE `+outcomeIn("s.outcome", r.opts, inserts)+` AND `+in+` ORDER BY s.phone`,
+		append([]any{acc, camp, r.opts.StatusID, now, allowed, now, jobID}, inArgs...)...); err != nil {
 		return err
 	}
 	r.phase("insert new")
@@ -590,10 +700,18 @@ func (r *importRun) apply(ctx context.Context) error {
 		if _, err := tx.exec(ctx, `INSERT INTO import_dnc_changes (job_id, phone, had_entry, requested_at, reason)
 			SELECT ?, s.phone, d.phone IS NOT NULL, d.requested_at, COALESCE(d.reason, '')
 			FROM import_rows s LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
-			WHERE `+outcomeIn("s.outcome", r.opts, takesStatus), jobID, acc); err != nil {
+			WHERE `+outcomeIn("s.outcome", r.opts, takesStatus)+` AND `+in, append([]any{jobID, acc}, inArgs...)...); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, registerImportedDNC, acc, now, jobID); err != nil {
+		q, args := registerImportedDNC, []any{acc, now, jobID}
+		if r.rng != nil {
+			// The step's phones, as the records just kept them.
+			q = `INSERT INTO do_not_call (account_id, phone, requested_at, reason)
+				SELECT ?, s.phone, ?, 'Imported with a do-not-call status' FROM import_rows s WHERE ` + outcomeIn("s.outcome", r.opts, takesStatus) + ` AND ` + in + `
+				ON CONFLICT (account_id, phone) DO UPDATE SET requested_at = excluded.requested_at, reason = excluded.reason`
+			args = append([]any{acc, now}, inArgs...)
+		}
+		if _, err := tx.exec(ctx, q, args...); err != nil {
 			return err
 		}
 	}
@@ -674,15 +792,16 @@ func prefixed(p, cols string) string {
 // and those that delete customers elsewhere, for the report
 // (callsheet.Outcome.Reported).
 func (r *importRun) recordProblems(ctx context.Context) error {
+	in, inArgs := r.inScope("s.phone")
 	// The customers of new rows are found by a join, not a lookup each:
 	// with Move them here every moved row is reported.
 	_, err := r.tx.exec(ctx, `INSERT INTO import_problems (job_id, line, outcome, blocked, duplicate_of, customer_id, field, column_name, message)
 		SELECT ?, s.line, s.outcome, s.blocked, s.dup_of, COALESCE(c.id, s.existing_id),
 			CASE WHEN s.outcome = `+lit(callsheet.OutcomeInvalid)+` THEN 'name' ELSE '' END,
 			CASE WHEN s.outcome = `+lit(callsheet.OutcomeInvalid)+` THEN ? ELSE '' END, ''
-		FROM (SELECT line, phone, outcome, blocked, dup_of, existing_id FROM import_rows WHERE `+reportedCase(r.opts)+`) s
+		FROM (SELECT line, phone, outcome, blocked, dup_of, existing_id FROM import_rows s WHERE (`+reportedCase(r.opts)+`) AND `+in+`) s
 		LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone AND `+outcomeIn("s.outcome", r.opts, inserts),
-		r.job.ID, r.job.Mapping[callsheet.FieldName], r.job.CampaignID)
+		append(append([]any{r.job.ID, r.job.Mapping[callsheet.FieldName]}, inArgs...), r.job.CampaignID)...)
 	return err
 }
 

@@ -1,6 +1,9 @@
 package sqldb
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // classification is what classifyRows needs: the outcome and blocked
 // conditions generated from the rules (import_rules.go), and whose
@@ -8,6 +11,12 @@ import "context"
 type classification struct {
 	outcome, blocked      string
 	accountID, campaignID int64
+	// again classifies, once more, the rows of import_rows.phone within
+	// scope (a condition, with its arguments), whose duplicates are known:
+	// a step of an import that writes in steps (SQLite only).
+	again     bool
+	scope     string
+	scopeArgs []any
 }
 
 // Two classifiers, one set of rules. Both evaluate the same generated
@@ -22,7 +31,11 @@ type classification struct {
 
 // classifyRows fills the facts in place, then the outcomes (SQLite).
 func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification) error {
-	for _, st := range []struct {
+	scope := "TRUE"
+	if c.again {
+		scope = c.scope
+	}
+	for i, st := range []struct {
 		q    string
 		args []any
 	}{
@@ -32,14 +45,21 @@ func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification)
 			FROM (SELECT phone, min(line) AS first FROM import_rows GROUP BY phone HAVING count(*) > 1) d
 			WHERE import_rows.phone = d.phone AND import_rows.line > d.first`, nil},
 		{`UPDATE import_rows SET existing_id = c.id, existing_allowed = c.contact_allowed_at
-			FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone AND import_rows.dup_of IS NULL`, []any{c.campaignID}},
+			FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope, []any{c.campaignID}},
 		{`UPDATE import_rows SET dnc_at = d.requested_at
-			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.dup_of IS NULL`, []any{c.accountID}},
-		{`UPDATE import_rows SET other_campaign = TRUE FROM import_others o WHERE o.line = import_rows.line AND import_rows.dup_of IS NULL`, nil},
-		{`UPDATE import_rows SET outcome = ` + c.outcome, nil},
-		{`UPDATE import_rows SET blocked = TRUE WHERE ` + c.blocked, nil},
+			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope, []any{c.accountID}},
+		{`UPDATE import_rows SET other_campaign = TRUE FROM import_others o WHERE o.line = import_rows.line AND import_rows.dup_of IS NULL AND ` + scope, nil},
+		{`UPDATE import_rows SET outcome = ` + c.outcome + ` WHERE ` + scope, nil},
+		{`UPDATE import_rows SET blocked = TRUE WHERE (` + c.blocked + `) AND ` + scope, nil},
 	} {
-		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
+		if i == 0 && c.again {
+			continue // the duplicates do not change
+		}
+		args := st.args
+		if c.again {
+			args = append(append([]any{}, args...), c.scopeArgs...)
+		}
+		if _, err := tx.exec(ctx, st.q, args...); err != nil {
 			return err
 		}
 	}
@@ -49,6 +69,9 @@ func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification)
 // classifyRows copies the staged rows with their facts and outcomes into
 // import_rows in one pass (PostgreSQL).
 func (postgresDialect) classifyRows(ctx context.Context, tx *Tx, c classification) error {
+	if c.again {
+		return errors.New("sqldb: PostgreSQL classifies an import's rows once")
+	}
 	if _, err := tx.exec(ctx, `INSERT INTO import_rows (`+stageColumns+`, outcome, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, blocked)
 		SELECT `+stageColumns+`, outcome, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, CASE WHEN `+c.blocked+` THEN TRUE ELSE FALSE END
 		FROM (SELECT `+stageColumns+`, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, `+c.outcome+` AS outcome

@@ -27,10 +27,16 @@ const PostgresEnv = "CALLSHEET_TEST_POSTGRES"
 // Engines lists the engines the suite runs on.
 var Engines = []string{"sqlite", "postgres"}
 
-// Each runs fn once per engine as a subtest, each on a fresh database.
+// SteppedSQLite is SQLite with imports written a couple of rows a step,
+// so that every import of the suite goes through its steps (a file of
+// thousands of rows otherwise writes in one).
+const SteppedSQLite = "sqlite-steps"
+
+// Each runs fn once per engine, and once more on SteppedSQLite, as a
+// subtest, each on a fresh database.
 func Each(t *testing.T, fn func(t *testing.T, db *sqldb.DB)) {
 	t.Helper()
-	for _, engine := range Engines {
+	for _, engine := range append(Engines, SteppedSQLite) {
 		t.Run(engine, func(t *testing.T) {
 			fn(t, MustOpenDB(t, engine))
 		})
@@ -45,7 +51,7 @@ func MustOpenDB(tb testing.TB, engine string) *sqldb.DB {
 	tb.Helper()
 	var dsn string
 	switch engine {
-	case "sqlite":
+	case "sqlite", SteppedSQLite:
 		dsn = filepath.Join(tb.TempDir(), "callsheet.db")
 	case "postgres":
 		dsn = PostgresSchemaDSN(tb)
@@ -53,6 +59,9 @@ func MustOpenDB(tb testing.TB, engine string) *sqldb.DB {
 		tb.Fatalf("unknown engine %q", engine)
 	}
 	db := sqldb.NewDB(dsn)
+	if engine == SteppedSQLite {
+		db.ImportStepRows = 2
+	}
 	if err := db.Open(context.Background()); err != nil {
 		tb.Fatalf("open %s: %v", engine, err)
 	}
