@@ -43,7 +43,8 @@ type RestoreInfo struct {
 // The copy is made with VACUUM INTO, which reads one snapshot of the
 // database: in WAL mode it neither waits for nor blocks a server or an
 // import writing at the same time, and it holds everything committed
-// before it began and nothing after. It is written to a temporary file
+// before it began and nothing after; of an import that was writing its
+// steps then, what it had written is taken back in the copy. It is written to a temporary file
 // beside dst, checked (integrity, schema, counts), synced, and only then
 // renamed to dst, so dst is either the old file or a whole checked copy.
 // An existing dst is an error unless overwrite is set.
@@ -91,6 +92,9 @@ func BackupSQLite(ctx context.Context, dsn, dst string, overwrite bool) (*Backup
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
 		return nil, fmt.Errorf("sqldb: backup of %s: %w", src, err)
 	}
+	if err := takeBackInCopy(ctx, tmp); err != nil {
+		return nil, fmt.Errorf("sqldb: the backup written: %w", err)
+	}
 	info, err := checkCopy(ctx, tmp, dst)
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: the backup written is not sound: %w", err)
@@ -106,6 +110,29 @@ func BackupSQLite(ctx context.Context, dsn, dst string, overwrite bool) (*Backup
 	}
 	info.Path = dst
 	return info, nil
+}
+
+// takeBackInCopy takes back, in the copy, what imports running when it
+// was taken had written in steps (import_steps.go), so that the copy holds
+// nothing of an import still running; their jobs stay running, and run
+// again when a server starts on the copy. A copy whose schema predates
+// imports in steps has nothing to take back.
+func takeBackInCopy(ctx context.Context, path string) error {
+	cp := NewDB(path)
+	sdb, err := cp.dialect.open(path)
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+	cp.db = sdb
+	var steps bool
+	if err := sdb.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pragma_table_info('import_jobs') WHERE name = 'applying_at')`).Scan(&steps); err != nil {
+		return err
+	}
+	if !steps {
+		return nil
+	}
+	return NewImportStore(cp).takeBackCut(ctx)
 }
 
 // RestoreSQLite replaces the SQLite database dsn with the copy at src, and

@@ -41,6 +41,11 @@ type DB struct {
 	// SQLite has one writer, and transactions queue here, in the order
 	// they came, rather than poll the file's lock with growing sleeps.
 	writer chan struct{}
+	// runs bounds, on SQLite, the imports that hold a connection of their
+	// own (import_steps.go) to fewer than the pool's connections: a run
+	// holds its connection while it waits for the writer, and whoever
+	// holds the writer may need one of the pool's.
+	runs chan struct{}
 
 	// ImportStepRows, when above zero, is how many rows an import writes
 	// in a step on SQLite (import_steps.go); otherwise the steps are sized
@@ -58,6 +63,7 @@ func NewDB(dsn string) *DB {
 	} else {
 		db.dialect = sqliteDialect{}
 		db.writer = make(chan struct{}, 1)
+		db.runs = make(chan struct{}, sqliteImportRuns)
 	}
 	return db
 }

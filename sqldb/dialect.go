@@ -76,6 +76,13 @@ const sqliteCacheSize = "-65536"
 
 func (sqliteDialect) name() string { return "sqlite" }
 
+// sqliteConns is the pool's connections to a SQLite file, of which
+// sqliteImportRuns at most are held by imports' runs.
+const (
+	sqliteConns      = 8
+	sqliteImportRuns = 4
+)
+
 // open opens a SQLite file with WAL (readers do not block the writer),
 // foreign keys, a busy timeout so writers queue rather than fail, immediate
 // transactions (a writer takes the lock at BEGIN, so two writers never
@@ -97,8 +104,8 @@ func (sqliteDialect) open(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(sqliteConns)
+	db.SetMaxIdleConns(sqliteConns)
 	return db, nil
 }
 

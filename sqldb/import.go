@@ -27,6 +27,11 @@ type ImportStore struct {
 	// out in the hands of another worker (one that died or lost touch):
 	// the job, that worker, and how long ago the lease ended.
 	Takeover func(jobID int64, from string, expiredFor time.Duration)
+
+	// Stepped, when set, is told of each step an import wrote and
+	// committed on SQLite (import_steps.go), but the last: the job and the
+	// rows written so far. Others may write while it runs.
+	Stepped func(jobID int64, rows int)
 }
 
 // NewImportStore returns the import store of db.
@@ -486,30 +491,8 @@ func (s *ImportStore) ClaimImportJob(ctx context.Context, worker string, lease t
 // What a run cut off between its steps had written is taken back first,
 // so that the data is as before the import (import_steps.go).
 func (s *ImportStore) RequeueOrphanedImports(ctx context.Context) (int, error) {
-	var cut []callsheet.Actor
-	var ids []int64
-	rows, err := s.db.query(ctx, `SELECT id, account_id, COALESCE(user_id, 0), COALESCE(token_id, 0), created_by FROM import_jobs
-		WHERE state = 'running' AND applying_at IS NOT NULL ORDER BY id`)
-	if err != nil {
+	if err := s.takeBackCut(ctx); err != nil {
 		return 0, err
-	}
-	for rows.Next() {
-		var id int64
-		a := callsheet.Actor{Role: callsheet.RoleAdmin}
-		if err := rows.Scan(&id, &a.AccountID, &a.UserID, &a.TokenID, &a.Name); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids, cut = append(ids, id), append(cut, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	for i, id := range ids {
-		if err := s.takeBack(ctx, &cut[i], id); err != nil {
-			return 0, fmt.Errorf("take back what import %d wrote before it was cut off: %w", id, err)
-		}
 	}
 	r, err := s.db.db.ExecContext(ctx, s.db.rebind(`UPDATE import_jobs SET state = 'queued', worker = '', lease_until = NULL WHERE state = 'running'`))
 	if err != nil {
@@ -517,6 +500,37 @@ func (s *ImportStore) RequeueOrphanedImports(ctx context.Context) (int, error) {
 	}
 	n, _ := r.RowsAffected()
 	return int(n), nil
+}
+
+// takeBackCut takes back what the runs of running jobs wrote in steps:
+// at a start, those runs were cut off.
+func (s *ImportStore) takeBackCut(ctx context.Context) error {
+	var cut []callsheet.Actor
+	var ids []int64
+	rows, err := s.db.query(ctx, `SELECT id, account_id, COALESCE(user_id, 0), COALESCE(token_id, 0), created_by FROM import_jobs
+		WHERE state = 'running' AND applying_at IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		a := callsheet.Actor{Role: callsheet.RoleAdmin}
+		if err := rows.Scan(&id, &a.AccountID, &a.UserID, &a.TokenID, &a.Name); err != nil {
+			rows.Close()
+			return err
+		}
+		ids, cut = append(ids, id), append(cut, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, id := range ids {
+		if err := s.takeBack(ctx, &cut[i], id); err != nil {
+			return fmt.Errorf("take back what import %d wrote before it was cut off: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // RenewImportLease implements callsheet.ImportJobStore. A lease of zero

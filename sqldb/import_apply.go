@@ -194,6 +194,7 @@ type importRun struct {
 	rng        *phoneRange // the rows of the step being written (inSteps); nil: every row
 	problems   string      // where stage writes invalid rows: import_problems, or a temporary table (inSteps)
 	staged     int         // the valid rows staged
+	written    int         // the valid rows of the steps written (inSteps)
 	totals     []phaseTotal
 
 	statusKind callsheet.StatusKind

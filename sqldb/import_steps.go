@@ -75,6 +75,12 @@ const invalidTable = `(
 // written in steps (SQLite).
 func (r *importRun) inSteps(ctx context.Context, src callsheet.ImportSource) (*callsheet.ImportResult, error) {
 	db := r.s.db
+	select {
+	case db.runs <- struct{}{}:
+		defer func() { <-db.runs }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
 		return nil, db.translate(err)
@@ -204,6 +210,9 @@ func (r *importRun) steps(ctx context.Context, conn *sql.Conn, rows int, applied
 		if err != nil || !more {
 			return res, err
 		}
+		if r.s.Stepped != nil {
+			r.s.Stepped(r.job.ID, r.written)
+		}
 		if !fixed {
 			// Sized to take about stepTime, within bounds.
 			took := max(time.Since(began), time.Millisecond)
@@ -268,6 +277,11 @@ func (r *importRun) step(ctx context.Context, first bool, n int, applied bool, r
 			return nil, false, err
 		}
 		r.phase("record problems")
+		var k int
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM import_rows WHERE phone > ? AND phone <= ?`, *lo, hi.String).Scan(&k); err != nil {
+			return nil, false, err
+		}
+		r.written += k
 		*lo = hi.String
 		r.rng = nil
 	}
