@@ -22,8 +22,8 @@ import (
 // them: a phone's rows are classified and written in one transaction, so
 // what others wrote between the steps (a customer added with a phone of
 // the file, one moved or deleted) is seen, as if the import had begun
-// after it. The last step ends the job. An import of one step is one
-// transaction, as on PostgreSQL.
+// after it. The last step ends the job. An import of up to ImportInOneRows
+// rows is one transaction, as on PostgreSQL.
 //
 // Until the last step commits, what the steps wrote is visible to others,
 // and a run that does not finish takes it back, by the same records undo
@@ -46,6 +46,11 @@ const stepTime = 200 * time.Millisecond
 // firstStepRows is the rows of the first step; the later ones are sized by
 // the time the earlier took.
 const firstStepRows = 4000
+
+// ImportInOneRows is the most rows (valid, and invalid) an import writes in
+// one transaction on SQLite; a larger one writes in steps. The API's
+// largest batch fits, so that a batch is one transaction on both engines.
+const ImportInOneRows = 10000
 
 // phoneRange is the rows of a step: phones after lo, up to hi.
 type phoneRange struct{ lo, hi string }
@@ -110,11 +115,11 @@ func (r *importRun) inSteps(ctx context.Context, src callsheet.ImportSource) (*c
 		return nil, err
 	}
 	r.phase("read and stage")
-	step := db.ImportStepRows
-	if step <= 0 {
-		step = firstStepRows
+	step, inOne := firstStepRows, ImportInOneRows
+	if db.ImportStepRows > 0 {
+		step, inOne = db.ImportStepRows, db.ImportStepRows
 	}
-	if r.staged <= step && r.counts.Invalid <= step {
+	if r.staged <= inOne && r.counts.Invalid <= inOne {
 		// One step: the whole run in one transaction.
 		if err := snap.Commit(); err != nil {
 			return nil, db.translate(err)

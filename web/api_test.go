@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callsheet/callsheet"
+	"github.com/callsheet/callsheet/importer"
 	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 	"github.com/callsheet/callsheet/web"
@@ -395,5 +396,14 @@ func testAPIAddBatch(t *testing.T, db *sqldb.DB) {
 	e.post("/api/customers/batch", map[string]any{"campaign_id": e.camp.ID, "options": map[string]any{"load_valid": true}, "customers": big[:10000]}).want(t, http.StatusOK).decode(t, &res)
 	if res.Counts.Total != 10000 || res.Counts.Added != 10000 {
 		t.Fatalf("10,000 customers: %+v", res.Counts)
+	}
+}
+
+// The API's largest batch is written in one transaction on SQLite too: a
+// larger import would write in steps, its rows visible as they arrive.
+func TestLargestBatchIsOneTransaction(t *testing.T) {
+	if web.DefaultAPILimits.MaxBatch > sqldb.ImportInOneRows || importer.MaxBatch > sqldb.ImportInOneRows {
+		t.Fatalf("batches of up to %d (importer %d) customers, but SQLite writes only %d in one transaction",
+			web.DefaultAPILimits.MaxBatch, importer.MaxBatch, sqldb.ImportInOneRows)
 	}
 }
