@@ -658,9 +658,10 @@ func (r *importRun) apply(ctx context.Context) error {
 		q, args := deleteRemoved, []any{acc, jobID}
 		if r.rng != nil {
 			// Those of the step's rows, as keepRemoved found them.
-			q = `DELETE FROM customers WHERE account_id = ? AND id IN (SELECT o.customer_id FROM import_rows s JOIN import_others o ON o.line = s.line
-				WHERE ` + outcomeIn("s.outcome", r.opts, removesOthers) + ` AND ` + in + `)`
-			args = append([]any{acc}, inArgs...)
+			// By their ids: the account is checked, not searched (+).
+			q = `DELETE FROM customers WHERE id IN (SELECT o.customer_id FROM import_rows s JOIN import_others o ON o.line = s.line
+				WHERE ` + outcomeIn("s.outcome", r.opts, removesOthers) + ` AND ` + in + `) AND +account_id = ?`
+			args = append(inArgs, acc)
 		}
 		if _, err := tx.exec(ctx, q, args...); err != nil {
 			return err

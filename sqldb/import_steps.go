@@ -339,9 +339,12 @@ func (r *importRun) classifyAgain(ctx context.Context) error {
 		if _, err := tx.exec(ctx, `DELETE FROM import_others WHERE line IN (SELECT s.line FROM import_rows s WHERE `+sin+`)`, sinArgs...); err != nil {
 			return err
 		}
+		// The range on the customers' phones too: SQLite does not carry
+		// it over the join, and would read every customer of the account.
+		cin, cinArgs := r.inScope("c.phone")
 		if _, err := tx.exec(ctx, `INSERT INTO import_others (line, customer_id)
 			SELECT s.line, c.id FROM import_rows s JOIN customers c ON c.account_id = ? AND c.phone = s.phone AND c.campaign_id <> ?
-			WHERE `+sin+` ORDER BY s.phone, s.line ON CONFLICT DO NOTHING`, append([]any{r.a.AccountID, r.job.CampaignID}, sinArgs...)...); err != nil {
+			WHERE `+sin+` AND `+cin+` ORDER BY s.phone, s.line ON CONFLICT DO NOTHING`, append(append([]any{r.a.AccountID, r.job.CampaignID}, sinArgs...), cinArgs...)...); err != nil {
 			return err
 		}
 	}
