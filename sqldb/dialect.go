@@ -56,6 +56,8 @@ type dialect interface {
 	// runImport runs an import's rows: in one transaction, or, where
 	// writers wait for each other, in steps (import_steps.go).
 	runImport(ctx context.Context, r *importRun, src callsheet.ImportSource) (*callsheet.ImportResult, error)
+	// sortStage orders an import's staged rows by phone (import_stage.go).
+	sortStage(ctx context.Context, tx *Tx) (string, error)
 	beginBulk(ctx context.Context, tx *Tx) error
 	endBulk(ctx context.Context, tx *Tx) error
 }

@@ -198,7 +198,6 @@ type importRun struct {
 	totals     []phaseTotal
 
 	statusKind callsheet.StatusKind
-	stageTable string // where the rows were staged
 	lap        time.Time
 	counts     callsheet.ImportCounts
 	invalid    []callsheet.RowResult // collected invalid rows, for the API
@@ -524,7 +523,6 @@ func (r *importRun) grantCampaign(ctx context.Context) error {
 // straight into the job's problems.
 func (r *importRun) stage(ctx context.Context, src callsheet.ImportSource) error {
 	stage := r.s.db.dialect.newStager(r.tx)
-	r.stageTable = stage.table()
 	defer stage.close()
 	into := r.problems
 	if into == "" {
@@ -581,19 +579,21 @@ func (r *importRun) classify(ctx context.Context) error {
 	tx, acc, camp := r.tx, r.a.AccountID, r.job.CampaignID
 	// Covering the steps below, which then walk the phones in order: the
 	// customers' phone indexes are read in order too.
-	steps := []struct {
+	sorted, err := r.s.db.dialect.sortStage(ctx, tx)
+	if err != nil {
+		return err
+	}
+	r.phase("sort the rows by phone")
+	var steps []struct {
 		q    string
 		args []any
-	}{
-		{`CREATE INDEX ` + r.stageTable + `_phone ON ` + r.stageTable + ` (phone, line)`, nil},
-		{r.s.db.dialect.analyze(r.stageTable), nil},
 	}
 	if r.opts.Unique != callsheet.UniqueAny {
 		steps = append(steps, struct {
 			q    string
 			args []any
 		}{`INSERT INTO import_others (line, customer_id)
-			SELECT s.line, c.id FROM ` + r.stageTable + ` s JOIN customers c ON c.account_id = ? AND c.phone = s.phone AND c.campaign_id <> ?
+			SELECT s.line, c.id FROM ` + sorted + ` s JOIN customers c ON c.account_id = ? AND c.phone = s.phone AND c.campaign_id <> ?
 			WHERE TRUE ORDER BY s.phone, s.line ON CONFLICT DO NOTHING`, []any{acc, camp}}, struct {
 			q    string
 			args []any

@@ -62,11 +62,46 @@ func (sqliteDialect) createStage(ctx context.Context, tx *Tx) error {
 		}
 		// INTEGER PRIMARY KEY, not BIGINT: only that spelling makes the
 		// line the table's rowid instead of an extra index.
-		if _, err := tx.exec(ctx, `CREATE TEMP TABLE `+t.name+` `+strings.Replace(t.cols, "BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY", 1)); err != nil {
+		cols := strings.Replace(t.cols, "BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY", 1)
+		if t.name == "import_rows" {
+			// In the order of the phones (sortStage: the rowid seq is
+			// given in that order), which is the order the classification
+			// and the steps read them in: a range of phones is a run of
+			// pages, not pages all over. 100k rows into an account of
+			// 100k, in steps: 8.0-9.3 s with the rows in the file's
+			// order, 4.5-4.7 s in the phones'.
+			cols = strings.Replace(t.cols, "(\n\tline         BIGINT PRIMARY KEY,", "(\n\tseq          INTEGER PRIMARY KEY,\n\tline         BIGINT NOT NULL,", 1)
+		}
+		if _, err := tx.exec(ctx, `CREATE TEMP TABLE `+t.name+` `+cols); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// sortStage orders the staged rows by phone, and returns the table that
+// holds them so: SQLite copies them into import_rows, which is kept in
+// that order; PostgreSQL indexes import_stage, which classifyRows copies.
+func (sqliteDialect) sortStage(ctx context.Context, tx *Tx) (string, error) {
+	for _, q := range []string{
+		`INSERT INTO import_rows (` + stageColumns + `) SELECT ` + stageColumns + ` FROM import_stage ORDER BY phone, line`,
+		`DELETE FROM import_stage`,
+		`CREATE INDEX import_rows_phone ON import_rows (phone, line)`,
+	} {
+		if _, err := tx.exec(ctx, q); err != nil {
+			return "", err
+		}
+	}
+	return "import_rows", nil
+}
+
+func (postgresDialect) sortStage(ctx context.Context, tx *Tx) (string, error) {
+	for _, q := range []string{`CREATE INDEX import_stage_phone ON import_stage (phone, line)`, `ANALYZE import_stage`} {
+		if _, err := tx.exec(ctx, q); err != nil {
+			return "", err
+		}
+	}
+	return "import_stage", nil
 }
 
 func (sqliteDialect) dropStage(ctx context.Context, tx *Tx) error {
@@ -99,7 +134,7 @@ func (postgresDialect) createStage(ctx context.Context, tx *Tx) error {
 // The table goes with the commit.
 func (postgresDialect) dropStage(context.Context, *Tx) error { return nil }
 
-func (sqliteDialect) newStager(tx *Tx) rowStager { return newValuesStager(tx, "import_rows") }
+func (sqliteDialect) newStager(tx *Tx) rowStager { return newValuesStager(tx, "import_stage") }
 
 // PostgreSQL stages with one INSERT ... SELECT FROM unnest of an array per
 // column: a few parameters for thousands of rows, instead of twelve a row.
