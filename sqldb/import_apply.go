@@ -195,6 +195,8 @@ type importRun struct {
 	problems   string      // where stage writes invalid rows: import_problems, or a temporary table (inSteps)
 	staged     int         // the valid rows staged
 	written    int         // the valid rows of the steps written (inSteps)
+	version    int64       // SQLite's data_version when the snapshot began (inSteps)
+	changed    bool        // others have written since (inSteps)
 	totals     []phaseTotal
 
 	statusKind callsheet.StatusKind

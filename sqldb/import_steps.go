@@ -101,6 +101,11 @@ func (r *importRun) inSteps(ctx context.Context, src callsheet.ImportSource) (*c
 	if err := r.check(ctx); err != nil {
 		return nil, err
 	}
+	// What others had committed when the snapshot began; a step that
+	// finds more classifies its rows again (dataChanged).
+	if err := snap.queryRow(ctx, `PRAGMA data_version`).Scan(&r.version); err != nil {
+		return nil, err
+	}
 	if err := db.dialect.createStage(ctx, snap); err != nil {
 		return nil, err
 	}
@@ -155,6 +160,19 @@ func (r *importRun) inSteps(ctx context.Context, src callsheet.ImportSource) (*c
 		return nil, db.translate(err)
 	}
 	r.totals = []phaseTotal{}
+	// The steps do not checkpoint the log each as they commit (SQLite's
+	// default past 1,000 pages): a million rows into an account of a
+	// million took 65 s so, 48 s without. Others' commits still do, and
+	// the run does once at its end, beside the others' writes.
+	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		return nil, err
+	}
+	defer func() {
+		bg := context.Background()
+		conn.ExecContext(bg, `PRAGMA wal_autocheckpoint = 1000`)
+		conn.ExecContext(bg, `PRAGMA wal_checkpoint(PASSIVE)`)
+		r.phase("checkpoint")
+	}()
 	res, err := r.steps(ctx, conn, step, applied, refused, invalid)
 	if err != nil && applied && !errors.Is(err, callsheet.ErrImportTakenOver) {
 		// What the steps wrote goes; the job stays running for its
@@ -266,8 +284,14 @@ func (r *importRun) step(ctx context.Context, first bool, n int, applied bool, r
 	if hi.Valid {
 		r.rng = &phoneRange{*lo, hi.String}
 		if applied {
-			if err := r.classifyAgain(ctx); err != nil {
+			changed, err := r.dataChanged(ctx)
+			if err != nil {
 				return nil, false, err
+			}
+			if changed {
+				if err := r.classifyAgain(ctx); err != nil {
+					return nil, false, err
+				}
 			}
 		}
 		if err := r.keepRemoved(ctx); err != nil {
@@ -322,6 +346,25 @@ func (r *importRun) step(ctx context.Context, first bool, n int, applied bool, r
 	r.flushPhases()
 	res, err := r.end(ctx, applied, refused)
 	return res, false, err
+}
+
+// dataChanged says whether others have committed to the database since
+// the snapshot the rows were classified on: if they have not, the
+// classification holds, and a step need not classify its rows again (a
+// million rows into an account of a million: 16.6 s of the import). Once
+// they have, every later step does, since its rows were classified on the
+// snapshot. SQLite's data_version moves with every commit of another
+// connection, and not with the connection's own.
+func (r *importRun) dataChanged(ctx context.Context) (bool, error) {
+	if r.changed {
+		return true, nil
+	}
+	var v int64
+	if err := r.tx.queryRow(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+		return false, err
+	}
+	r.changed = v != r.version
+	return r.changed, nil
 }
 
 // classifyAgain classifies the step's rows against the customers and the

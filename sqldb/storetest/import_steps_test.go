@@ -59,6 +59,8 @@ func TestImportStepsLetOthersWrite(t *testing.T) {
 	bystander := f.Customer(t, other.ID, "Bystander", "+972529999999")
 
 	s := sqldb.NewImportStore(db)
+	phases := map[string]bool{}
+	s.Timings = func(phase string, d time.Duration) { phases[phase] = true }
 	var steps int
 	var added *callsheet.Customer
 	s.Stepped = func(jobID int64, rows int) {
@@ -93,6 +95,9 @@ func TestImportStepsLetOthersWrite(t *testing.T) {
 	must(t, err)
 	if steps < 19 || added == nil {
 		t.Fatalf("%d steps reported, want at least 19 of 50 rows", steps)
+	}
+	if !phases["classify again"] {
+		t.Fatal("others wrote between the steps, and no step classified its rows again")
 	}
 	// Row 950 found the customer added meanwhile; row 900 found none.
 	want := callsheet.ImportCounts{Total: 1000, Added: 998, Updated: 1, Moved: 1, RemovedElsewhere: 1}
@@ -257,4 +262,32 @@ func TestImportStepsTakenBack(t *testing.T) {
 			storetest.CheckCampaignCounts(t, db)
 		})
 	}
+}
+
+// When no one else writes while an import writes its steps, the rows are
+// classified once: the steps do not classify them again.
+func TestImportStepsQuiet(t *testing.T) {
+	db := storetest.MustOpenDB(t, "sqlite")
+	db.ImportStepRows = 30
+	f := storetest.NewFixture(t, db, "quiet")
+	target, other := f.Campaign(t, "Target"), f.Campaign(t, "Other")
+	f.Customer(t, other.ID, "Old 7", stepPhone(7))
+	f.Customer(t, target.ID, "Old 8", stepPhone(8))
+	s := sqldb.NewImportStore(db)
+	phases := map[string]bool{}
+	s.Timings = func(phase string, d time.Duration) { phases[phase] = true }
+	var steps int
+	s.Stepped = func(int64, int) { steps++ }
+	job := &callsheet.ImportJob{CampaignID: target.ID, Source: "api", State: callsheet.ImportRunning,
+		Options: callsheet.ImportOptions{Unique: callsheet.UniqueMove, Override: true}, Mapping: map[string]string{"name": "name", "phone": "phone"}}
+	must(t, s.CreateImportJob(f.AdminCtx, job, nil))
+	res, err := s.RunImport(f.AdminCtx, job, stepRows(200), false)
+	must(t, err)
+	if steps < 5 || phases["classify again"] {
+		t.Fatalf("%d steps; classified again: %v", steps, phases["classify again"])
+	}
+	if want := (callsheet.ImportCounts{Total: 200, Added: 198, Updated: 1, Moved: 1, RemovedElsewhere: 1}); res.Counts != want {
+		t.Fatalf("counts %+v, want %+v", res.Counts, want)
+	}
+	storetest.CheckCampaignCounts(t, db)
 }
