@@ -46,6 +46,9 @@ type DB struct {
 	// holds its connection while it waits for the writer, and whoever
 	// holds the writer may need one of the pool's.
 	runs chan struct{}
+	// wrote tells the checkpointer, on SQLite, that a transaction wrote;
+	// stop ends it, and stopped says it has.
+	wrote, stop, stopped chan struct{}
 
 	// ImportStepRows, when above zero, is how many rows an import writes
 	// in a step on SQLite (import_steps.go); otherwise the steps are sized
@@ -94,13 +97,47 @@ func (db *DB) Open(ctx context.Context) error {
 		db.db.Close()
 		return fmt.Errorf("sqldb: migrate: %w", err)
 	}
+	if db.writer != nil {
+		db.wrote, db.stop, db.stopped = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+		go db.checkpoint()
+	}
 	return nil
+}
+
+// checkpointEvery is the longest the checkpointer lets written pages wait
+// in SQLite's write-ahead log.
+var checkpointEvery = 200 * time.Millisecond
+
+// checkpoint copies SQLite's write-ahead log into the database after
+// writes, at most every checkpointEvery, without the process's writer:
+// a passive checkpoint goes beside readers and a writer, copying what is
+// committed. The connections do not checkpoint as they commit (dialect.go).
+func (db *DB) checkpoint() {
+	defer close(db.stopped)
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-db.wrote:
+		}
+		select {
+		case <-db.stop:
+			return
+		case <-time.After(checkpointEvery):
+		}
+		db.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+	}
 }
 
 // Close closes the pool.
 func (db *DB) Close() error {
 	if db.db == nil {
 		return nil
+	}
+	if db.stop != nil {
+		close(db.stop)
+		<-db.stopped
+		db.stop = nil
 	}
 	return db.db.Close()
 }
@@ -301,6 +338,10 @@ func (tx *Tx) done() {
 	if tx.writing {
 		tx.writing = false
 		tx.db.release()
+		select {
+		case tx.db.wrote <- struct{}{}:
+		default:
+		}
 	}
 }
 

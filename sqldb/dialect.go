@@ -78,6 +78,21 @@ const sqliteCacheSize = "-65536"
 
 func (sqliteDialect) name() string { return "sqlite" }
 
+// sqliteDriver is SQLite's driver with its connections set not to
+// checkpoint the write-ahead log as they commit: SQLite's default, past
+// 1,000 pages, has the commit that crosses it copy the log into the
+// database, while the process's writer is held, so that a save that
+// follows an import's step waits for the step's pages to be copied. The
+// DB's checkpointer does it instead, beside the writers (db.go).
+const sqliteDriver = "sqlite3_callsheet"
+
+func init() {
+	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec(`PRAGMA wal_autocheckpoint = 0`, nil)
+		return err
+	}})
+}
+
 // sqliteConns is the pool's connections to a SQLite file, of which
 // sqliteImportRuns at most are held by imports' runs.
 const (
@@ -102,7 +117,7 @@ func (sqliteDialect) open(dsn string) (*sql.DB, error) {
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_cache_size", sqliteCacheSize)
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open(sqliteDriver, "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,7 @@
 package sqldb
 
+import "time"
+
 // The generated SQL of the outcome rules, for the test that checks it
 // against the domain's table on both engines.
 var (
@@ -12,4 +14,11 @@ func (db *DB) StatementCacheLen() int {
 	db.reboundMu.Lock()
 	defer db.reboundMu.Unlock()
 	return len(db.rebound)
+}
+
+// SetCheckpointEvery sets how long the checkpointer waits after a write.
+func SetCheckpointEvery(d time.Duration) (restore func()) {
+	old := checkpointEvery
+	checkpointEvery = d
+	return func() { checkpointEvery = old }
 }

@@ -160,19 +160,6 @@ func (r *importRun) inSteps(ctx context.Context, src callsheet.ImportSource) (*c
 		return nil, db.translate(err)
 	}
 	r.totals = []phaseTotal{}
-	// The steps do not checkpoint the log each as they commit (SQLite's
-	// default past 1,000 pages): a million rows into an account of a
-	// million took 65 s so, 48 s without. Others' commits still do, and
-	// the run does once at its end, beside the others' writes.
-	if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
-		return nil, err
-	}
-	defer func() {
-		bg := context.Background()
-		conn.ExecContext(bg, `PRAGMA wal_autocheckpoint = 1000`)
-		conn.ExecContext(bg, `PRAGMA wal_checkpoint(PASSIVE)`)
-		r.phase("checkpoint")
-	}()
 	res, err := r.steps(ctx, conn, step, applied, refused, invalid)
 	if err != nil && applied && !errors.Is(err, callsheet.ErrImportTakenOver) {
 		// What the steps wrote goes; the job stays running for its
