@@ -49,6 +49,7 @@ type DB struct {
 	// wrote tells the checkpointer, on SQLite, that a transaction wrote;
 	// stop ends it, and stopped says it has.
 	wrote, stop, stopped chan struct{}
+	checkpointEvery      time.Duration
 
 	// ImportStepRows, when above zero, is how many rows an import writes
 	// in a step on SQLite (import_steps.go); otherwise the steps are sized
@@ -99,6 +100,7 @@ func (db *DB) Open(ctx context.Context) error {
 	}
 	if db.writer != nil {
 		db.wrote, db.stop, db.stopped = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+		db.checkpointEvery = checkpointEvery
 		go db.checkpoint()
 	}
 	return nil
@@ -123,7 +125,7 @@ func (db *DB) checkpoint() {
 		select {
 		case <-db.stop:
 			return
-		case <-time.After(checkpointEvery):
+		case <-time.After(db.checkpointEvery):
 		}
 		db.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
 	}

@@ -52,12 +52,12 @@ type dialect interface {
 	// analyze returns a statement that gathers the table's statistics, or
 	// a statement that does nothing where the engine needs none.
 	analyze(table string) string
-	// beginBulk and endBulk bracket bulk writes in a transaction.
 	// runImport runs an import's rows: in one transaction, or, where
 	// writers wait for each other, in steps (import_steps.go).
 	runImport(ctx context.Context, r *importRun, src callsheet.ImportSource) (*callsheet.ImportResult, error)
 	// sortStage orders an import's staged rows by phone (import_stage.go).
 	sortStage(ctx context.Context, tx *Tx) (string, error)
+	// beginBulk and endBulk bracket bulk writes in a transaction.
 	beginBulk(ctx context.Context, tx *Tx) error
 	endBulk(ctx context.Context, tx *Tx) error
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"slices"
@@ -194,7 +193,7 @@ type importRun struct {
 	rng        *phoneRange // the rows of the step being written (inSteps); nil: every row
 	problems   string      // where stage writes invalid rows: import_problems, or a temporary table (inSteps)
 	staged     int         // the valid rows staged
-	written    int         // the valid rows of the steps written (inSteps)
+	written    int         // the valid rows of the steps written, counted for Stepped (inSteps)
 	version    int64       // SQLite's data_version when the snapshot began (inSteps)
 	changed    bool        // others have written since (inSteps)
 	totals     []phaseTotal
@@ -219,7 +218,7 @@ func (r *importRun) phase(name string) {
 	now := time.Now()
 	d := now.Sub(r.lap)
 	r.lap = now
-	if r.rng == nil && r.totals == nil {
+	if r.totals == nil {
 		r.s.Timings(name, d)
 		return
 	}
@@ -586,26 +585,16 @@ func (r *importRun) classify(ctx context.Context) error {
 		return err
 	}
 	r.phase("sort the rows by phone")
-	var steps []struct {
-		q    string
-		args []any
-	}
 	if r.opts.Unique != callsheet.UniqueAny {
-		steps = append(steps, struct {
-			q    string
-			args []any
-		}{`INSERT INTO import_others (line, customer_id)
-			SELECT s.line, c.id FROM ` + sorted + ` s JOIN customers c ON c.account_id = ? AND c.phone = s.phone AND c.campaign_id <> ?
-			WHERE TRUE ORDER BY s.phone, s.line ON CONFLICT DO NOTHING`, []any{acc, camp}}, struct {
-			q    string
-			args []any
-		}{r.s.db.dialect.analyze("import_others"), nil})
-	}
-	for i, st := range steps {
-		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO import_others (line, customer_id)
+			SELECT s.line, c.id FROM `+sorted+` s JOIN customers c ON c.account_id = ? AND c.phone = s.phone AND c.campaign_id <> ?
+			WHERE TRUE ORDER BY s.phone, s.line ON CONFLICT DO NOTHING`, acc, camp); err != nil {
 			return err
 		}
-		r.phase(fmt.Sprintf("classify step %d", i+1))
+		if _, err := tx.exec(ctx, r.s.db.dialect.analyze("import_others")); err != nil {
+			return err
+		}
+		r.phase("find customers of other campaigns")
 	}
 
 	if err := r.s.db.dialect.classifyRows(ctx, tx, classification{

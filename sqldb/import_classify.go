@@ -11,10 +11,9 @@ import (
 type classification struct {
 	outcome, blocked      string
 	accountID, campaignID int64
-	// again classifies, once more, the rows of import_rows.phone within
-	// scope (a condition, with its arguments), whose duplicates are known:
-	// a step of an import that writes in steps (SQLite only).
-	again     bool
+	// scope, when set, is a condition on import_rows.phone, with its
+	// arguments: the rows of a step of an import that writes in steps
+	// (SQLite only), classified once more; their duplicates are known.
 	scope     string
 	scopeArgs []any
 }
@@ -31,9 +30,9 @@ type classification struct {
 
 // classifyRows fills the facts in place, then the outcomes (SQLite).
 func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification) error {
-	scope := "TRUE"
-	if c.again {
-		scope = c.scope
+	again, scope := c.scope != "", c.scope
+	if !again {
+		scope = "TRUE"
 	}
 	for i, st := range []struct {
 		q    string
@@ -52,11 +51,11 @@ func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification)
 		{`UPDATE import_rows SET outcome = ` + c.outcome + ` WHERE ` + scope, nil},
 		{`UPDATE import_rows SET blocked = TRUE WHERE (` + c.blocked + `) AND ` + scope, nil},
 	} {
-		if i == 0 && c.again {
+		if i == 0 && again {
 			continue // the duplicates do not change
 		}
 		args := st.args
-		if c.again {
+		if again {
 			args = append(append([]any{}, args...), c.scopeArgs...)
 		}
 		if _, err := tx.exec(ctx, st.q, args...); err != nil {
@@ -69,7 +68,7 @@ func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification)
 // classifyRows copies the staged rows with their facts and outcomes into
 // import_rows in one pass (PostgreSQL).
 func (postgresDialect) classifyRows(ctx context.Context, tx *Tx, c classification) error {
-	if c.again {
+	if c.scope != "" {
 		return errors.New("sqldb: PostgreSQL classifies an import's rows once")
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO import_rows (`+stageColumns+`, outcome, dup_of, existing_id, existing_allowed, dnc_at, other_campaign, blocked)
