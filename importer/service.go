@@ -100,8 +100,8 @@ func NewService(jobs callsheet.ImportJobStore, applier callsheet.ImportApplier, 
 
 // leaseFor is how long a job is a worker's between renewals: Lease where
 // leases can be renewed while an import writes, and a day on SQLite, where
-// nothing can renew a lease while the import holds the only writer (the
-// job is requeued at the next start instead).
+// one process owns the queue: a job cut off is taken back and requeued at
+// the process's next start, not taken over.
 func (s *Service) leaseFor() time.Duration {
 	if !s.concurrentWriters() {
 		return 24 * time.Hour
