@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -30,8 +31,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	lease := fs.Duration("import-lease", envDuration("CALLSHEET_IMPORT_LEASE", importer.DefaultLease), say(lang, "how long a server holds an import job between renewals; on PostgreSQL another server takes over a dead one's job after it (env CALLSHEET_IMPORT_LEASE)"))
 	metricsToken := fs.String("metrics-token", os.Getenv("CALLSHEET_METRICS_TOKEN"), say(lang, "bearer token that /metrics asks for; empty leaves /metrics open (env CALLSHEET_METRICS_TOKEN)"))
 	logJSON := fs.Bool("log-json", os.Getenv("CALLSHEET_LOG_JSON") != "", say(lang, "log JSON lines instead of text (env CALLSHEET_LOG_JSON)"))
+	cpuProfile := fs.String("cpuprofile", "", say(lang, "write a CPU profile of the server, from start to stop, to this file"))
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *lease < time.Second {
 		return callsheet.Errorf(callsheet.EINVALID, "--import-lease must be at least 1s; got %v", *lease)
