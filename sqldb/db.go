@@ -50,6 +50,9 @@ type DB struct {
 	// stop ends it, and stopped says it has.
 	wrote, stop, stopped chan struct{}
 	checkpointEvery      time.Duration
+	// group gathers, on SQLite, the single writes that share a commit
+	// (group.go).
+	group grouper
 
 	// ImportStepRows, when above zero, is how many rows an import writes
 	// in a step on SQLite (import_steps.go); otherwise the steps are sized

@@ -22,3 +22,12 @@ func SetCheckpointEvery(d time.Duration) (restore func()) {
 	checkpointEvery = d
 	return func() { checkpointEvery = old }
 }
+
+// GroupCommits is how many groups of single writes have committed, how
+// many writes they held, how many writes wait for a group, and whether a
+// write leads groups.
+func (db *DB) GroupCommits() (commits, writes, waiting int, leading bool) {
+	db.group.mu.Lock()
+	defer db.group.mu.Unlock()
+	return db.group.commits, db.group.writes, len(db.group.waiting), db.group.leading
+}

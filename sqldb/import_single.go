@@ -27,7 +27,7 @@ func (s *ImportStore) AddCustomer(ctx context.Context, job *callsheet.ImportJob,
 	job.Single, job.Worker = true, ""
 	var res *callsheet.ImportResult
 	var now time.Time
-	err = s.db.withTx(ctx, func(tx *Tx) error {
+	err = s.db.withGroupTx(ctx, func(ctx context.Context, tx *Tx) error {
 		run := &importRun{s: s, tx: tx, a: a, job: job, opts: job.Options, collect: true}
 		var err error
 		res, err = run.addOne(ctx, row)
