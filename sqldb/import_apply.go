@@ -193,6 +193,7 @@ type importRun struct {
 	rng        *phoneRange // the rows of the step being written (inSteps); nil: every row
 	problems   string      // where stage writes invalid rows: import_problems, or a temporary table (inSteps)
 	staged     int         // the valid rows staged
+	fewRows    bool        // fewer than the campaign's customers (classify)
 	written    int         // the valid rows of the steps written, counted for Stepped (inSteps)
 	version    int64       // SQLite's data_version when the snapshot began (inSteps)
 	changed    bool        // others have written since (inSteps)
@@ -597,9 +598,16 @@ func (r *importRun) classify(ctx context.Context) error {
 		r.phase("find customers of other campaigns")
 	}
 
+	// Which is larger, the rows or the campaign, decides how SQLite finds
+	// the rows' customers in it (existingSQL).
+	var customers int64
+	if err := tx.queryRow(ctx, `SELECT COALESCE(sum(customers), 0) FROM campaign_counts WHERE campaign_id = ?`, camp).Scan(&customers); err != nil {
+		return err
+	}
+	r.fewRows = int64(r.staged) < customers
 	if err := r.s.db.dialect.classifyRows(ctx, tx, classification{
 		outcome: outcomeCase(r.opts), blocked: blockedCase(r.opts, r.statusKind == callsheet.StatusDoNotCall),
-		accountID: acc, campaignID: camp,
+		accountID: acc, campaignID: camp, fewRows: r.fewRows,
 	}); err != nil {
 		return err
 	}

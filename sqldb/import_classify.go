@@ -16,6 +16,10 @@ type classification struct {
 	// (SQLite only), classified once more; their duplicates are known.
 	scope     string
 	scopeArgs []any
+	// fewRows says the rows are fewer than the campaign's customers, so
+	// that SQLite looks each row's phone up in the campaign rather than
+	// reading the campaign's customers (existingSQL).
+	fewRows bool
 }
 
 // Two classifiers, one set of rules. Both evaluate the same generated
@@ -43,8 +47,7 @@ func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification)
 		{`UPDATE import_rows SET dup_of = d.first
 			FROM (SELECT phone, min(line) AS first FROM import_rows GROUP BY phone HAVING count(*) > 1) d
 			WHERE import_rows.phone = d.phone AND import_rows.line > d.first`, nil},
-		{`UPDATE import_rows SET existing_id = c.id, existing_allowed = c.contact_allowed_at
-			FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope, []any{c.campaignID}},
+		{existingSQL(c.fewRows, scope), []any{c.campaignID}},
 		{`UPDATE import_rows SET dnc_at = d.requested_at
 			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope, []any{c.accountID}},
 		{`UPDATE import_rows SET other_campaign = TRUE FROM import_others o WHERE o.line = import_rows.line AND import_rows.dup_of IS NULL AND ` + scope, nil},
@@ -63,6 +66,25 @@ func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification)
 		}
 	}
 	return nil
+}
+
+// existingSQL finds each row's customer in the campaign (SQLite). SQLite
+// has no statistics on the staged rows, and guesses a campaign at a few
+// customers, so it reads the campaign's customers and looks each up among
+// the rows: for an API batch of 1,000 rows into a campaign of 210,000,
+// 49 ms of the batch's classification. When the rows are fewer than the
+// campaign's customers, which the counts by campaign say, the rows lead
+// instead (CROSS JOIN keeps SQLite to that order), and each is one lookup
+// of the campaign's phone index: 2.4 ms for that batch.
+func existingSQL(fewRows bool, scope string) string {
+	if !fewRows {
+		return `UPDATE import_rows SET existing_id = c.id, existing_allowed = c.contact_allowed_at
+			FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope
+	}
+	return `UPDATE import_rows SET existing_id = m.id, existing_allowed = m.contact_allowed_at
+		FROM (SELECT import_rows.seq, c.id, c.contact_allowed_at FROM import_rows CROSS JOIN customers c
+			WHERE c.campaign_id = ? AND c.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope + `) m
+		WHERE import_rows.seq = m.seq`
 }
 
 // classifyRows copies the staged rows with their facts and outcomes into
