@@ -1,6 +1,9 @@
 package sqldb
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // The generated SQL of the outcome rules, for the test that checks it
 // against the domain's table on both engines.
@@ -30,4 +33,9 @@ func (db *DB) GroupCommits() (commits, writes, waiting int, leading bool) {
 	db.group.mu.Lock()
 	defer db.group.mu.Unlock()
 	return db.group.commits, db.group.writes, len(db.group.waiting), db.group.leading
+}
+
+// WithGroupTx runs fn as a grouped write (group.go).
+func (db *DB) WithGroupTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	return db.withGroupTx(ctx, fn)
 }

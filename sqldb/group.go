@@ -2,6 +2,8 @@ package sqldb
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 )
 
@@ -27,7 +29,7 @@ import (
 // A write alone runs at once, in a group of one: grouping adds no wait,
 // it only gathers those who were already waiting. Between groups the
 // writer is let go, so that others (a save, an import's step) take their
-// turn. On PostgreSQL, whose writers run side by side, each write is its
+// turn, and the lead passes to the next write waiting. On PostgreSQL, whose writers run side by side, each write is its
 // own transaction.
 
 // maxGroup bounds the writes of one group, so that one commit does not
@@ -38,15 +40,18 @@ const maxGroup = 32
 type groupWrite struct {
 	ctx  context.Context
 	fn   func(ctx context.Context, tx *Tx) error
-	done chan error
+	done chan error    // how the write ended
+	lead chan struct{} // the write is to lead the next group
 }
 
-// grouper gathers the writes waiting for a group. The first write that
-// finds no group running leads: it runs groups until none is waiting.
+// grouper gathers the writes waiting for a group. One write at a time
+// leads: it takes those waiting (itself among them) as a group, runs it,
+// and hands the lead to the first write still waiting, so that no
+// writer's answer waits for more than the groups before its own.
 type grouper struct {
 	mu      sync.Mutex
 	waiting []*groupWrite
-	leading bool
+	leading bool // a write leads, or is about to
 
 	// commits and writes count the groups committed and the writes in
 	// them, for tests.
@@ -63,31 +68,45 @@ func (db *DB) withGroupTx(ctx context.Context, fn func(ctx context.Context, tx *
 	if db.writer == nil {
 		return db.withTx(ctx, func(tx *Tx) error { return fn(ctx, tx) })
 	}
-	w := &groupWrite{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	w := &groupWrite{ctx: ctx, fn: fn, done: make(chan error, 1), lead: make(chan struct{}, 1)}
 	g := &db.group
 	g.mu.Lock()
 	g.waiting = append(g.waiting, w)
-	lead := !g.leading
-	g.leading = true
+	if !g.leading {
+		// Nobody leads, so nobody else waits: this write is first.
+		g.leading = true
+		w.lead <- struct{}{}
+	}
 	g.mu.Unlock()
-	if lead {
-		for {
-			g.mu.Lock()
-			n := min(len(g.waiting), maxGroup)
-			batch := g.waiting[:n:n]
-			g.waiting = g.waiting[n:]
-			if n == 0 {
-				g.leading = false
-				g.waiting = nil
-			}
-			g.mu.Unlock()
-			if n == 0 {
-				break
-			}
-			db.runGroup(batch)
+	for {
+		select {
+		case err := <-w.done:
+			return err
+		case <-w.lead:
+			db.leadGroup()
 		}
 	}
-	return <-w.done
+}
+
+// leadGroup runs the writes waiting, up to maxGroup, as one group, then
+// hands the lead on.
+func (db *DB) leadGroup() {
+	g := &db.group
+	g.mu.Lock()
+	n := min(len(g.waiting), maxGroup)
+	batch := g.waiting[:n:n]
+	g.waiting = g.waiting[n:]
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if len(g.waiting) > 0 {
+			g.waiting[0].lead <- struct{}{}
+		} else {
+			g.leading, g.waiting = false, nil
+		}
+	}()
+	db.runGroup(batch)
 }
 
 // runGroup runs the writes of one group in one transaction, and tells
@@ -123,7 +142,7 @@ func (db *DB) runGroup(batch []*groupWrite) {
 			finish(db.translate(err))
 			return
 		}
-		if err := w.fn(ctx, tx); err != nil {
+		if err := runWrite(ctx, tx, w.fn); err != nil {
 			results[i] = err
 			// The write's own statements are undone; the others' stay. If
 			// SQLite rolled the whole transaction back (an I/O error, a
@@ -148,4 +167,15 @@ func (db *DB) runGroup(batch []*groupWrite) {
 		db.group.mu.Unlock()
 	}
 	finish(err)
+}
+
+// runWrite runs a write's function; a panic in it is that write's error,
+// so that the group, and the writes that wait for the lead, go on.
+func runWrite(ctx context.Context, tx *Tx, fn func(ctx context.Context, tx *Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sqldb: a grouped write panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(ctx, tx)
 }

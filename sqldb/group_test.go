@@ -121,3 +121,62 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A grouped write that panics fails alone: the others in its group are
+// committed, and the writes after it still find a leader.
+func TestGroupedWritePanics(t *testing.T) {
+	db := storetest.MustOpenDB(t, "sqlite")
+	bg := context.Background()
+	if _, err := db.SQL().ExecContext(bg, `CREATE TABLE scratch (v INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	hold, err := db.BeginTx(bg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := func(v int) func(context.Context, *sqldb.Tx) error {
+		return func(ctx context.Context, tx *sqldb.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO scratch VALUES (?)`, v)
+			return err
+		}
+	}
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	fns := []func(context.Context, *sqldb.Tx) error{insert(1), func(ctx context.Context, tx *sqldb.Tx) error {
+		if err := insert(2)(ctx, tx); err != nil {
+			return err
+		}
+		panic("a bug")
+	}, insert(3)}
+	waiting := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if _, _, w, leading := db.GroupCommits(); w == n && leading {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d writes never waited behind a leader", n)
+			}
+		}
+	}
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.WithGroupTx(bg, fn)
+		}()
+		// The first leads alone; the other two wait for the next group.
+		waiting(i)
+	}
+	must(t, hold.Rollback())
+	wg.Wait()
+	if errs[0] != nil || errs[2] != nil || errs[1] == nil || !strings.Contains(errs[1].Error(), "a bug") {
+		t.Fatalf("the writes answered %v", errs)
+	}
+	must(t, db.WithGroupTx(bg, insert(4)))
+	var sum int
+	must(t, db.SQL().QueryRowContext(bg, `SELECT sum(v) FROM scratch`).Scan(&sum))
+	if sum != 1+3+4 {
+		t.Errorf("the rows sum to %d, want 8: the panicking write's row kept, or another's lost", sum)
+	}
+}
