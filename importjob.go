@@ -314,6 +314,13 @@ type ImportJob struct {
 	StartedAt  *time.Time `json:"started_at,omitempty"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	UndoneAt   *time.Time `json:"undone_at,omitempty"`
+
+	// ReadAll says, while the job runs, that its file has been read to the
+	// end: the rows are being checked and written. RowsWritten is, while
+	// a large import writes in steps (SQLite), the rows written so far.
+	// Both are known to the server running the job only.
+	ReadAll     bool `json:"-"`
+	RowsWritten int  `json:"-"`
 }
 
 // ImportJobUpdate holds what can change in a job before it runs.

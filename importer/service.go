@@ -74,8 +74,10 @@ var _ callsheet.ImportService = (*Service)(nil)
 type runningJob struct {
 	rows      atomic.Int64
 	bytes     atomic.Int64
-	cancelled atomic.Bool // asked to stop, rather than the server stopping
-	lost      atomic.Bool // the lease is lost, or about to be: another worker runs it
+	written   atomic.Int64 // rows written by the steps so far (Stepped)
+	readAll   atomic.Bool  // the file has been read to its end
+	cancelled atomic.Bool  // asked to stop, rather than the server stopping
+	lost      atomic.Bool  // the lease is lost, or about to be: another worker runs it
 	cancel    context.CancelFunc
 	ended     chan struct{} // closed once the run has recorded how it ended
 }
@@ -374,7 +376,7 @@ func (s *Service) run(ctx context.Context, job *callsheet.ImportJob, rj *running
 	// The run records the columns it leaves out, for the report, the API
 	// and the command line (see callsheet.ImportJob.UnmatchedColumns).
 	job.UnmatchedColumns = sheet.UnmatchedColumns(table.Header(), job.Mapping)
-	src := &tableSource{table: table, mapper: mapper, rows: &rj.rows}
+	src := &tableSource{table: table, mapper: mapper, rows: &rj.rows, readAll: &rj.readAll}
 	defer src.close()
 	return s.Applier.RunImport(ctx, job, src, false)
 }
@@ -423,9 +425,10 @@ func (s *Service) targetOf(ctx context.Context, accountID int64, agents, fields 
 // run on a goroutine of their own, a batch ahead, so they overlap with the
 // database's work.
 type tableSource struct {
-	table  sheet.Table
-	mapper *sheet.RowMapper
-	rows   *atomic.Int64
+	table   sheet.Table
+	mapper  *sheet.RowMapper
+	rows    *atomic.Int64
+	readAll *atomic.Bool // set at the file's end
 
 	batches chan rowBatch
 	cur     []*callsheet.ImportRow
@@ -487,10 +490,16 @@ func (t *tableSource) Next() (*callsheet.ImportRow, error) {
 	t.once.Do(t.start)
 	for len(t.cur) == 0 {
 		if t.err != nil {
+			if t.err == io.EOF && t.readAll != nil {
+				t.readAll.Store(true)
+			}
 			return nil, t.err
 		}
 		b, ok := <-t.batches
 		if !ok {
+			if t.readAll != nil {
+				t.readAll.Store(true)
+			}
 			return nil, io.EOF
 		}
 		t.cur, t.err = b.rows, b.err
@@ -700,6 +709,17 @@ func (s *Service) PreviewFile(ctx context.Context, jobID int64) (*callsheet.File
 	return p, nil
 }
 
+// Stepped is told that a job this process runs has written rows so far,
+// in steps (the store's hook of that name), for its progress.
+func (s *Service) Stepped(jobID int64, rows int) {
+	s.mu.Lock()
+	rj := s.running[jobID]
+	s.mu.Unlock()
+	if rj != nil {
+		rj.written.Store(int64(rows))
+	}
+}
+
 // FindImport implements callsheet.ImportService.
 func (s *Service) FindImport(ctx context.Context, id int64) (*callsheet.ImportJob, error) {
 	job, err := s.Jobs.FindImportJobByID(ctx, id)
@@ -710,7 +730,8 @@ func (s *Service) FindImport(ctx context.Context, id int64) (*callsheet.ImportJo
 	rj := s.running[id]
 	s.mu.Unlock()
 	if rj != nil && job.State == callsheet.ImportRunning {
-		job.RowsRead, job.BytesRead = int(rj.rows.Load()), rj.bytes.Load()
+		job.RowsRead, job.BytesRead, job.RowsWritten = int(rj.rows.Load()), rj.bytes.Load(), int(rj.written.Load())
+		job.ReadAll = rj.readAll.Load()
 	}
 	job.ErrorReason = ParseMessages(job.Error)
 	return job, nil

@@ -573,6 +573,7 @@ type importPage struct {
 	Pager    pager
 	Preview  bool // a finished dry run, waiting for Import
 	Percent  int
+	Phase    string // importPhase
 	Undo     *callsheet.UndoResult
 	Status   string // the upload's status name
 	// NotImported are the columns of the file no field takes; Header
@@ -782,7 +783,7 @@ func (s *Server) renderImportJob(w http.ResponseWriter, r *http.Request, job *ca
 	if err != nil {
 		return err
 	}
-	d := &importPage{Job: job, Campaign: camp, Undo: undo, Percent: percent(job),
+	d := &importPage{Job: job, Campaign: camp, Undo: undo, Percent: percent(job), Phase: importPhase(job),
 		Preview:      job.State == callsheet.ImportDone && job.Options.DryRun && !job.Applied,
 		AgentChoices: agentChoices(),
 		AgainChoices: agentChoices(callsheet.AgentsGrant, callsheet.AgentsUnassign),
@@ -817,15 +818,39 @@ func (s *Server) renderImportJob(w http.ResponseWriter, r *http.Request, job *ca
 	return nil
 }
 
-// percent is how far a running job has read its file.
+// percent is how far a running job has gone: how much of its file it has
+// read, then, while it writes in steps, how many of the rows read it has
+// written.
 func percent(j *callsheet.ImportJob) int {
 	if j.State.Finished() {
 		return 100
+	}
+	if importPhase(j) == "writing" && j.RowsRead > 0 {
+		return min(99, j.RowsWritten*100/j.RowsRead)
 	}
 	if j.FileSize <= 0 {
 		return 0
 	}
 	return int(min(99, j.BytesRead*100/j.FileSize))
+}
+
+// importPhase says what a job is doing, for its progress: done, waiting
+// its turn (queued), reading its file, checking the rows read against the
+// campaign (the bar then says nothing of how long it takes), or writing
+// them in steps. A job run by another server is said to be reading until
+// it ends: only the server running it knows more.
+func importPhase(j *callsheet.ImportJob) string {
+	switch {
+	case j.State.Finished():
+		return "done"
+	case j.State == callsheet.ImportQueued:
+		return "queued"
+	case j.State != callsheet.ImportRunning || !j.ReadAll:
+		return "reading"
+	case j.RowsWritten > 0:
+		return "writing"
+	}
+	return "checking"
 }
 
 func (s *Server) handleImportRun(w http.ResponseWriter, r *http.Request) error {
@@ -935,7 +960,9 @@ func undoFlash(r *http.Request, res *callsheet.UndoResult) string {
 // progressJSON is what the progress bar polls.
 type progressJSON struct {
 	State   callsheet.ImportState `json:"state"`
+	Phase   string                `json:"phase"`
 	Rows    int                   `json:"rows"`
+	Written int                   `json:"written"`
 	Percent int                   `json:"percent"`
 	Done    bool                  `json:"done"`
 }
@@ -951,7 +978,8 @@ func (s *Server) handleImportProgress(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, progressJSON{State: job.State, Rows: job.RowsRead, Percent: percent(job), Done: job.State.Finished()})
+	writeJSON(w, http.StatusOK, progressJSON{State: job.State, Phase: importPhase(job), Rows: job.RowsRead, Written: job.RowsWritten,
+		Percent: percent(job), Done: job.State.Finished()})
 }
 
 // handleImportProblemsCSV downloads the problem rows, for people: in the

@@ -47,6 +47,7 @@ func New(db *sqldb.DB, logger *slog.Logger) *App {
 	}
 	store := sqldb.NewImportStore(db)
 	imp := importer.NewService(store, store, logger)
+	store.Stepped = imp.Stepped
 	imp.Accounts, imp.Users, imp.CustomFields, imp.Customers, imp.Statuses = s.Accounts, s.Users, s.CustomFields, s.Customers, s.Statuses
 	s.Imports = imp
 	a := &App{DB: db, Services: s, Importer: imp, ImportStore: store}

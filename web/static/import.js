@@ -18,10 +18,19 @@
             window.location.assign(progress.dataset.done);
             return;
           }
-          bar.value = p.percent;
+          // While the rows are checked, the bar moves without saying how far.
+          if (p.phase === "checking") {
+            bar.removeAttribute("value");
+          } else {
+            bar.value = p.percent;
+          }
           // The words come from the page, in the reader's language.
+          var rows = p.rows.toLocaleString("en-US"), written = (p.written || 0).toLocaleString("en-US");
+          text.dataset.phase = p.phase;
           text.textContent = p.state === "queued" ? text.dataset.waiting :
-            text.dataset.read.replace("{percent}", p.percent).replace("{rows}", p.rows.toLocaleString("en-US"));
+            p.phase === "checking" ? text.dataset.checking.replace("{rows}", rows) :
+            p.phase === "writing" ? text.dataset.writing.replace("{written}", written) :
+            text.dataset.read.replace("{percent}", p.percent).replace("{rows}", rows);
           setTimeout(poll, 500);
         })
         .catch(function () { setTimeout(poll, 2000); });
