@@ -47,7 +47,15 @@ func New(db *sqldb.DB, logger *slog.Logger) *App {
 	}
 	store := sqldb.NewImportStore(db)
 	imp := importer.NewService(store, store, logger)
-	store.Stepped = imp.Stepped
+	// The store tells the engine of the steps it writes, for the progress
+	// pages. A weak reference: the store outlives an engine nobody uses
+	// (remember below), and must not keep it alive.
+	engine := weak.Make(imp)
+	store.Stepped = func(jobID int64, rows int) {
+		if e := engine.Value(); e != nil {
+			e.Stepped(jobID, rows)
+		}
+	}
 	imp.Accounts, imp.Users, imp.CustomFields, imp.Customers, imp.Statuses = s.Accounts, s.Users, s.CustomFields, s.Customers, s.Statuses
 	s.Imports = imp
 	a := &App{DB: db, Services: s, Importer: imp, ImportStore: store}
