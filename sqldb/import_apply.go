@@ -188,16 +188,17 @@ type importRun struct {
 	collect bool
 	fence   *fence // the one transaction's (inOne)
 
-	now        time.Time   // the time the run's writes bear
-	finishedAt time.Time   // when the run ended (its last transaction's time)
-	rng        *phoneRange // the rows of the step being written (inSteps); nil: every row
-	problems   string      // where stage writes invalid rows: import_problems, or a temporary table (inSteps)
-	staged     int         // the valid rows staged
-	fewRows    bool        // fewer than the campaign's customers (classify)
-	written    int         // the valid rows of the steps written, counted for Stepped (inSteps)
-	version    int64       // SQLite's data_version when the snapshot began (inSteps)
-	changed    bool        // others have written since (inSteps)
-	totals     []phaseTotal
+	now             time.Time   // the time the run's writes bear
+	finishedAt      time.Time   // when the run ended (its last transaction's time)
+	rng             *phoneRange // the rows of the step being written (inSteps); nil: every row
+	problems        string      // where stage writes invalid rows: import_problems, or a temporary table (inSteps)
+	staged          int         // the valid rows staged
+	fewRows         bool        // fewer than the campaign's customers (classify)
+	fewRowsRegister bool        // fewer than the account's do-not-call register (classify)
+	written         int         // the valid rows of the steps written, counted for Stepped (inSteps)
+	version         int64       // SQLite's data_version when the snapshot began (inSteps)
+	changed         bool        // others have written since (inSteps)
+	totals          []phaseTotal
 
 	statusKind callsheet.StatusKind
 	lap        time.Time
@@ -598,16 +599,24 @@ func (r *importRun) classify(ctx context.Context) error {
 		r.phase("find customers of other campaigns")
 	}
 
-	// Which is larger, the rows or the campaign, decides how SQLite finds
-	// the rows' customers in it (existingSQL).
+	// Which is larger, the rows or the campaign, decides how the rows'
+	// customers are found in it (existingSQL, existingJoin); the same goes
+	// for the register.
 	var customers int64
 	if err := tx.queryRow(ctx, `SELECT COALESCE(sum(customers), 0) FROM campaign_counts WHERE campaign_id = ?`, camp).Scan(&customers); err != nil {
 		return err
 	}
 	r.fewRows = int64(r.staged) < customers
+	// The register is not counted: reading at most one entry more than
+	// the rows says whether it is larger.
+	var entries int
+	if err := tx.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM do_not_call WHERE account_id = ? LIMIT ?) x`, acc, r.staged+1).Scan(&entries); err != nil {
+		return err
+	}
+	r.fewRowsRegister = entries > r.staged
 	if err := r.s.db.dialect.classifyRows(ctx, tx, classification{
 		outcome: outcomeCase(r.opts), blocked: blockedCase(r.opts, r.statusKind == callsheet.StatusDoNotCall),
-		accountID: acc, campaignID: camp, fewRows: r.fewRows,
+		accountID: acc, campaignID: camp, fewRows: r.fewRows, fewRowsRegister: r.fewRowsRegister,
 	}); err != nil {
 		return err
 	}

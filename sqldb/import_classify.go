@@ -20,6 +20,9 @@ type classification struct {
 	// that each row's phone is looked up in the campaign rather than the
 	// campaign's customers read (existingSQL, existingJoin).
 	fewRows bool
+	// fewRowsRegister says the same of the account's do-not-call
+	// register (registerSQL, registerJoin).
+	fewRowsRegister bool
 }
 
 // Two classifiers, one set of rules. Both evaluate the same generated
@@ -48,8 +51,7 @@ func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification)
 			FROM (SELECT phone, min(line) AS first FROM import_rows GROUP BY phone HAVING count(*) > 1) d
 			WHERE import_rows.phone = d.phone AND import_rows.line > d.first`, nil},
 		{existingSQL(c.fewRows, scope), []any{c.campaignID}},
-		{`UPDATE import_rows SET dnc_at = d.requested_at
-			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope, []any{c.accountID}},
+		{registerSQL(c.fewRowsRegister, scope), []any{c.accountID}},
 		{`UPDATE import_rows SET other_campaign = TRUE FROM import_others o WHERE o.line = import_rows.line AND import_rows.dup_of IS NULL AND ` + scope, nil},
 		{`UPDATE import_rows SET outcome = ` + c.outcome + ` WHERE ` + scope, nil},
 		{`UPDATE import_rows SET blocked = TRUE WHERE (` + c.blocked + `) AND ` + scope, nil},
@@ -87,6 +89,30 @@ func existingSQL(fewRows bool, scope string) string {
 		WHERE import_rows.seq = m.seq`
 }
 
+// registerSQL finds each row's request in the account's do-not-call
+// register (SQLite), as existingSQL finds its customer: a register larger
+// than the rows is not read whole. With 300,000 phones on the register, a
+// 1,000-row batch's classification took 108-117 ms reading it.
+func registerSQL(fewRows bool, scope string) string {
+	if !fewRows {
+		return `UPDATE import_rows SET dnc_at = d.requested_at
+			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope
+	}
+	return `UPDATE import_rows SET dnc_at = m.requested_at
+		FROM (SELECT import_rows.seq, d.requested_at FROM import_rows CROSS JOIN do_not_call d
+			WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope + `) m
+		WHERE import_rows.seq = m.seq`
+}
+
+// registerJoin joins each staged row s to its request d on the account's
+// do-not-call register (PostgreSQL), as existingJoin does its customer.
+func registerJoin(fewRows bool) string {
+	if fewRows {
+		return `LEFT JOIN LATERAL (SELECT requested_at FROM do_not_call WHERE account_id = ? AND phone = s.phone LIMIT 1) d ON TRUE`
+	}
+	return `LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone`
+}
+
 // existingJoin joins each staged row s to its customer c in the campaign
 // (PostgreSQL). The planner's statistics lag behind a campaign that
 // grows by batches: at 98,000 customers it still counted on 188, read
@@ -118,7 +144,7 @@ func (postgresDialect) classifyRows(ctx context.Context, tx *Tx, c classificatio
 				FROM import_stage s
 				JOIN (SELECT phone, min(line) AS first FROM import_stage GROUP BY phone) f ON f.phone = s.phone
 				`+existingJoin(c.fewRows)+`
-				LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone
+				`+registerJoin(c.fewRowsRegister)+`
 				LEFT JOIN (SELECT line FROM import_others GROUP BY line) o ON o.line = s.line) x) y`, c.campaignID, c.accountID); err != nil {
 		return err
 	}

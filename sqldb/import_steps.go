@@ -384,7 +384,7 @@ func (r *importRun) classifyAgain(ctx context.Context) error {
 	}
 	err := r.s.db.dialect.classifyRows(ctx, tx, classification{
 		outcome: outcomeCase(r.opts), blocked: blockedCase(r.opts, r.statusKind == callsheet.StatusDoNotCall),
-		accountID: r.a.AccountID, campaignID: r.job.CampaignID, scope: in, scopeArgs: inArgs, fewRows: r.fewRows,
+		accountID: r.a.AccountID, campaignID: r.job.CampaignID, scope: in, scopeArgs: inArgs, fewRows: r.fewRows, fewRowsRegister: r.fewRowsRegister,
 	})
 	r.phase("classify again")
 	return err
