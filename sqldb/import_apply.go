@@ -600,7 +600,7 @@ func (r *importRun) classify(ctx context.Context) error {
 	}
 
 	// Which is larger, the rows or the campaign, decides how the rows'
-	// customers are found in it (existingSQL, existingJoin); the same goes
+	// customers are found in it (phoneLookup); the same goes
 	// for the register.
 	var customers int64
 	if err := tx.queryRow(ctx, `SELECT COALESCE(sum(customers), 0) FROM campaign_counts WHERE campaign_id = ?`, camp).Scan(&customers); err != nil {

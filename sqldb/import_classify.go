@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"errors"
+	"strings"
 )
 
 // classification is what classifyRows needs: the outcome and blocked
@@ -18,10 +19,10 @@ type classification struct {
 	scopeArgs []any
 	// fewRows says the rows are fewer than the campaign's customers, so
 	// that each row's phone is looked up in the campaign rather than the
-	// campaign's customers read (existingSQL, existingJoin).
+	// campaign's customers read (phoneLookup).
 	fewRows bool
 	// fewRowsRegister says the same of the account's do-not-call
-	// register (registerSQL, registerJoin).
+	// register (phoneLookup).
 	fewRowsRegister bool
 }
 
@@ -50,8 +51,8 @@ func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification)
 		{`UPDATE import_rows SET dup_of = d.first
 			FROM (SELECT phone, min(line) AS first FROM import_rows GROUP BY phone HAVING count(*) > 1) d
 			WHERE import_rows.phone = d.phone AND import_rows.line > d.first`, nil},
-		{existingSQL(c.fewRows, scope), []any{c.campaignID}},
-		{registerSQL(c.fewRowsRegister, scope), []any{c.accountID}},
+		{existingLookup.update(c.fewRows, scope), []any{c.campaignID}},
+		{registerLookup.update(c.fewRowsRegister, scope), []any{c.accountID}},
 		{`UPDATE import_rows SET other_campaign = TRUE FROM import_others o WHERE o.line = import_rows.line AND import_rows.dup_of IS NULL AND ` + scope, nil},
 		{`UPDATE import_rows SET outcome = ` + c.outcome + ` WHERE ` + scope, nil},
 		{`UPDATE import_rows SET blocked = TRUE WHERE (` + c.blocked + `) AND ` + scope, nil},
@@ -70,62 +71,67 @@ func (sqliteDialect) classifyRows(ctx context.Context, tx *Tx, c classification)
 	return nil
 }
 
-// existingSQL finds each row's customer in the campaign (SQLite). SQLite
-// has no statistics on the staged rows, and guesses a campaign at a few
-// customers, so it reads the campaign's customers and looks each up among
-// the rows: for an API batch of 1,000 rows into a campaign of 210,000,
-// 49 ms of the batch's classification. When the rows are fewer than the
-// campaign's customers, which the counts by campaign say, the rows lead
-// instead (CROSS JOIN keeps SQLite to that order), and each is one lookup
-// of the campaign's phone index: 2.4 ms for that batch.
-func existingSQL(fewRows bool, scope string) string {
-	if !fewRows {
-		return `UPDATE import_rows SET existing_id = c.id, existing_allowed = c.contact_allowed_at
-			FROM customers c WHERE c.campaign_id = ? AND c.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope
+// A row's facts from its phone: its customer in the campaign (customers
+// by campaign_id) and its request on the account's do-not-call register
+// (do_not_call by account_id). Either side can be the larger, and each
+// engine, left to itself, read the whole campaign or register:
+//   - SQLite has no statistics on the staged rows and guesses a campaign
+//     at a few customers: for an API batch of 1,000 rows into a campaign
+//     of 210,000, 49 ms of the batch's classification (2.4 ms with the
+//     rows leading); with 300,000 phones on the register, 75-117 ms
+//     (4-6 ms).
+//   - PostgreSQL's statistics lag behind a campaign that grows by batches:
+//     at 98,000 customers it still counted on 188, hashed them all, and
+//     spent 89 of a 1,000-row batch's 93 ms of classification there.
+// So when the rows are fewer (rowsLead: the counts by campaign say so, and
+// the register read one entry past the rows), each row looks its phone up
+// in the other side's index instead. SQLite is kept to that order by a
+// CROSS JOIN, PostgreSQL by a LATERAL subquery that its LIMIT keeps from
+// being turned back into a join (the phone is unique on either side).
+
+// phoneLookup is a table a row's facts are looked up in by its phone.
+type phoneLookup struct {
+	table, key string      // the table, and the column the ? parameter matches
+	sets       [][2]string // import_rows column, the table's column
+}
+
+var (
+	existingLookup = phoneLookup{"customers", "campaign_id", [][2]string{{"existing_id", "id"}, {"existing_allowed", "contact_allowed_at"}}}
+	registerLookup = phoneLookup{"do_not_call", "account_id", [][2]string{{"dnc_at", "requested_at"}}}
+)
+
+// update sets the facts of each unduplicated row of import_rows in scope
+// (SQLite).
+func (l phoneLookup) update(rowsLead bool, scope string) string {
+	var set, cols []string
+	from := "t"
+	if rowsLead {
+		from = "m"
 	}
-	return `UPDATE import_rows SET existing_id = m.id, existing_allowed = m.contact_allowed_at
-		FROM (SELECT import_rows.seq, c.id, c.contact_allowed_at FROM import_rows CROSS JOIN customers c
-			WHERE c.campaign_id = ? AND c.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope + `) m
+	for _, c := range l.sets {
+		set = append(set, c[0]+" = "+from+"."+c[1])
+		cols = append(cols, "t."+c[1])
+	}
+	match := `t.` + l.key + ` = ? AND t.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope
+	if !rowsLead {
+		return `UPDATE import_rows SET ` + strings.Join(set, ", ") + ` FROM ` + l.table + ` t WHERE ` + match
+	}
+	return `UPDATE import_rows SET ` + strings.Join(set, ", ") + `
+		FROM (SELECT import_rows.seq, ` + strings.Join(cols, ", ") + ` FROM import_rows CROSS JOIN ` + l.table + ` t WHERE ` + match + `) m
 		WHERE import_rows.seq = m.seq`
 }
 
-// registerSQL finds each row's request in the account's do-not-call
-// register (SQLite), as existingSQL finds its customer: a register larger
-// than the rows is not read whole. With 300,000 phones on the register, a
-// 1,000-row batch's classification took 108-117 ms reading it.
-func registerSQL(fewRows bool, scope string) string {
-	if !fewRows {
-		return `UPDATE import_rows SET dnc_at = d.requested_at
-			FROM do_not_call d WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope
+// join joins each staged row s to its row of the table, as alias
+// (PostgreSQL).
+func (l phoneLookup) join(rowsLead bool, alias string) string {
+	if !rowsLead {
+		return `LEFT JOIN ` + l.table + ` ` + alias + ` ON ` + alias + `.` + l.key + ` = ? AND ` + alias + `.phone = s.phone`
 	}
-	return `UPDATE import_rows SET dnc_at = m.requested_at
-		FROM (SELECT import_rows.seq, d.requested_at FROM import_rows CROSS JOIN do_not_call d
-			WHERE d.account_id = ? AND d.phone = import_rows.phone AND import_rows.dup_of IS NULL AND ` + scope + `) m
-		WHERE import_rows.seq = m.seq`
-}
-
-// registerJoin joins each staged row s to its request d on the account's
-// do-not-call register (PostgreSQL), as existingJoin does its customer.
-func registerJoin(fewRows bool) string {
-	if fewRows {
-		return `LEFT JOIN LATERAL (SELECT requested_at FROM do_not_call WHERE account_id = ? AND phone = s.phone LIMIT 1) d ON TRUE`
+	var cols []string
+	for _, c := range l.sets {
+		cols = append(cols, c[1])
 	}
-	return `LEFT JOIN do_not_call d ON d.account_id = ? AND d.phone = s.phone`
-}
-
-// existingJoin joins each staged row s to its customer c in the campaign
-// (PostgreSQL). The planner's statistics lag behind a campaign that
-// grows by batches: at 98,000 customers it still counted on 188, read
-// them all into a hash, and spent 89 of a 1,000-row batch's 93 ms of
-// classification there. When the rows are fewer than the campaign's
-// customers, each row looks its phone up in the campaign's index instead
-// (a LATERAL subquery that the LIMIT keeps from being turned back into a
-// join; the phone is unique in the campaign).
-func existingJoin(fewRows bool) string {
-	if fewRows {
-		return `LEFT JOIN LATERAL (SELECT id, contact_allowed_at FROM customers WHERE campaign_id = ? AND phone = s.phone LIMIT 1) c ON TRUE`
-	}
-	return `LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone`
+	return `LEFT JOIN LATERAL (SELECT ` + strings.Join(cols, ", ") + ` FROM ` + l.table + ` WHERE ` + l.key + ` = ? AND phone = s.phone LIMIT 1) ` + alias + ` ON TRUE`
 }
 
 // classifyRows copies the staged rows with their facts and outcomes into
@@ -143,8 +149,8 @@ func (postgresDialect) classifyRows(ctx context.Context, tx *Tx, c classificatio
 					c.contact_allowed_at AS existing_allowed, d.requested_at AS dnc_at, o.line IS NOT NULL AS other_campaign
 				FROM import_stage s
 				JOIN (SELECT phone, min(line) AS first FROM import_stage GROUP BY phone) f ON f.phone = s.phone
-				`+existingJoin(c.fewRows)+`
-				`+registerJoin(c.fewRowsRegister)+`
+				`+existingLookup.join(c.fewRows, "c")+`
+				`+registerLookup.join(c.fewRowsRegister, "d")+`
 				LEFT JOIN (SELECT line FROM import_others GROUP BY line) o ON o.line = s.line) x) y`, c.campaignID, c.accountID); err != nil {
 		return err
 	}
