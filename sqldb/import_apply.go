@@ -155,6 +155,9 @@ func (r *importRun) inOne(ctx context.Context, src callsheet.ImportSource) (*cal
 		return nil, err
 	}
 	r.phase("read and stage")
+	if err := r.sortRows(ctx); err != nil {
+		return nil, err
+	}
 	res, err := r.tail(ctx)
 	if err != nil {
 		return nil, err
@@ -193,6 +196,7 @@ type importRun struct {
 	rng             *phoneRange // the rows of the step being written (inSteps); nil: every row
 	problems        string      // where stage writes invalid rows: import_problems, or a temporary table (inSteps)
 	staged          int         // the valid rows staged
+	sorted          string      // the table that holds the staged rows in the phones' order (sortRows)
 	fewRows         bool        // fewer than the campaign's customers (classify)
 	fewRowsRegister bool        // fewer than the account's do-not-call register (classify)
 	written         int         // the valid rows of the steps written, counted for Stepped (inSteps)
@@ -576,17 +580,24 @@ func (r *importRun) lineError(err error, line int) error {
 	return err
 }
 
-// classify gives every staged row its outcome, by the domain's rules
-// (import_rules.go), and counts the outcomes.
-func (r *importRun) classify(ctx context.Context) error {
-	tx, acc, camp := r.tx, r.a.AccountID, r.job.CampaignID
-	// Covering the steps below, which then walk the phones in order: the
-	// customers' phone indexes are read in order too.
-	sorted, err := r.s.db.dialect.sortStage(ctx, tx)
+// sortRows orders the staged rows by phone (sortStage), which classify
+// and the steps then walk in order, reading the customers' phone indexes
+// in order too. It touches only the run's temporary tables, so on SQLite
+// it runs before the run takes the writer.
+func (r *importRun) sortRows(ctx context.Context) error {
+	sorted, err := r.s.db.dialect.sortStage(ctx, r.tx)
 	if err != nil {
 		return err
 	}
+	r.sorted = sorted
 	r.phase("sort the rows by phone")
+	return nil
+}
+
+// classify gives every staged row its outcome, by the domain's rules
+// (import_rules.go), and counts the outcomes.
+func (r *importRun) classify(ctx context.Context) error {
+	tx, acc, camp, sorted := r.tx, r.a.AccountID, r.job.CampaignID, r.sorted
 	if r.opts.Unique != callsheet.UniqueAny {
 		if _, err := tx.exec(ctx, `INSERT INTO import_others (line, customer_id)
 			SELECT s.line, c.id FROM `+sorted+` s JOIN customers c ON c.account_id = ? AND c.phone = s.phone AND c.campaign_id <> ?

@@ -110,11 +110,6 @@ func (r *importRun) inSteps(ctx context.Context, src callsheet.ImportSource) (*c
 		return nil, err
 	}
 	defer r.dropTemp(conn)
-	for _, q := range []string{`DROP TABLE IF EXISTS temp.import_invalid`, `CREATE TEMP TABLE import_invalid ` + invalidTable} {
-		if _, err := snap.exec(ctx, q); err != nil {
-			return nil, err
-		}
-	}
 	r.problems = "import_invalid"
 	if err := r.stage(ctx, src); err != nil {
 		return nil, err
@@ -124,7 +119,22 @@ func (r *importRun) inSteps(ctx context.Context, src callsheet.ImportSource) (*c
 	if db.ImportStepRows > 0 {
 		step, inOne = db.ImportStepRows, db.ImportStepRows
 	}
-	if r.staged <= inOne && r.counts.Invalid <= inOne {
+	oneStep := r.staged <= inOne && r.counts.Invalid <= inOne
+	if !oneStep {
+		// A run that writes in steps sorts its rows and reads much of
+		// the account: the page cache (which also bounds the sort's
+		// memory) is kept small while it does, so that its memory does
+		// not grow with the file or the account; dropTemp gives the cache
+		// back. A run of one step keeps the cache it found, with the
+		// pages its writes need.
+		if err := db.dialect.beginBulk(ctx, snap); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.sortRows(ctx); err != nil {
+		return nil, err
+	}
+	if oneStep {
 		// One step: the whole run in one transaction.
 		if err := snap.Commit(); err != nil {
 			return nil, db.translate(err)
@@ -402,12 +412,14 @@ func (r *importRun) copyInvalid(ctx context.Context, after int64, n int) error {
 	return err
 }
 
-// dropTemp drops the run's temporary tables, so that the connection goes
-// back to the pool as it came; a connection that cannot is closed.
+// dropTemp empties the run's temporary tables, which the connection keeps
+// for its next run (createStage), and gives the connection back its page
+// cache, so that it goes back to the pool as it came; a connection that
+// cannot is closed.
 func (r *importRun) dropTemp(conn *sql.Conn) {
 	ctx := context.Background()
-	for _, t := range append(tempTables, struct{ name, cols string }{"import_invalid", ""}) {
-		if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+t.name); err != nil {
+	for _, t := range sqliteTempTables {
+		if _, err := conn.ExecContext(ctx, `DELETE FROM temp.`+t.name); err != nil {
 			conn.Raw(func(any) error { return driver.ErrBadConn })
 			return
 		}
