@@ -139,9 +139,6 @@ func (r *importRun) inOne(ctx context.Context, src callsheet.ImportSource) (*cal
 	}
 	defer tx.Rollback()
 	r.tx, r.now, r.lap = tx, tx.now, time.Now()
-	if err := r.s.db.dialect.lockImports(ctx, tx, r.a.AccountID); err != nil {
-		return nil, err
-	}
 	if err := r.check(ctx); err != nil {
 		return nil, err
 	}
@@ -158,6 +155,12 @@ func (r *importRun) inOne(ctx context.Context, src callsheet.ImportSource) (*cal
 	if err := r.sortRows(ctx); err != nil {
 		return nil, err
 	}
+	// The account's imports classify and write one at a time; each reads
+	// and stages its rows, in its temporary tables, before it waits.
+	if err := r.s.db.dialect.lockImports(ctx, tx, r.a.AccountID); err != nil {
+		return nil, err
+	}
+	r.phase("wait for the account's other imports")
 	res, err := r.tail(ctx)
 	if err != nil {
 		return nil, err
@@ -337,6 +340,7 @@ func (r *importRun) end(ctx context.Context, applied bool, refused string) (*cal
 			return nil, err
 		}
 		res.Rows = rows
+		r.phase("report the rows")
 	}
 	if err := r.s.db.dialect.dropStage(ctx, tx); err != nil {
 		return nil, err
@@ -828,8 +832,13 @@ func (r *importRun) recordProblems(ctx context.Context) error {
 
 // results returns every row's result, for callers that asked (the API).
 func (r *importRun) results(ctx context.Context, applied bool) ([]callsheet.RowResult, error) {
-	q := `SELECT s.line, s.outcome, s.blocked, COALESCE(s.dup_of, 0), COALESCE(s.existing_id, c.id, 0)
-		FROM import_rows s LEFT JOIN customers c ON c.campaign_id = ? AND c.phone = s.phone AND ` + outcomeIn("s.outcome", r.opts, inserts) + ` ORDER BY s.line`
+	// The customer a row added is looked up by its phone, a row at a
+	// time: the rows reported are a batch of the API's, and a join lets
+	// PostgreSQL read the whole campaign for them (29 ms a batch of 1,000
+	// into a campaign of 100,000).
+	q := `SELECT s.line, s.outcome, s.blocked, COALESCE(s.dup_of, 0), COALESCE(s.existing_id,
+			CASE WHEN ` + outcomeIn("s.outcome", r.opts, inserts) + ` THEN (SELECT c.id FROM customers c WHERE c.campaign_id = ? AND c.phone = s.phone) END, 0)
+		FROM import_rows s ORDER BY s.line`
 	rows, err := r.tx.query(ctx, q, r.job.CampaignID)
 	if err != nil {
 		return nil, err

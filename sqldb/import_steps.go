@@ -144,6 +144,7 @@ func (r *importRun) inSteps(ctx context.Context, src callsheet.ImportSource) (*c
 			return nil, err
 		}
 		defer tx.Rollback()
+		r.phase("wait for the writer")
 		if err := r.copyInvalid(ctx, 0, 0); err != nil {
 			return nil, err
 		}

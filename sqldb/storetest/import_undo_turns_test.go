@@ -2,7 +2,6 @@ package storetest_test
 
 import (
 	"context"
-	"io"
 	"testing"
 	"time"
 
@@ -10,27 +9,6 @@ import (
 	"github.com/callsheet/callsheet/sqldb"
 	"github.com/callsheet/callsheet/sqldb/storetest"
 )
-
-// heldSource serves its rows, then waits for release before it ends: the
-// import holding it is running, inside its transaction.
-type heldSource struct {
-	rows    []*callsheet.ImportRow
-	i       int
-	reading chan struct{} // closed at the first read
-	release chan struct{}
-}
-
-func (s *heldSource) Next() (*callsheet.ImportRow, error) {
-	if s.i == 0 {
-		close(s.reading)
-	}
-	if s.i < len(s.rows) {
-		s.i++
-		return s.rows[s.i-1], nil
-	}
-	<-s.release
-	return nil, io.EOF
-}
 
 // TestUndoTakesTurnsWithImports: an undo waits while an import of the
 // account runs (PostgreSQL's advisory lock), so that the customer it puts
@@ -60,16 +38,33 @@ func TestUndoTakesTurnsWithImports(t *testing.T) {
 		t.Fatalf("counts %+v", res.Counts)
 	}
 
-	// An import adds the phone to From again, and is held running.
-	held := &heldSource{rows: []*callsheet.ImportRow{{Line: 0, Name: "X again", Phone: phone}}, reading: make(chan struct{}), release: make(chan struct{})}
+	// An import adds the phone to From again, and is held as it writes:
+	// it reads and stages its rows first, then takes the account's lock
+	// to classify and write them, and its first write waits for a lock
+	// another transaction holds on the customers.
+	blocker, err := db.SQL().BeginTx(context.Background(), nil)
+	must(t, err)
+	defer blocker.Rollback()
+	_, err = blocker.Exec(`LOCK TABLE customers IN SHARE MODE`)
+	must(t, err)
 	imported := make(chan error, 1)
 	var again *callsheet.ImportResult
 	go func() {
 		var err error
-		_, again, err = run(from, callsheet.ImportOptions{}, held)
+		_, again, err = run(from, callsheet.ImportOptions{}, &storetest.RowsSource{Rows: []*callsheet.ImportRow{{Line: 0, Name: "X again", Phone: phone}}})
 		imported <- err
 	}()
-	<-held.reading
+	waits := func(q string) bool {
+		var n int
+		must(t, db.SQL().QueryRowContext(context.Background(), q).Scan(&n))
+		return n > 0
+	}
+	for deadline := time.Now().Add(10 * time.Second); !waits(`SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+		WHERE c.relname = 'customers' AND NOT l.granted`); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) || len(imported) > 0 {
+			t.Fatal("the import did not come to write within 10 s")
+		}
+	}
 
 	type undoEnd struct {
 		res *callsheet.UndoResult
@@ -82,18 +77,13 @@ func TestUndoTakesTurnsWithImports(t *testing.T) {
 		undone <- undoEnd{r, err, time.Now()}
 	}()
 	// The undo waits for the import's lock (or, wrongly, finishes).
-	waiting := func() bool {
-		var n int
-		must(t, db.SQL().QueryRowContext(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&n))
-		return n > 0
-	}
-	for deadline := time.Now().Add(10 * time.Second); !waiting() && len(undone) == 0; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); !waits(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`) && len(undone) == 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the undo neither waited nor finished within 10 s")
 		}
 	}
 	released := time.Now()
-	close(held.release)
+	must(t, blocker.Rollback())
 	must(t, <-imported)
 	u := <-undone
 	must(t, u.err)
