@@ -9,7 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -166,4 +169,44 @@ func (a *browserApp) login(ctx context.Context, login, password string) {
 		chromedp.Submit(chromedp.CSS(`#password`)),
 		chromedp.WaitVisible(chromedp.CSS(`.who`)),
 	)
+}
+
+// holdAfterFirstStep makes the imports that follow write in steps of n
+// rows (SQLite), and holds the first of them after its first step until
+// release is called (or the test ends), so that a test sees an import's
+// page while it writes. Call it while the workers are stopped: starting
+// them orders these writes before the workers read them.
+func (a *browserApp) holdAfterFirstStep(n int) (release func()) {
+	a.db.ImportStepRows = n
+	store := app.Of(a.services).ImportStore
+	tell := store.Stepped
+	held := make(chan struct{})
+	var first, released sync.Once
+	store.Stepped = func(jobID int64, rows int) {
+		tell(jobID, rows)
+		first.Do(func() { <-held })
+	}
+	release = func() { released.Do(func() { close(held) }) }
+	a.t.Cleanup(release)
+	return release
+}
+
+// writingRows waits for an import's page to say it is writing, in the
+// words of want (a text with one %s, the rows written so far), and returns
+// the rows it says.
+func (a *browserApp) writingRows(ctx context.Context, want string) int {
+	a.t.Helper()
+	prefix, _, _ := strings.Cut(want, "%s")
+	a.waitText(ctx, `#progress-text`, prefix)
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#progress-text`)))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	text = strings.TrimSpace(text)
+	number := regexp.MustCompile(`[0-9][0-9,]*`).FindString(text)
+	n, err := strconv.Atoi(strings.ReplaceAll(number, ",", ""))
+	if err != nil || text != fmt.Sprintf(want, number) {
+		a.t.Fatalf("the progress reads %q, want %q with the rows written", text, want)
+	}
+	return n
 }

@@ -121,7 +121,23 @@ func TestBrowserImportWizard(t *testing.T) {
 	a.run(ctx, "import", chromedp.Click(chromedp.CSS(`#import-now`)), chromedp.WaitVisible(chromedp.CSS(`#progress`)))
 	a.waitText(ctx, `#progress`, "Waiting to start")
 	a.shot(ctx, "4-progress")
+	// It writes in steps of 1,000 rows, held after the first: the page
+	// says how many rows are written, and the bar follows them.
+	release := a.holdAfterFirstStep(1000)
 	a.startWorkers()
+	written := a.writingRows(ctx, "Writing: %s rows so far")
+	if written < 1000 || written >= 3003 {
+		t.Errorf("after the first step of 1,000 rows the page says %d written", written)
+	}
+	if bar, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector("#bar").value`)); err != nil || bar != written*100/3005 {
+		t.Errorf("the bar shows %d%% (%v) with %d of 3,005 rows written", bar, err, written)
+	}
+	a.shot(ctx, "4-writing")
+	a.run(ctx, "phone width", chromedp.EmulateViewport(390, 900))
+	a.notWiderThanScreen(ctx, "the import writing at 390px")
+	a.shot(ctx, "4-writing-390")
+	a.run(ctx, "desktop", chromedp.EmulateViewport(1280, 900))
+	release()
 
 	// Step 5: the report.
 	a.run(ctx, "report", chromedp.WaitVisible(chromedp.CSS(`#undo`)))

@@ -115,7 +115,23 @@ func TestBrowserImportWizardInHebrew(t *testing.T) {
 
 	// Load the valid rows, and get the rest as a report.
 	a.run(ctx, "load the valid rows", chromedp.Click(chromedp.CSS(`#load-valid`)))
-	a.run(ctx, "import", chromedp.Click(chromedp.CSS(`#import-now`)), chromedp.WaitVisible(chromedp.CSS(`#undo`)))
+	// The import writes a row a step, held after the first: its page
+	// says so in Hebrew.
+	a.stopWorkers()
+	release := a.holdAfterFirstStep(1)
+	a.startWorkers()
+	a.run(ctx, "import", chromedp.Click(chromedp.CSS(`#import-now`)), chromedp.WaitVisible(chromedp.CSS(`#progress`)))
+	if written := a.writingRows(ctx, "כותבים: %s שורות עד כה"); written < 1 || written >= 3 {
+		t.Errorf("after the first step of one row the page says %d written", written)
+	}
+	hebrewPage("the import writing")
+	a.shot(ctx, "4-writing")
+	a.run(ctx, "phone width", chromedp.EmulateViewport(390, 900))
+	a.notWiderThanScreen(ctx, "the import writing at 390px")
+	a.shot(ctx, "4-writing-390")
+	a.run(ctx, "desktop", chromedp.EmulateViewport(1280, 900))
+	release()
+	a.run(ctx, "the report", chromedp.WaitVisible(chromedp.CSS(`#undo`)))
 	a.waitText(ctx, `[data-count="added"]`, "2")
 	hebrewPage("the report")
 	report, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#problems").innerText`))
