@@ -188,6 +188,11 @@ func (s *Service) work(ctx context.Context) {
 	op := callsheet.NewOperatorContext(ctx)
 	lease := s.leaseFor()
 	for {
+		// A stopping worker claims nothing more: a job queued as it stops
+		// (which wakes it) waits for the next start.
+		if ctx.Err() != nil {
+			return
+		}
 		claimed := time.Now()
 		job, err := s.Jobs.ClaimImportJob(op, s.worker, lease)
 		if err == nil {

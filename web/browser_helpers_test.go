@@ -90,6 +90,7 @@ func (a *browserApp) stopWorkers() {
 	if a.stopWork != nil {
 		a.stopWork()
 		a.stopWork = nil
+		app.Importer(a.services).Wait()
 	}
 }
 
@@ -123,11 +124,16 @@ func (a *browserApp) browser() context.Context {
 }
 
 // run runs browser actions and fails the test, with a screenshot, on error.
+// Each run has a minute, so that one that hangs leaves the test's browser
+// the time to show where it stopped.
 func (a *browserApp) run(ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	a.t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
+	rctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(rctx, actions...); err != nil {
 		a.shot(ctx, "failed-"+what)
-		a.t.Fatalf("%s: %v", what, err)
+		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
+		a.t.Fatalf("%s: %v; the page:\n%s", what, err, page)
 	}
 }
 

@@ -101,6 +101,11 @@ func TestImportProgressWhileWriting(t *testing.T) {
 		!strings.Contains(page, fmt.Sprintf(`value="%d"`, written*100/rows)) {
 		t.Errorf("the page after a step of %d rows (%d) does not say so", written, code)
 	}
+	// The status its customers get is said to be an option of the import,
+	// not the import's own state ("Status Waiting" beside "Writing").
+	if !strings.Contains(page, "Options: status <b><bdi>") {
+		t.Error("the page does not say the customers' status is an option")
+	}
 	let()
 	for deadline := time.Now().Add(30 * time.Second); !progress().Done; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
