@@ -78,6 +78,9 @@ func (sqliteDialect) createStage(ctx context.Context, tx *Tx) error {
 			// order, 4.5-4.7 s in the phones'.
 			cols = strings.Replace(t.cols, "(\n\tline         BIGINT PRIMARY KEY,", "(\n\tseq          INTEGER PRIMARY KEY,\n\tline         BIGINT NOT NULL,", 1)
 		}
+		// dropTemp empties the tables after every run (or closes the
+		// connection); emptying them here too costs a statement on an
+		// empty table, and no run ever reads another's rows.
 		for _, q := range []string{`CREATE TEMP TABLE IF NOT EXISTS ` + t.name + ` ` + cols, `DELETE FROM temp.` + t.name} {
 			if _, err := tx.exec(ctx, q); err != nil {
 				return err

@@ -133,10 +133,7 @@ func TestBrowserImportWizard(t *testing.T) {
 		t.Errorf("the bar shows %d%% (%v) with %d of 3,005 rows written", bar, err, written)
 	}
 	a.shot(ctx, "4-writing")
-	a.run(ctx, "phone width", chromedp.EmulateViewport(390, 900))
-	a.notWiderThanScreen(ctx, "the import writing at 390px")
-	a.shot(ctx, "4-writing-390")
-	a.run(ctx, "desktop", chromedp.EmulateViewport(1280, 900))
+	a.shotAtPhoneWidth(ctx, "4-writing", "the import writing at 390px")
 	release()
 
 	// Step 5: the report.

@@ -98,11 +98,8 @@ func TestBrowserImportWizardInHebrew(t *testing.T) {
 			t.Errorf("%s matched to %q (%v), want %q", field, got, err, want)
 		}
 	}
-	a.run(ctx, "phone width", chromedp.EmulateViewport(390, 900))
-	a.notWiderThanScreen(ctx, "the mapping step at 390px")
-	a.shot(ctx, "2-mapping-390")
-	a.run(ctx, "desktop", chromedp.EmulateViewport(1280, 900))
 	a.shot(ctx, "2-mapping")
+	a.shotAtPhoneWidth(ctx, "2-mapping", "the mapping step at 390px")
 
 	a.run(ctx, "to the preview", chromedp.Submit(chromedp.CSS(`#map_phone`)))
 	a.waitText(ctx, `[data-count="added"]`, "2")
@@ -126,10 +123,7 @@ func TestBrowserImportWizardInHebrew(t *testing.T) {
 	}
 	hebrewPage("the import writing")
 	a.shot(ctx, "4-writing")
-	a.run(ctx, "phone width", chromedp.EmulateViewport(390, 900))
-	a.notWiderThanScreen(ctx, "the import writing at 390px")
-	a.shot(ctx, "4-writing-390")
-	a.run(ctx, "desktop", chromedp.EmulateViewport(1280, 900))
+	a.shotAtPhoneWidth(ctx, "4-writing", "the import writing at 390px")
 	release()
 	a.run(ctx, "the report", chromedp.WaitVisible(chromedp.CSS(`#undo`)))
 	a.waitText(ctx, `[data-count="added"]`, "2")
@@ -144,10 +138,7 @@ func TestBrowserImportWizardInHebrew(t *testing.T) {
 		t.Errorf("the report's problems are not in Hebrew: %q", report)
 	}
 	a.shot(ctx, "4-report")
-	a.run(ctx, "phone width", chromedp.EmulateViewport(390, 900))
-	a.notWiderThanScreen(ctx, "the report at 390px")
-	a.shot(ctx, "4-report-390")
-	a.run(ctx, "desktop", chromedp.EmulateViewport(1280, 900))
+	a.shotAtPhoneWidth(ctx, "4-report", "the report at 390px")
 
 	// The problem CSV, as the browser downloads it.
 	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#download").href`))

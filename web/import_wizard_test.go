@@ -23,6 +23,17 @@ func chooseValue(sel, v string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// shotAtPhoneWidth checks, at a phone's width (390 px), that the page is no
+// wider than the screen (what names it), saves it as name-390, and goes
+// back to the desktop's width.
+func (a *browserApp) shotAtPhoneWidth(ctx context.Context, name, what string) {
+	a.t.Helper()
+	a.run(ctx, "phone width", chromedp.EmulateViewport(390, 900))
+	a.notWiderThanScreen(ctx, what)
+	a.shot(ctx, name+"-390")
+	a.run(ctx, "desktop", chromedp.EmulateViewport(1280, 900))
+}
+
 // notWiderThanScreen fails the test when the page scrolls sideways.
 func (a *browserApp) notWiderThanScreen(ctx context.Context, what string) {
 	a.t.Helper()
@@ -89,10 +100,7 @@ func TestBrowserImportHebrewFile(t *testing.T) {
 	// עיר becomes a new text field; תקציב is knowingly left out.
 	a.run(ctx, "make עיר a field", chooseValue(`select[data-column-choice="עיר"]`, "new:text"))
 	a.waitText(ctx, `#not-imported`, "Not imported: תקציב")
-	a.run(ctx, "phone width", chromedp.EmulateViewport(390, 900))
-	a.notWiderThanScreen(ctx, "the mapping step")
-	a.shot(ctx, "2-city-becomes-a-field-390")
-	a.run(ctx, "desktop", chromedp.EmulateViewport(1280, 900))
+	a.shotAtPhoneWidth(ctx, "2-city-becomes-a-field", "the mapping step")
 	a.run(ctx, "to the preview", chromedp.Submit(chromedp.CSS(`#map_phone`)))
 
 	a.waitText(ctx, `#counts`, "Would add")
@@ -276,10 +284,7 @@ func TestBrowserRefusedForAgentLoadedUnassigned(t *testing.T) {
 	if text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main").innerText`)); strings.Contains(text, "invalid, so") {
 		t.Errorf("the page blames invalid rows:\n%s", text)
 	}
-	a.run(ctx, "phone width", chromedp.EmulateViewport(390, 900))
-	a.notWiderThanScreen(ctx, "the page refused for an agent")
-	a.shot(ctx, "1-refused-for-agent-390")
-	a.run(ctx, "desktop", chromedp.EmulateViewport(1280, 900))
+	a.shotAtPhoneWidth(ctx, "1-refused-for-agent", "the page refused for an agent")
 	if _, n, _ := a.services.Customers.FindCustomers(f.AdminCtx, callsheet.CustomerFilter{CampaignID: &camp.ID}); n != 0 {
 		t.Fatalf("the refused import wrote %d customers", n)
 	}
